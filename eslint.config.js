@@ -39,12 +39,35 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: {
       ...reactHooks.configs.recommended.rules,
-      'no-restricted-imports': ['error', { patterns: [noTfjs, { group: ['**/engine/*', '**/worker/*'], message: 'The UI reaches the engine only through the worker protocol.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTfjs,
+            {
+              group: ['**/engine/*', '**/worker/*'],
+              message: 'The UI reaches the engine only through the worker protocol.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/protocol/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [noTfjs, noUi, noWorkerOrCli, { group: ['**/engine/*'], message: 'The protocol is plain data.' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            noTfjs,
+            noUi,
+            noWorkerOrCli,
+            { group: ['**/engine/*'], message: 'The protocol is plain data.' },
+          ],
+        },
+      ],
+    },
   },
   {
     files: ['src/engine/**'],

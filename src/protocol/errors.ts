@@ -51,7 +51,8 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof DOMException && err.name === 'QuotaExceededError') {
     return {
       code: 'QUOTA_EXCEEDED',
-      message: 'The browser refused to store more data (disk or quota full). Delete a dataset or old runs and try again.',
+      message:
+        'The browser refused to store more data (disk or quota full). Delete a dataset or old runs and try again.',
       recoverable: true,
     };
   }

@@ -1,0 +1,67 @@
+// Runs on the page: the shell. Starts the worker once, shows the sections and the status bar.
+// The UI never computes: it sends commands to the worker and draws what comes back.
+
+import { useEffect, useState } from 'react';
+import type { BackendInfo } from '../protocol/backend';
+import { isBackendName } from '../protocol/backend';
+import type { ErrorInfo } from '../protocol/errors';
+import { toErrorInfo } from '../protocol/errors';
+import { EngineClient } from './engineClient';
+import { EngineContext } from './engineContext';
+import { SECTIONS, isSectionId, type SectionId } from './sections';
+import { StatusBar } from './StatusBar';
+import { SectionView } from './sections/SectionView';
+import { exposeDebugHandle } from './debugHandle';
+
+const client = EngineClient.start();
+exposeDebugHandle(client);
+
+function sectionFromHash(): SectionId {
+  const id = window.location.hash.slice(1);
+  return isSectionId(id) ? id : 'data';
+}
+
+export function App() {
+  const [backend, setBackend] = useState<BackendInfo | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [section, setSection] = useState<SectionId>(sectionFromHash);
+
+  useEffect(() => {
+    const forced = new URLSearchParams(window.location.search).get('backend');
+    const unsubscribe = client.onDeviceLost(setError);
+    client
+      .call('init', { backend: isBackendName(forced) ? forced : null })
+      .then(setBackend, (err: unknown) => {
+        setError(toErrorInfo(err));
+      });
+    const onHash = () => {
+      setSection(sectionFromHash());
+    };
+    window.addEventListener('hashchange', onHash);
+    return () => {
+      unsubscribe();
+      window.removeEventListener('hashchange', onHash);
+    };
+  }, []);
+
+  return (
+    <EngineContext.Provider value={{ client, backend }}>
+      <div className="app">
+        <header className="top">
+          <h1>Simplex Studio</h1>
+          <nav aria-label="Sections">
+            {SECTIONS.map((s) => (
+              <a key={s.id} href={`#${s.id}`} aria-current={s.id === section ? 'page' : undefined}>
+                {s.title}
+              </a>
+            ))}
+          </nav>
+        </header>
+        <main>
+          <SectionView section={section} />
+        </main>
+        <StatusBar backend={backend} error={error} />
+      </div>
+    </EngineContext.Provider>
+  );
+}

@@ -1,0 +1,19 @@
+// Runs on the page: the worker client and the backend it reported, shared by every section.
+
+import { createContext, useContext } from 'react';
+import type { BackendInfo } from '../protocol/backend';
+import type { EngineClient } from './engineClient';
+
+export interface EngineState {
+  client: EngineClient;
+  /** Null until the worker has started tfjs. */
+  backend: BackendInfo | null;
+}
+
+export const EngineContext = createContext<EngineState | null>(null);
+
+export function useEngine(): EngineState {
+  const state = useContext(EngineContext);
+  if (!state) throw new Error('useEngine outside <EngineContext.Provider>');
+  return state;
+}

@@ -1,0 +1,13 @@
+// Runs on the page: picks the component for the current section.
+
+import { SECTIONS, type SectionId } from '../sections';
+
+export function SectionView({ section }: { section: SectionId }) {
+  const meta = SECTIONS.find((s) => s.id === section);
+  return (
+    <section aria-labelledby={`section-${section}`} data-section={section}>
+      <h2 id={`section-${section}`}>{meta?.title}</h2>
+      <p className="muted">{meta?.blurb}</p>
+    </section>
+  );
+}

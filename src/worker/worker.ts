@@ -1,0 +1,41 @@
+// The studio's one module Web Worker: every tfjs computation runs here, never on the page.
+// It receives Commands, runs the matching handler, and answers with progress, result or error
+// events carrying the command's id.
+
+import type { Command, CommandMap, CommandName, CommandOf, WorkerEvent } from '../protocol/messages';
+import { toErrorInfo } from '../protocol/errors';
+import { coreHandlers } from './handlers/core';
+import type { Handler, Handlers } from './handlers/types';
+import { finishRequest, postEvent, trackRequest } from './events';
+
+declare const self: DedicatedWorkerGlobalScope;
+
+const handlers: Handlers<CommandMap> = { ...coreHandlers };
+
+async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
+  const { id, type } = command;
+  const handler = handlers[type] as Handler<K>;
+  const signal = trackRequest(id);
+  try {
+    const result = await handler(command.params, {
+      id,
+      signal,
+      progress: (progress) => {
+        postEvent({ type: 'progress', id, command: type, progress });
+      },
+    });
+    postEvent({ type: 'result', id, command: type, result } as WorkerEvent);
+  } catch (err) {
+    console.error(err);
+    postEvent({ type: 'error', id, error: toErrorInfo(err) });
+  } finally {
+    finishRequest(id);
+  }
+}
+
+self.addEventListener('message', (event: MessageEvent<Command>) => {
+  void dispatch(event.data);
+});
+self.addEventListener('unhandledrejection', (event) => {
+  console.error('unhandled rejection in worker', event.reason);
+});
