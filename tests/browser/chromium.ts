@@ -14,10 +14,11 @@ export const CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
-export function launchChromium(): Promise<Browser> {
+/** `webgpu: false` drops --enable-unsafe-webgpu, as on a machine whose GPU Chromium will not use. */
+export function launchChromium({ webgpu = true } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROME_PATH ?? '/usr/bin/chromium',
-    args: CHROMIUM_ARGS,
+    args: webgpu ? CHROMIUM_ARGS : CHROMIUM_ARGS.filter((arg) => arg !== '--enable-unsafe-webgpu'),
   });
 }
 

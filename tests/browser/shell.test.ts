@@ -53,4 +53,16 @@ describe('studio shell', () => {
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain('Backend: cpu');
     expect(await status.textContent()).toContain('forced');
   });
+
+  it('falls back to webgl and says why when the browser offers no WebGPU adapter', async () => {
+    const plain = await launchChromium({ webgpu: false });
+    try {
+      const page = await openStudio(plain);
+      const status = page.getByRole('status');
+      await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/Backend: (webgl|cpu)/);
+      expect(await page.getByTestId('backend-fallback').textContent()).toMatch(/webgpu: .*adapter/);
+    } finally {
+      await plain.close();
+    }
+  });
 });
