@@ -83,13 +83,17 @@ export class Sgd {
   }
 
   /**
-   * One update of every pair with learning rate `lr` (a number: it is uploaded as a scalar, so
-   * a new value each step costs no recompile and no readback).
+   * One update of every pair with learning rate `lr`. A number is uploaded as a scalar tensor;
+   * either way the value lives in a buffer, not in the shader, so a new rate each step costs no
+   * recompile and no readback. A tensor rate stays the caller's and is not checked for sign.
    */
-  step(pairs: readonly SgdPair[], lr: number): void {
+  step(pairs: readonly SgdPair[], lr: number | tf.Scalar): void {
     this.assertLive();
-    if (!Number.isFinite(lr) || lr < 0) {
+    if (typeof lr === 'number' && (!Number.isFinite(lr) || lr < 0)) {
       throw new StudioError('BAD_SETTINGS', `Learning rate must be a finite number ≥ 0, got ${lr}.`);
+    }
+    if (typeof lr !== 'number' && (lr.rank !== 0 || lr.dtype !== 'float32')) {
+      throw new StudioError('INTERNAL', 'A tensor learning rate must be a float32 scalar.', false);
     }
     const names = new Set<string>();
     for (const pair of pairs) {
@@ -109,7 +113,7 @@ export class Sgd {
       }
     }
     tf.tidy(() => {
-      const lrT = tf.scalar(lr);
+      const lrT = typeof lr === 'number' ? tf.scalar(lr) : lr;
       for (const pair of pairs) this.update(pair, lrT);
     });
     this.stepCount += 1;

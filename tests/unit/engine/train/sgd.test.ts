@@ -130,6 +130,33 @@ describe('Sgd', () => {
     expect(buf[2]).not.toBe(0);
   });
 
+  it('keeps frozen rows finite even when their gradient is NaN', () => {
+    const v = track(variable([1, 2, 3, 4], [2, 2]));
+    const mask = track(tf.tensor([1, 0]));
+    const grad = track(tf.tensor([0.5, 0.5, Number.NaN, Number.POSITIVE_INFINITY], [2, 2]));
+    const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
+    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
+    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
+    expect(Array.from(v.dataSync()).slice(2)).toEqual([3, 4]);
+  });
+
+  it('takes the learning rate as a scalar tensor too', () => {
+    const a = track(variable(p0, [6]));
+    const b = track(variable(p0, [6]));
+    const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
+    const sgd2 = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
+    for (const [t, g] of gradSeq.entries()) {
+      const grad = tf.tensor(g);
+      const lr = tf.scalar(lrSeq[t] ?? 0);
+      sgd.step([{ variable: a, grad }], lrSeq[t] ?? 0);
+      sgd2.step([{ variable: b, grad }], lr);
+      expect(lr.isDisposed).toBe(false);
+      grad.dispose();
+      lr.dispose();
+    }
+    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+  });
+
   it('accepts a bool mask and masks rows of rank-4 (conv) variables', () => {
     const shape = [2, 3, 3, 2];
     const size = 36;
