@@ -4,6 +4,7 @@
 
 import type { BackendInfo, BackendName } from './backend';
 import type { ErrorInfo } from './errors';
+import type { ModelCommands } from './commands/models';
 
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
 export interface CoreCommands {
@@ -19,7 +20,7 @@ export interface CoreCommands {
   cancel: { params: { target: number }; result: { cancelled: boolean }; progress: never };
 }
 
-export type CommandMap = CoreCommands;
+export type CommandMap = CoreCommands & ModelCommands;
 export type CommandName = keyof CommandMap;
 export type Params<K extends CommandName> = CommandMap[K]['params'];
 export type Result<K extends CommandName> = CommandMap[K]['result'];

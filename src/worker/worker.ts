@@ -5,12 +5,13 @@
 import type { Command, CommandMap, CommandName, CommandOf, WorkerEvent } from '../protocol/messages';
 import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
+import { modelHandlers } from './handlers/models';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handlers: Handlers<CommandMap> = { ...coreHandlers };
+const handlers: Handlers<CommandMap> = { ...coreHandlers, ...modelHandlers };
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
   const { id, type } = command;

@@ -1,6 +1,8 @@
 // Runs on the page: picks the component for the current section.
 
 import { SECTIONS, type SectionId } from '../sections';
+import { ExportSection } from './export/ExportSection';
+import { ModelsSection } from './models/ModelsSection';
 
 export function SectionView({ section }: { section: SectionId }) {
   const meta = SECTIONS.find((s) => s.id === section);
@@ -8,6 +10,8 @@ export function SectionView({ section }: { section: SectionId }) {
     <section aria-labelledby={`section-${section}`} data-section={section}>
       <h2 id={`section-${section}`}>{meta?.title}</h2>
       <p className="muted">{meta?.blurb}</p>
+      {section === 'models' ? <ModelsSection /> : null}
+      {section === 'export' ? <ExportSection /> : null}
     </section>
   );
 }

@@ -1,0 +1,88 @@
+// The model library's commands: list, import, delete and export models. Plain data, shared by
+// page and worker; weights never cross as numbers (files cross as Blobs, which the browser passes
+// by reference), so a 60 MB simplex costs no structured-clone copy of its values.
+
+/** Mirrors the engine's ModelSpec (the worker checks at compile time that the two agree). */
+export interface ModelShape {
+  architecture: 'vgg11' | 'vgg13' | 'vgg16' | 'vgg19';
+  /** Multiplies every conv and hidden width: 1, 1/2, 1/4 or 1/8. */
+  widthScale: 1 | 0.5 | 0.25 | 0.125;
+  numClasses: number;
+}
+
+export type ModelKind = 'base' | 'simplex' | 'complex' | 'ensemble' | 'imported';
+
+/** What a vertex is for: a trained mode, a connector joining modes, or a simplex vertex. */
+export type VertexRole = 'mode' | 'connector' | 'vertex';
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Per-channel input normalisation applied after scaling pixels to [0,1]. */
+export interface NormalisationData {
+  mean: number[];
+  std: number[];
+}
+
+export type ModelSource =
+  | { kind: 'run'; runId: string; runName: string }
+  /** `run` is the run named in the file's metadata, when it came from a studio. */
+  | { kind: 'file'; fileName: string; run: string | null };
+
+/** A library entry without its weights: what lists, pickers and manifests need. */
+export interface ModelSummary {
+  id: string;
+  name: string;
+  kind: ModelKind;
+  spec: ModelShape;
+  vertexCount: number;
+  /** Parameters of one vertex. */
+  paramCount: number;
+  /** Simplexes over vertex indices, e.g. [[0,3,4],[1,3,4],[2,3,4]]. */
+  complex: number[][];
+  /** Per vertex: trained in an earlier stage and held fixed. */
+  frozen: boolean[];
+  /** Per vertex. */
+  roles: VertexRole[];
+  /** The dataset it was trained on or imported for; id null when only the name is known (files). */
+  dataset: { id: string | null; name: string } | null;
+  normalisation: NormalisationData | null;
+  /** The run's settings object, as the training code stores it. */
+  training: Json;
+  /** Final metrics; null where a value was not finite. */
+  metrics: Record<string, number | null> | null;
+  source: ModelSource;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** The dataset an imported model will be used with; its class count must match the model's. */
+export interface DatasetChoice {
+  id: string;
+  name: string;
+  numClasses: number;
+}
+
+/** One file of a model's export. */
+export type ExportPart = { kind: 'vertex'; index: number } | { kind: 'simplex' } | { kind: 'manifest' };
+
+export interface ModelCommands {
+  /** Every model in the library, newest first, without weights. */
+  listModels: { params: Record<string, never>; result: { models: ModelSummary[] }; progress: never };
+  /**
+   * Parse a VGG or SimplexNet state_dict (safetensors) and add it to the library. Refused with
+   * BAD_SAFETENSORS or SHAPE_MISMATCH, library unchanged, if the file is malformed, does not hold
+   * a studio architecture, or its class count differs from `usedWith`'s.
+   */
+  importModel: {
+    params: { file: Blob; fileName: string; usedWith: DatasetChoice | null };
+    result: { model: ModelSummary };
+    progress: never;
+  };
+  deleteModel: { params: { id: string }; result: { deleted: boolean }; progress: never };
+  /** One export file as a Blob with the name to save it under. */
+  exportModel: {
+    params: { id: string; part: ExportPart };
+    result: { fileName: string; blob: Blob };
+    progress: never;
+  };
+}

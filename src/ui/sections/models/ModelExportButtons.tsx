@@ -1,0 +1,68 @@
+// Runs on the page: download buttons for one model. The worker builds each file as a Blob; the
+// page only hands it to the browser's download.
+
+import { useState } from 'react';
+import type { ExportPart, ModelSummary } from '../../../protocol/commands/models';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { useEngine } from '../../engineContext';
+import { saveBlob } from '../../download';
+
+export function ModelExportButtons({ model }: { model: ModelSummary }) {
+  const { client } = useEngine();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+
+  const download = async (part: ExportPart, label: string) => {
+    setBusy(label);
+    setError(null);
+    try {
+      const { blob, fileName } = await client.call('exportModel', { id: model.id, part });
+      saveBlob(blob, fileName);
+    } catch (err) {
+      setError(toErrorInfo(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const whole = model.complex.length === 1 ? 'simplex' : 'complex';
+  const buttons: { part: ExportPart; label: string; title: string }[] = [
+    ...model.roles.map((role, i) => ({
+      part: { kind: 'vertex', index: i } as const,
+      label: `Vertex ${i}`,
+      title: `Vertex ${i} (${role}) as a PyTorch VGG state_dict (.safetensors)`,
+    })),
+    {
+      part: { kind: 'simplex' },
+      label: `Whole ${whole}`,
+      title: `All ${model.vertexCount} vertices as a PyTorch SimplexNet state_dict (.safetensors)`,
+    },
+    {
+      part: { kind: 'manifest' },
+      label: 'Manifest',
+      title: 'Settings, metrics, metadata and file names (JSON)',
+    },
+  ];
+
+  return (
+    <div className="export-buttons" role="group" aria-label={`Export ${model.name}`}>
+      {buttons.map(({ part, label, title }) => (
+        <button
+          key={label}
+          type="button"
+          title={title}
+          disabled={busy !== null}
+          onClick={() => void download(part, label)}
+          style={{ marginRight: '0.3rem' }}
+        >
+          {busy === label ? `${label}…` : label}
+        </button>
+      ))}
+      {error ? (
+        <p role="alert" className="error">
+          {error.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+// Runs on the page: how the library names things for people. Pure, so it is unit-tested.
+
+import type { ModelKind, ModelShape, ModelSource, ModelSummary } from '../../../protocol/commands/models';
+
+const WIDTH_LABELS: Record<ModelShape['widthScale'], string> = {
+  1: '1',
+  0.5: '1/2',
+  0.25: '1/4',
+  0.125: '1/8',
+};
+
+/** `1/8` rather than `0.125`: the paper and the UI's forms speak of width fractions. */
+export function widthLabel(scale: ModelShape['widthScale']): string {
+  return WIDTH_LABELS[scale];
+}
+
+const KIND_LABELS: Record<ModelKind, string> = {
+  base: 'base model',
+  simplex: 'simplex',
+  complex: 'complex',
+  ensemble: 'ensemble',
+  imported: 'imported',
+};
+
+export function kindLabel(kind: ModelKind): string {
+  return KIND_LABELS[kind];
+}
+
+export function vertexLabel(count: number): string {
+  return count === 1 ? '1 vertex' : `${count} vertices`;
+}
+
+export function sourceLabel(source: ModelSource): string {
+  if (source.kind === 'run') return `trained in run ${source.runName}`;
+  return source.run
+    ? `imported from ${source.fileName} (run ${source.run})`
+    : `imported from ${source.fileName}`;
+}
+
+/** `vgg16 · width 1/8 · 10 classes · 3 vertices`, the line a picker shows for a model. */
+export function shapeLine(model: Pick<ModelSummary, 'spec' | 'vertexCount'>): string {
+  const { architecture, widthScale, numClasses } = model.spec;
+  return `${architecture} · width ${widthLabel(widthScale)} · ${numClasses} classes · ${vertexLabel(model.vertexCount)}`;
+}
+
+/** `[[0,1,2]]` as `{0,1,2}`; a complex as its simplexes joined by spaces. */
+export function complexLabel(complex: readonly (readonly number[])[]): string {
+  return complex.map((s) => `{${s.join(',')}}`).join(' ');
+}

@@ -1,0 +1,62 @@
+// Runs in the worker; no DOM. The model library's commands. Files cross the boundary as Blobs:
+// an import is read here, never on the page, and an export is assembled here into one Blob from
+// the writer's parts, which the page saves without touching the bytes.
+
+import type { ModelCommands } from '../../protocol/commands/models';
+import { deleteModel, getModel, listModels, saveModel } from '../storage/models';
+import { modelFromFile } from '../library/importFile';
+import {
+  manifest,
+  manifestFileName,
+  simplexFileName,
+  simplexParts,
+  vertexFileName,
+  vertexParts,
+} from '../library/exportFiles';
+import { summarise } from '../storage/models';
+import type { Handlers } from './types';
+
+const SAFETENSORS = 'application/octet-stream';
+
+export const modelHandlers: Handlers<ModelCommands> = {
+  async listModels() {
+    return { models: await listModels() };
+  },
+
+  async importModel({ file, fileName, usedWith }) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    const model = modelFromFile(bytes, fileName, usedWith);
+    return { model: await saveModel(model) };
+  },
+
+  async deleteModel({ id }) {
+    return { deleted: await deleteModel(id) };
+  },
+
+  async exportModel({ id, part }) {
+    const model = await getModel(id);
+    const summary = summarise(model);
+    switch (part.kind) {
+      case 'vertex':
+        // Blob copies the parts once into browser storage; the parts are then garbage.
+        return {
+          fileName: vertexFileName(summary, part.index),
+          blob: new Blob(vertexParts(model, part.index) as BlobPart[], { type: SAFETENSORS }),
+        };
+      case 'simplex':
+        return {
+          fileName: simplexFileName(summary),
+          blob: new Blob(simplexParts(model) as BlobPart[], { type: SAFETENSORS }),
+        };
+      case 'manifest':
+        return {
+          fileName: manifestFileName(summary),
+          blob: new Blob([JSON.stringify(manifest(summary), null, 2)], { type: 'application/json' }),
+        };
+      default: {
+        const unknown: never = part;
+        throw new Error(`Unknown export part ${JSON.stringify(unknown)}`);
+      }
+    }
+  },
+};
