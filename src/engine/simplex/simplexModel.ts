@@ -1,0 +1,303 @@
+// A simplicial complex of VGG vertices held as tfjs variables. Each parameter of all vertices is ONE
+// variable of shape [vertexCount, size] (row i = vertex i, tf layout flattened), so mixing a layer
+// at coefficients α is one [1,k]×[k,size] matMul, and the optimizer updates all vertices of a
+// parameter with one kernel. Frozen vertices are rows the optimizer must skip: trainableRowMask()
+// is the mask it applies. Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
+
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
+import type { TfLayout, TfVertex } from '../formats/layout';
+import { paramSpecs, type ModelSpec, type ParamSpec } from '../model/architecture';
+import { initVertex, type InitScheme } from '../model/init';
+import { vggForward, type ForwardOptions } from '../model/vgg';
+import type { Rng } from '../util/rng';
+import {
+  sampleCoefficients,
+  singleSimplex,
+  validateComplex,
+  verticesOf,
+  withVertexJoined,
+  type Complex,
+} from './complex';
+
+export interface SimplexModelOptions {
+  /** Per vertex; frozen vertices get no gradient step. Default: none frozen. */
+  frozen?: readonly boolean[];
+  /** Simplexes over the vertex list. Default: one simplex of all vertices. */
+  complex?: Complex;
+  /**
+   * Prefix of the variables' names (tfjs names must be unique among live variables). A variable
+   * is named `<name>/<param>@<vertexCount>`, so names are stable across a resume and change when
+   * a vertex is added (the reference starts a fresh optimizer then). Default: `simplex<n>`.
+   */
+  name?: string;
+}
+
+let modelCount = 0;
+
+export class SimplexModel {
+  readonly spec: ModelSpec;
+  readonly params: readonly ParamSpec[];
+  readonly name: string;
+  private stackVars: tf.Variable<tf.Rank.R2>[];
+  private frozenFlags: boolean[];
+  private complexList: number[][];
+  private mask: tf.Tensor1D | null = null;
+  private disposed = false;
+
+  private constructor(
+    spec: ModelSpec,
+    name: string,
+    stacks: tf.Variable<tf.Rank.R2>[],
+    frozen: boolean[],
+    complex: number[][],
+  ) {
+    this.spec = spec;
+    this.params = paramSpecs(spec);
+    this.name = name;
+    this.stackVars = stacks;
+    this.frozenFlags = frozen;
+    this.complexList = complex;
+  }
+
+  /** A model holding copies of the given vertices (each in paramSpecs() order, tf layout). */
+  static fromVertices(
+    spec: ModelSpec,
+    vertices: readonly TfVertex[],
+    options: SimplexModelOptions = {},
+  ): SimplexModel {
+    const params = paramSpecs(spec);
+    const k = vertices.length;
+    if (k === 0) throw new StudioError('BAD_ARGUMENT', 'A simplex needs at least one vertex.');
+    vertices.forEach((vertex, v) => {
+      checkVertex(params, vertex, `Vertex ${v}`);
+    });
+    const frozen = options.frozen ? [...options.frozen] : new Array<boolean>(k).fill(false);
+    if (frozen.length !== k) {
+      throw new StudioError(
+        'BAD_SETTINGS',
+        `${frozen.length} frozen flags were given for ${k} vertices; give one per vertex.`,
+      );
+    }
+    const complex = options.complex ? options.complex.map((s) => [...s]) : singleSimplex(k);
+    validateComplex(complex, k);
+    const name = options.name ?? `simplex${++modelCount}`;
+    const stacks = params.map((p, i) => {
+      const rows = new Float32Array(k * p.size);
+      vertices.forEach((vertex, v) => {
+        rows.set(vertex[i] as TfLayout, v * p.size);
+      });
+      return newStack(name, p, k, tf.tensor2d(rows, [k, p.size]));
+    });
+    return new SimplexModel(spec, name, stacks, frozen, complex);
+  }
+
+  /** `vertexCount` freshly initialised vertices (see model/init.ts for the schemes). */
+  static fresh(
+    spec: ModelSpec,
+    vertexCount: number,
+    rng: Rng,
+    options: SimplexModelOptions & { scheme?: InitScheme } = {},
+  ): SimplexModel {
+    const vertices = Array.from({ length: vertexCount }, () => initVertex(spec, rng, options.scheme));
+    return SimplexModel.fromVertices(spec, vertices, options);
+  }
+
+  get vertexCount(): number {
+    return this.frozenFlags.length;
+  }
+
+  get frozen(): readonly boolean[] {
+    return this.frozenFlags;
+  }
+
+  get complex(): Complex {
+    return this.complexList;
+  }
+
+  /** One variable per parameter (paramSpecs() order), [vertexCount, size]; row i is vertex i. */
+  get stacks(): readonly tf.Variable<tf.Rank.R2>[] {
+    this.assertLive();
+    return this.stackVars;
+  }
+
+  get hasTrainable(): boolean {
+    return this.frozenFlags.some((f) => !f);
+  }
+
+  /**
+   * bool [vertexCount], true where the vertex trains: the row mask for the optimizer. Owned by
+   * the model (do not dispose); replaced when frozen flags or the vertex count change.
+   */
+  trainableRowMask(): tf.Tensor1D {
+    this.assertLive();
+    this.mask ??= tf.tensor1d(
+      this.frozenFlags.map((f) => !f),
+      'bool',
+    );
+    return this.mask;
+  }
+
+  setFrozen(vertex: number, frozen: boolean): void {
+    this.checkIndex(vertex);
+    if (this.frozenFlags[vertex] === frozen) return;
+    this.frozenFlags[vertex] = frozen;
+    this.dropMask();
+  }
+
+  /** One draw: a simplex uniformly, then Dirichlet(1,…,1) coefficients on it (0 elsewhere). */
+  sampleCoefficients(rng: Rng): number[] {
+    return sampleCoefficients(this.complexList, this.vertexCount, rng);
+  }
+
+  /** Σ_i coeffs[i]·vertex_i per parameter, in tf shapes. Call inside tf.tidy. */
+  mixedWeights(coeffs: readonly number[]): tf.Tensor[] {
+    this.assertLive();
+    if (coeffs.length !== this.vertexCount) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `Give one coefficient per vertex: ${this.vertexCount} expected, ${coeffs.length} given.`,
+      );
+    }
+    const row = tf.tensor2d(coeffs as number[], [1, this.vertexCount]);
+    return this.stackVars.map((stack, i) =>
+      tf.reshape(tf.matMul(row, stack), (this.params[i] as ParamSpec).tfShape as number[]),
+    );
+  }
+
+  /** The weights of one vertex exactly (a row slice, no mixing), in tf shapes. Call inside tf.tidy. */
+  vertexWeights(vertex: number): tf.Tensor[] {
+    this.checkIndex(vertex);
+    return this.stackVars.map((stack, i) =>
+      tf.reshape(tf.slice(stack, [vertex, 0], [1, -1]), (this.params[i] as ParamSpec).tfShape as number[]),
+    );
+  }
+
+  /** Logits at mixing coefficients `coeffs` (one per vertex). */
+  forward(x: tf.Tensor4D, coeffs: readonly number[], options: ForwardOptions): tf.Tensor2D {
+    return tf.tidy(() => vggForward(this.spec, this.mixedWeights(coeffs), x, options));
+  }
+
+  /** Logits of vertex `vertex` alone, evaluation mode (no dropout). */
+  forwardAtVertex(x: tf.Tensor4D, vertex: number): tf.Tensor2D {
+    return tf.tidy(() => vggForward(this.spec, this.vertexWeights(vertex), x, { training: false }));
+  }
+
+  /** A copy of one vertex (paramSpecs() order, tf layout), e.g. to save it. Reads back from the device. */
+  async readVertex(vertex: number): Promise<TfLayout[]> {
+    this.checkIndex(vertex);
+    const rows = this.stackVars.map((stack) => tf.slice(stack, [vertex, 0], [1, -1]));
+    try {
+      const data = await Promise.all(rows.map((r) => r.data<'float32'>()));
+      return data.map((d) => d as TfLayout);
+    } finally {
+      rows.forEach((r) => {
+        r.dispose();
+      });
+    }
+  }
+
+  async readVertices(): Promise<TfLayout[][]> {
+    const out: TfLayout[][] = [];
+    for (let v = 0; v < this.vertexCount; v++) out.push(await this.readVertex(v));
+    return out;
+  }
+
+  /** Overwrites one vertex (paramSpecs() order, tf layout), e.g. from a loaded file. */
+  writeVertex(vertex: number, values: TfVertex): void {
+    this.checkIndex(vertex);
+    checkVertex(this.params, values, `The new vertex ${vertex}`);
+    const k = this.vertexCount;
+    tf.tidy(() => {
+      this.stackVars.forEach((stack, i) => {
+        const size = (this.params[i] as ParamSpec).size;
+        const parts: tf.Tensor2D[] = [];
+        if (vertex > 0) parts.push(tf.slice(stack, [0, 0], [vertex, size]));
+        parts.push(tf.tensor2d(values[i] as TfLayout, [1, size]));
+        if (vertex < k - 1) parts.push(tf.slice(stack, [vertex + 1, 0], [k - vertex - 1, size]));
+        stack.assign(tf.concat(parts, 0));
+      });
+    });
+  }
+
+  /**
+   * SPRO's step: appends a vertex at the centroid of the vertices of simplexes `joins`, adds it to
+   * each of them, freezes every earlier vertex and leaves the new one trainable. Returns its index.
+   * The reference places it at the mean of all vertices; in its procedures (one simplex, or
+   * connectors joined to every simplex) that is the same set. The stack variables are replaced
+   * (new names): start a fresh optimizer, as the reference does.
+   */
+  addVertex(joins: readonly number[] = [0]): number {
+    this.assertLive();
+    const members = verticesOf(this.complexList, joins);
+    const k = this.vertexCount;
+    const next = this.stackVars.map((stack, i) => {
+      const grown = tf.tidy(() => {
+        const centroid = tf.mean(tf.gather(stack, tf.tensor1d(members, 'int32')), 0, true);
+        return tf.concat([stack, centroid], 0) as tf.Tensor2D;
+      });
+      return newStack(this.name, this.params[i] as ParamSpec, k + 1, grown);
+    });
+    this.stackVars.forEach((v) => {
+      v.dispose();
+    });
+    this.stackVars = next;
+    this.complexList = withVertexJoined(this.complexList, k, joins);
+    this.frozenFlags = [...new Array<boolean>(k).fill(true), false];
+    this.dropMask();
+    return k;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.stackVars.forEach((v) => {
+      v.dispose();
+    });
+    this.dropMask();
+    this.disposed = true;
+  }
+
+  private dropMask(): void {
+    this.mask?.dispose();
+    this.mask = null;
+  }
+
+  private checkIndex(vertex: number): void {
+    this.assertLive();
+    if (!Number.isInteger(vertex) || vertex < 0 || vertex >= this.vertexCount) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `There is no vertex ${vertex}; this simplex has ${this.vertexCount} (0…${this.vertexCount - 1}).`,
+      );
+    }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new StudioError('INTERNAL', 'This simplex model was disposed; load it again.');
+  }
+}
+
+/** A [k, size] variable named for its parameter and vertex count; takes ownership of `initial`. */
+function newStack(prefix: string, p: ParamSpec, k: number, initial: tf.Tensor2D): tf.Variable<tf.Rank.R2> {
+  const v = tf.variable(initial, true, `${prefix}/${p.name}@${k}`);
+  initial.dispose();
+  return v;
+}
+
+function checkVertex(params: readonly ParamSpec[], vertex: TfVertex, what: string): void {
+  if (vertex.length !== params.length) {
+    throw new StudioError(
+      'SHAPE_MISMATCH',
+      `${what} has ${vertex.length} parameter tensors; this VGG needs ${params.length}.`,
+    );
+  }
+  params.forEach((p, i) => {
+    const n = (vertex[i] as TfLayout).length;
+    if (n !== p.size) {
+      throw new StudioError(
+        'SHAPE_MISMATCH',
+        `${what}: ${p.name} has ${n} values but [${p.tfShape.join(', ')}] needs ${p.size}; is the width or class count different?`,
+      );
+    }
+  });
+}

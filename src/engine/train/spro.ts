@@ -1,0 +1,154 @@
+// SPRO's objective for one batch (Benton et al. 2021, as the reference's train_epoch_volume):
+//   loss = Σ_{s=1..n_sample} CE(x, y; w(α_s)) − λ · log(V + 1e-4)
+// with α_s drawn on the complex (a simplex uniformly, then Dirichlet(1,…,1)) and V the volume of
+// simplex 0. The reference sums the draws (its `.div(nsample)` is discarded); 'mean' divides. The
+// volume term is on when λ > 0 and simplex 0 has ≥ 2 vertices (the reference trains one vertex
+// with plain CE). Hot path: everything stays on the device except the k×k distance readback the
+// CPU determinant needs (measureVolume, once per step); gradients come out as optimizer pairs.
+
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
+import type { SimplexModel } from '../simplex/simplexModel';
+import { logVolumeTerm, measureVolume, type VolumeMeasurement } from '../simplex/volume';
+import type { Rng } from '../util/rng';
+
+export type Reduction = 'sum' | 'mean';
+
+export interface SproOptions {
+  /** λ_reg (see calibrateLambda); 0 turns the volume term off. */
+  lambda: number;
+  /** 'sum' over draws as the reference (its learning rates assume it), or 'mean'. */
+  reduction: Reduction;
+}
+
+export interface SproBatch {
+  /** Normalised images, NHWC [N, 32, 32, 3]. */
+  x: tf.Tensor4D;
+  /** Class indices, int32 [N]. */
+  labels: tf.Tensor1D;
+}
+
+/** One sampled network: its mixing coefficients and, when training, its two dropout seeds. */
+export interface SproDraw {
+  coefficients: number[];
+  dropoutSeeds: readonly [number, number] | null;
+}
+
+/** Shaped for the optimizer (train/sgd.ts SgdPair): frozen rows are those where rowMask is false. */
+export interface GradPair {
+  variable: tf.Variable;
+  grad: tf.Tensor;
+  /** Owned by the model: do not dispose. */
+  rowMask: tf.Tensor1D;
+}
+
+export interface SproResult {
+  /** The objective above. */
+  loss: tf.Scalar;
+  /** Its cross-entropy part (Σ or mean over draws). */
+  crossEntropy: tf.Scalar;
+  /** One pair per stack variable; the grads are the caller's to dispose (disposeSproResult). */
+  grads: GradPair[];
+}
+
+/** Mean cross-entropy over the batch, as torch.nn.CrossEntropyLoss(). */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const oneHot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
+    const perExample = tf.sum(tf.mul(oneHot, tf.logSoftmax(logits)), 1);
+    return tf.neg(tf.mean(perExample)) as tf.Scalar;
+  });
+}
+
+/** n draws from the model's complex; dropout seeds only when training. Plain data, reproducible. */
+export function sampleDraws(model: SimplexModel, rng: Rng, nSample: number, training: boolean): SproDraw[] {
+  if (!Number.isInteger(nSample) || nSample < 1) {
+    throw new StudioError('BAD_SETTINGS', `n_sample must be a whole number ≥ 1, got ${nSample}.`);
+  }
+  return Array.from({ length: nSample }, () => ({
+    coefficients: model.sampleCoefficients(rng),
+    dropoutSeeds: training ? ([rng.nextUint32(), rng.nextUint32()] as const) : null,
+  }));
+}
+
+/** Whether the objective has the volume term for this model (and so needs a VolumeMeasurement). */
+export function usesVolumeTerm(model: SimplexModel, options: SproOptions): boolean {
+  return options.lambda > 0 && (model.complex[0]?.length ?? 0) >= 2;
+}
+
+/**
+ * Loss and gradients for given draws; `volume` must measure the current vertices when
+ * usesVolumeTerm(). Synchronous and readback-free: the loss stays a tensor.
+ */
+export function sproLossAndGrads(
+  model: SimplexModel,
+  batch: SproBatch,
+  draws: readonly SproDraw[],
+  options: SproOptions,
+  volume: VolumeMeasurement | null,
+): SproResult {
+  if (draws.length === 0) throw new StudioError('BAD_SETTINGS', 'SPRO needs at least one draw per step.');
+  if (!model.hasTrainable) {
+    throw new StudioError('BAD_ARGUMENT', 'Every vertex is frozen, so there is nothing to train.');
+  }
+  const withVolume = usesVolumeTerm(model, options);
+  if (withVolume && volume === null) {
+    throw new StudioError('INTERNAL', 'The volume term is on but no volume was measured for this step.');
+  }
+  const rowMask = model.trainableRowMask();
+  const variables = [...model.stacks];
+  const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
+  // λ·log(V+ε) is known on the CPU, so CE = loss + λ·log(V+ε) needs no second tape output.
+  const volumeShift = withVolume && volume ? options.lambda * volume.logVolume : 0;
+  const { loss, ce, grads } = tf.tidy(() => {
+    const objective = (): tf.Scalar => {
+      let total: tf.Scalar = tf.scalar(0);
+      for (const draw of draws) {
+        const options = draw.dropoutSeeds
+          ? { training: true, dropoutSeeds: draw.dropoutSeeds }
+          : { training: false };
+        total = tf.add(total, crossEntropy(model.forward(batch.x, draw.coefficients, options), batch.labels));
+      }
+      if (scale !== 1) total = tf.mul(total, scale);
+      if (withVolume && volume) {
+        total = tf.sub(total, tf.mul(logVolumeTerm(model, volume), options.lambda));
+      }
+      return total;
+    };
+    const { value, grads } = tf.variableGrads(objective, variables);
+    return {
+      loss: value,
+      ce: volumeShift === 0 ? tf.clone(value) : tf.add<tf.Scalar>(value, volumeShift),
+      grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)),
+    };
+  });
+  return {
+    loss,
+    crossEntropy: ce,
+    grads: variables.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor, rowMask })),
+  };
+}
+
+/**
+ * One batch's draws, volume measurement and loss/gradients. The only wait is the k×k distance
+ * readback for the volume term (none without it).
+ */
+export async function computeSproGradients(
+  model: SimplexModel,
+  batch: SproBatch,
+  rng: Rng,
+  options: SproOptions & { nSample: number; training: boolean },
+): Promise<SproResult & { draws: SproDraw[]; volume: VolumeMeasurement | null }> {
+  const draws = sampleDraws(model, rng, options.nSample, options.training);
+  const volume = usesVolumeTerm(model, options) ? await measureVolume(model) : null;
+  return { ...sproLossAndGrads(model, batch, draws, options, volume), draws, volume };
+}
+
+/** Disposes what a SproResult owns (loss, crossEntropy, grads), not the model's variables or mask. */
+export function disposeSproResult(result: SproResult): void {
+  result.loss.dispose();
+  result.crossEntropy.dispose();
+  result.grads.forEach((g) => {
+    g.grad.dispose();
+  });
+}
