@@ -2,7 +2,8 @@
 // it guards are touched, lengths are compared as 64-bit integers before becoming numbers, and no
 // allocation is sized from the header alone (tensor data is only copied once its offsets are
 // known to lie inside the file), so a hostile file can neither hang the reader nor make it
-// allocate more than its own size (twice that for F16/BF16, which widen to F32).
+// allocate more than its own size (twice that for F16/BF16, which widen to F32; aligned F32 data
+// is not copied at all).
 // Every rejection is a StudioError('BAD_SAFETENSORS') with a sentence naming what is wrong.
 //
 // Format (https://github.com/huggingface/safetensors): u64 little-endian header length N, N bytes
@@ -26,7 +27,9 @@ export interface SafetensorsTensor {
   shape: number[];
   /**
    * Values as F32. F64 is rounded; I64 is exact up to ±2^24 (enough for labels and step counts
-   * such as `num_batches_tracked`, which the model loader ignores anyway).
+   * such as `num_batches_tracked`, which the model loader ignores anyway). F32 data that is
+   * 4-byte aligned in the input is a view of the input's buffer, not a copy: it keeps that buffer
+   * alive, and must be copied before the buffer is changed or transferred.
    */
   data: Float32Array;
 }
@@ -261,7 +264,13 @@ function decode(dtype: Dtype, bytes: Uint8Array, begin: number, end: number): Fl
   const view = new DataView(bytes.buffer, bytes.byteOffset + begin, end - begin);
   switch (dtype) {
     case 'F32': {
-      if (LITTLE_ENDIAN_HOST) return new Float32Array(bytes.slice(begin, end).buffer);
+      if (LITTLE_ENDIAN_HOST) {
+        const at = bytes.byteOffset + begin;
+        // A view when aligned, so reading a large file does not double its memory.
+        return at % 4 === 0
+          ? new Float32Array(bytes.buffer, at, n)
+          : new Float32Array(bytes.slice(begin, end).buffer);
+      }
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
       return out;

@@ -89,6 +89,18 @@ describe('readSafetensors', () => {
     expect(part?.buffer).toBe(data.buffer);
   });
 
+  it('reads aligned F32 tensors as views of the input, unaligned ones as copies', () => {
+    const data = new Uint8Array(new Float32Array([3.5, -1]).buffer);
+    const h = header({ a: f32([2], 0, 8) });
+    const padded = h.padEnd(Math.ceil(h.length / 8) * 8);
+    const aligned = readSafetensors(rawFile(padded, data));
+    const unaligned = readSafetensors(rawFile(padded + ' ', data));
+    expect([...(aligned.tensors.get('a')?.data ?? [])]).toEqual([3.5, -1]);
+    expect([...(unaligned.tensors.get('a')?.data ?? [])]).toEqual([3.5, -1]);
+    expect(aligned.tensors.get('a')?.data.byteOffset).not.toBe(0);
+    expect(unaligned.tensors.get('a')?.data.byteOffset).toBe(0);
+  });
+
   it('reads an empty file of no tensors, and metadata-only files', () => {
     expect(readSafetensors(rawFile('{}')).tensors.size).toBe(0);
     expect(readSafetensors(rawFile('{"__metadata__":{"a":"b"}}  ')).metadata.a).toBe('b');
