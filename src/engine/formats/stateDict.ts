@@ -166,7 +166,10 @@ function inferSpec(tensors: ReadonlyMap<string, SafetensorsTensor>, layout: Stat
   const architecture = CONV_COUNTS.get(convs);
   if (!architecture) {
     const known = [...CONV_COUNTS].map(([n, a]) => `${a.toUpperCase()} has ${n}`).join(', ');
-    throw mismatch(`it has ${convs} conv layers with weights; ${known}`);
+    const names = layout === 'vgg' ? 'c1.weight, c2.weight, …' : 'net.c1.weight_0, net.c2.weight_0, …';
+    throw mismatch(
+      `it has ${convs} conv layers named ${names} (${known}); the studio reads state_dicts of the reference code's VGG and SimplexNet classes, not torchvision's`,
+    );
   }
   const at = (param: string) => tensors.get(layout === 'vgg' ? param : `net.${param}_0`);
   const c1 = at('c1.weight')?.shape;

@@ -274,7 +274,17 @@ describe('rejected models', () => {
 
   it('an unknown conv count or width', () => {
     const noC13 = torchTensors().filter((x) => !x.name.startsWith('c13.'));
-    expectError(() => parseModelFile(file(noC13)), 'SHAPE_MISMATCH', /it has 12 conv layers/);
+    expectError(
+      () => parseModelFile(file(noC13)),
+      'SHAPE_MISMATCH',
+      /it has 12 conv layers named c1\.weight/,
+    );
+    const torchvision = [{ name: 'features.0.weight', shape: [64, 3, 3, 3], data: new Float32Array(1728) }];
+    expectError(
+      () => parseModelFile(file(torchvision)),
+      'SHAPE_MISMATCH',
+      /0 conv layers .* not torchvision's/,
+    );
     const c1 = torchTensors().map((x) =>
       x.name === 'c1.weight' ? { ...x, shape: [6, 3, 4, 3], data: x.data.subarray(0, 216) } : x,
     );
