@@ -4,7 +4,7 @@
 // the library.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Download, Locator, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type {} from '../../src/ui/debugHandle';
@@ -36,7 +36,7 @@ async function field(r: Locator, name: string): Promise<string> {
 /** Clicks an export button and returns the download's name and bytes. */
 async function download(r: Locator, button: string): Promise<{ name: string; bytes: Uint8Array }> {
   const [dl] = await Promise.all([
-    page.waitForEvent('download') as Promise<Download>,
+    page.waitForEvent('download'),
     r.getByRole('button', { name: button, exact: true }).click(),
   ]);
   const file = await dl.path();
@@ -50,10 +50,12 @@ function expectSameTensors(got: SafetensorsFile, want: SafetensorsFile): void {
     const g = got.tensors.get(name);
     expect(g?.dtype, name).toBe('F32');
     expect(g?.shape, name).toEqual(t.shape);
-    expect(Buffer.from(g?.data.buffer ?? new ArrayBuffer(0)).equals(Buffer.from(t.data.buffer)), name).toBe(
-      true,
-    );
+    expect(bytesOf(g?.data).equals(bytesOf(t.data)), name).toBe(true);
   }
+}
+
+function bytesOf(data: Float32Array | undefined): Buffer {
+  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
 }
 
 async function readFixture(name: string): Promise<SafetensorsFile> {
@@ -168,9 +170,10 @@ describe('model library', () => {
 
   it('refuses a model whose class count differs from the dataset it will be used with', async () => {
     const before = await rows().count();
-    const bytes = [...(await readFile(fixture('vertex0.safetensors')))];
-    const error = await page.evaluate(async (bytes) => {
-      const file = new File([new Uint8Array(bytes)], 'vertex0.safetensors');
+    const base64 = (await readFile(fixture('vertex0.safetensors'))).toString('base64');
+    const error = await page.evaluate(async (base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const file = new File([bytes], 'vertex0.safetensors');
       try {
         await window.__studio?.client.call('importModel', {
           file,
@@ -181,10 +184,39 @@ describe('model library', () => {
       } catch (err) {
         return { code: (err as { code: string }).code, message: (err as Error).message };
       }
-    }, bytes);
+    }, base64);
     expect(error?.code).toBe('SHAPE_MISMATCH');
     expect(error?.message).toContain('10-class model but CIFAR-100 has 100 classes');
     await page.reload();
     await expect.poll(() => rows().count(), { timeout: 60_000 }).toBe(before);
+  });
+
+  it('imports for a dataset picked from the stored ones', async () => {
+    const select = page.getByLabel('Use with dataset');
+    await expect.poll(() => select.locator('option').count(), { timeout: 120_000 }).toBeGreaterThan(1);
+    const synthetic = (await select.locator('option').allTextContents()).find((t) =>
+      t.includes('10 classes'),
+    );
+    expect(synthetic).toBeDefined();
+    await select.selectOption({ label: synthetic ?? '' });
+    const before = await rows().count();
+    await fileInput().setInputFiles({
+      name: 'for-dataset.safetensors',
+      mimeType: 'application/octet-stream',
+      buffer: await readFile(fixture('vertex1.safetensors')),
+    });
+    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBe(before + 1);
+    expect(synthetic?.startsWith(await field(row('for-dataset'), 'dataset'))).toBe(true);
+  });
+
+  it('deletes a model after a second click, for good', async () => {
+    const before = await rows().count();
+    const button = row('for-dataset').getByRole('button', { name: 'Delete' });
+    await button.click();
+    await row('for-dataset').getByRole('button', { name: 'Really delete?' }).click();
+    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBe(before - 1);
+    await page.reload();
+    await expect.poll(() => rows().count(), { timeout: 60_000 }).toBe(before - 1);
+    expect(await row('vertices').count()).toBe(1);
   });
 });

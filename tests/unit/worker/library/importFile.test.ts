@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { StudioError } from '../../../../src/protocol/errors';
+import { modelFromFile, displayName } from '../../../../src/worker/library/importFile';
+import { vertexFile } from '../../../../src/engine/formats/stateDict';
+import { REFERENCE_DIR } from '../../engine/fixtures';
+
+const bytesOf = (name: string) => new Uint8Array(readFileSync(path.join(REFERENCE_DIR, name)));
+const concat = (parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
+
+function thrown(fn: () => unknown): StudioError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof StudioError) return err;
+    throw err;
+  }
+  throw new Error('expected a StudioError');
+}
+
+describe('modelFromFile', () => {
+  it('reads a PyTorch VGG16 state_dict as one imported mode', () => {
+    const m = modelFromFile(bytesOf('vertex0.safetensors'), 'vertex0.safetensors', null);
+    expect(m.spec).toEqual({ architecture: 'vgg16', widthScale: 0.125, numClasses: 10 });
+    expect(m.name).toBe('vertex0');
+    expect(m.kind).toBe('imported');
+    expect(m.vertices).toHaveLength(1);
+    expect(m.complex).toEqual([[0]]);
+    expect(m.frozen).toEqual([false]);
+    expect(m.roles).toEqual(['mode']);
+    expect(m.dataset).toBeNull();
+    expect(m.source).toEqual({ kind: 'file', fileName: 'vertex0.safetensors', run: null });
+  });
+
+  it('reads a SimplexNet state_dict as one simplex of all its vertices', () => {
+    const m = modelFromFile(bytesOf('vertices.safetensors'), 'vertices.safetensors', null);
+    expect(m.vertices).toHaveLength(3);
+    expect(m.complex).toEqual([[0, 1, 2]]);
+    expect(m.frozen).toEqual([false, false, false]);
+    expect(m.roles).toEqual(['vertex', 'vertex', 'vertex']);
+  });
+
+  it('records the dataset it will be used with when the class counts agree', () => {
+    const m = modelFromFile(bytesOf('vertex0.safetensors'), 'v.safetensors', {
+      id: 'cifar10',
+      name: 'CIFAR-10',
+      numClasses: 10,
+    });
+    expect(m.dataset).toEqual({ id: 'cifar10', name: 'CIFAR-10' });
+  });
+
+  it('refuses a model whose class count differs from the dataset, naming both', () => {
+    const err = thrown(() =>
+      modelFromFile(bytesOf('vertex0.safetensors'), 'v.safetensors', {
+        id: 'cifar100',
+        name: 'CIFAR-100',
+        numClasses: 100,
+      }),
+    );
+    expect(err.code).toBe('SHAPE_MISMATCH');
+    expect(err.message).toContain('v.safetensors is a 10-class model but CIFAR-100 has 100 classes');
+  });
+
+  it('names the file in the reader’s errors', () => {
+    const whole = bytesOf('vertex0.safetensors');
+    const err = thrown(() => modelFromFile(whole.subarray(0, whole.length - 4), 'cut.safetensors', null));
+    expect(err.code).toBe('BAD_SAFETENSORS');
+    expect(err.message).toMatch(/^cut\.safetensors: Not a valid safetensors file/);
+  });
+
+  it('tells a PyTorch pickle apart from a broken safetensors file', () => {
+    const zip = new Uint8Array([0x50, 0x4b, 0x03, 0x04, ...new Array<number>(60).fill(0)]);
+    const err = thrown(() => modelFromFile(zip, 'model.pt', null));
+    expect(err.code).toBe('BAD_SAFETENSORS');
+    expect(err.message).toContain('safetensors.torch.save_file');
+  });
+
+  it('keeps what a studio file says about its origin', () => {
+    const source = modelFromFile(bytesOf('vertex1.safetensors'), 'vertex1.safetensors', null);
+    const file = vertexFile(source.spec, source.vertices[0] ?? [], {
+      dataset: 'CIFAR-10',
+      run: 'run 7',
+      metrics: { testAccuracy: 0.93, nll: null },
+      training: { lr: 0.05 },
+      normalisation: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
+    });
+    const m = modelFromFile(concat(file), 'x.safetensors', null);
+    expect(m.dataset).toEqual({ id: null, name: 'CIFAR-10' });
+    expect(m.source).toEqual({ kind: 'file', fileName: 'x.safetensors', run: 'run 7' });
+    expect(m.metrics).toEqual({ testAccuracy: 0.93, nll: null });
+    expect(m.training).toEqual({ lr: 0.05 });
+    expect(m.normalisation?.std).toEqual([0.229, 0.224, 0.225]);
+  });
+});
+
+describe('displayName', () => {
+  it('drops the extension and never returns an empty name', () => {
+    expect(displayName('mode-3.safetensors')).toBe('mode-3');
+    expect(displayName('MODE.SAFETENSORS')).toBe('MODE');
+    expect(displayName('.safetensors')).toBe('imported model');
+  });
+});
