@@ -104,10 +104,10 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   // Offsets must tile [0, dataLength) exactly: sorted by start, each begins where the last ended.
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
-  for (const e of entries) {
+  for (const [i, e] of entries.entries()) {
     if (e.begin > cursor) {
       throw bad(
-        cursor === 0
+        i === 0
           ? `the first tensor, ${quote(e.name)}, starts at byte ${e.begin} instead of 0`
           : `bytes ${cursor}–${e.begin} lie between tensors (a hole before ${quote(e.name)})`,
       );

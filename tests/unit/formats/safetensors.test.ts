@@ -239,6 +239,10 @@ describe('readSafetensors rejects', () => {
       rawFile(header({ a: f32([1], 0, 4), b: f32([1], 8, 12) }), 12),
       /bytes 4–8 lie between tensors \(a hole before "b"\)/,
     );
+    expectBad(
+      rawFile(header({ z: f32([0], 0, 0), b: f32([1], 4, 8) }), 8),
+      /bytes 0–4 lie between tensors \(a hole before "b"\)/,
+    );
   });
 
   it('overlapping tensors', () => {
