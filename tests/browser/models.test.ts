@@ -209,6 +209,20 @@ describe('model library', () => {
     expect(synthetic?.startsWith(await field(row('for-dataset'), 'dataset'))).toBe(true);
   });
 
+  it('imports a file dropped on the import card', async () => {
+    const before = await rows().count();
+    const base64 = (await readFile(fixture('vertex2.safetensors'))).toString('base64');
+    const transfer = await page.evaluateHandle((base64) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const data = new DataTransfer();
+      data.items.add(new File([bytes], 'dropped.safetensors'));
+      return data;
+    }, base64);
+    await page.getByTestId('model-drop-zone').dispatchEvent('drop', { dataTransfer: transfer });
+    await expect.poll(() => rows().count(), { timeout: 30_000 }).toBe(before + 1);
+    expect(await field(row('dropped'), 'vertices')).toBe('1 vertex');
+  });
+
   it('deletes a model after a second click, for good', async () => {
     const before = await rows().count();
     const button = row('for-dataset').getByRole('button', { name: 'Delete' });

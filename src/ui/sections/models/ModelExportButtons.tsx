@@ -34,7 +34,8 @@ export function ModelExportButtons({ model }: { model: ModelSummary }) {
     })),
     {
       part: { kind: 'simplex' },
-      label: `Whole ${whole}`,
+      // A one-vertex SimplexNet is where the reference's SPRO starts, so it is offered too.
+      label: model.vertexCount === 1 ? 'As SimplexNet' : `Whole ${whole}`,
       title: `All ${model.vertexCount} vertices as a PyTorch SimplexNet state_dict (.safetensors)`,
     },
     {
