@@ -4,7 +4,9 @@
 
 import type { BackendInfo, BackendName } from './backend';
 import type { ErrorInfo } from './errors';
+import type { DataCommands } from './commands/data';
 import type { ModelCommands } from './commands/models';
+import type { TrainCommands } from './commands/train';
 
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
 export interface CoreCommands {
@@ -20,7 +22,7 @@ export interface CoreCommands {
   cancel: { params: { target: number }; result: { cancelled: boolean }; progress: never };
 }
 
-export type CommandMap = CoreCommands & ModelCommands;
+export type CommandMap = CoreCommands & ModelCommands & DataCommands & TrainCommands;
 export type CommandName = keyof CommandMap;
 export type Params<K extends CommandName> = CommandMap[K]['params'];
 export type Result<K extends CommandName> = CommandMap[K]['result'];
