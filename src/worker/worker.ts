@@ -5,13 +5,20 @@
 import type { Command, CommandMap, CommandName, CommandOf, WorkerEvent } from '../protocol/messages';
 import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
+import { dataHandlers } from './handlers/data';
 import { modelHandlers } from './handlers/models';
+import { trainHandlers } from './handlers/train';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handlers: Handlers<CommandMap> = { ...coreHandlers, ...modelHandlers };
+const handlers: Handlers<CommandMap> = {
+  ...coreHandlers,
+  ...modelHandlers,
+  ...dataHandlers,
+  ...trainHandlers,
+};
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
   const { id, type } = command;
@@ -22,7 +29,7 @@ async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<v
       id,
       signal,
       progress: (progress) => {
-        postEvent({ type: 'progress', id, command: type, progress });
+        postEvent({ type: 'progress', id, command: type, progress } as WorkerEvent);
       },
     });
     postEvent({ type: 'result', id, command: type, result } as WorkerEvent);
