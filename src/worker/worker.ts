@@ -7,18 +7,12 @@ import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
 import { dataHandlers } from './handlers/data';
 import { modelHandlers } from './handlers/models';
-import { trainHandlers } from './handlers/train';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handlers: Handlers<CommandMap> = {
-  ...coreHandlers,
-  ...modelHandlers,
-  ...dataHandlers,
-  ...trainHandlers,
-};
+const handlers: Handlers<CommandMap> = { ...coreHandlers, ...modelHandlers, ...dataHandlers };
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
   const { id, type } = command;
