@@ -1,6 +1,7 @@
 // Runs on the page: picks the component for the current section.
 
 import { SECTIONS, type SectionId } from '../sections';
+import { DataSection } from './data/DataSection';
 import { ExportSection } from './export/ExportSection';
 import { ModelsSection } from './models/ModelsSection';
 
@@ -10,6 +11,7 @@ export function SectionView({ section }: { section: SectionId }) {
     <section aria-labelledby={`section-${section}`} data-section={section}>
       <h2 id={`section-${section}`}>{meta?.title}</h2>
       <p className="muted">{meta?.blurb}</p>
+      {section === 'data' ? <DataSection /> : null}
       {section === 'models' ? <ModelsSection /> : null}
       {section === 'export' ? <ExportSection /> : null}
     </section>

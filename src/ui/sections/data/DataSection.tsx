@@ -1,0 +1,64 @@
+// Runs on the page: the Data section — import, the stored datasets, and storage use. All reading,
+// parsing and storing happens in the worker; this only sends commands and draws the answers.
+
+import { useState } from 'react';
+import type { DatasetKind } from '../../../protocol/commands/data';
+import { toErrorInfo } from '../../../protocol/errors';
+import { useEngine } from '../../engineContext';
+import { DatasetCard } from './DatasetCard';
+import { ImportPanel } from './ImportPanel';
+import { StoragePanel } from './StoragePanel';
+import { formatCount } from './format';
+import { useDatasets } from './useDatasets';
+import './data.css';
+
+export function DataSection() {
+  const { client } = useEngine();
+  const { datasets, generating, error, refresh } = useDatasets();
+  const [deleteError, setDeleteError] = useState<string | null>(null);
+
+  const remove = (id: DatasetKind) => {
+    setDeleteError(null);
+    client.call('deleteDataset', { id }).then(refresh, (err: unknown) => {
+      setDeleteError(toErrorInfo(err).message);
+    });
+  };
+
+  return (
+    <div className="data-section">
+      <ImportPanel onImported={refresh} />
+      <StoragePanel refreshKey={datasets} />
+      {error !== null ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {deleteError !== null ? (
+        <p role="alert" className="error">
+          {deleteError}
+        </p>
+      ) : null}
+      {generating?.stage === 'generating' ? (
+        <p className="muted" data-testid="synthetic-progress">
+          Generating the built-in synthetic dataset: {formatCount(generating.records)} of{' '}
+          {formatCount(generating.totalRecords)} images…{' '}
+          <progress value={generating.records} max={generating.totalRecords} />
+        </p>
+      ) : null}
+      {datasets === null && error === null ? <p className="muted">Loading datasets…</p> : null}
+      {datasets?.map((dataset) => (
+        <DatasetCard
+          key={dataset.id}
+          dataset={dataset}
+          onDelete={
+            dataset.kind === 'synthetic'
+              ? null
+              : () => {
+                  remove(dataset.id);
+                }
+          }
+        />
+      ))}
+    </div>
+  );
+}

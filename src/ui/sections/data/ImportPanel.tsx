@@ -1,0 +1,183 @@
+// Runs on the page: getting CIFAR into the studio — file picker, drag-and-drop, or download
+// through the local server — with a progress bar, a cancel button and the importer's errors.
+// The files go to the worker as they are (File is structured-clonable); nothing is read here.
+
+import { useState, type DragEvent } from 'react';
+import {
+  CIFAR_DOWNLOADS,
+  type DatasetInfo,
+  type DatasetProgress,
+  type DownloadableKind,
+} from '../../../protocol/commands/data';
+import { toErrorInfo } from '../../../protocol/errors';
+import { useEngine } from '../../engineContext';
+import { formatBytes, formatCount } from './format';
+
+const ACCEPT = '.gz,.tgz,.tar,.bin';
+
+interface Job {
+  label: string;
+  progress: DatasetProgress | null;
+  controller: AbortController;
+}
+
+type Outcome = { kind: 'error'; message: string } | { kind: 'note'; message: string } | null;
+
+export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo) => void }) {
+  const { client } = useEngine();
+  const [job, setJob] = useState<Job | null>(null);
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [dragging, setDragging] = useState(false);
+
+  const run = (
+    label: string,
+    start: (options: {
+      signal: AbortSignal;
+      onProgress: (p: DatasetProgress) => void;
+    }) => Promise<DatasetInfo>,
+  ) => {
+    if (job) return;
+    const controller = new AbortController();
+    setOutcome(null);
+    setJob({ label, progress: null, controller });
+    start({
+      signal: controller.signal,
+      onProgress: (progress) => {
+        setJob((j) => (j && j.controller === controller ? { ...j, progress } : j));
+      },
+    }).then(
+      (dataset) => {
+        setJob(null);
+        setOutcome({
+          kind: 'note',
+          message: `Imported ${dataset.name}: ${formatCount(dataset.splits.train.count)} training and ${formatCount(dataset.splits.test.count)} test images.`,
+        });
+        onImported(dataset);
+      },
+      (err: unknown) => {
+        setJob(null);
+        const info = toErrorInfo(err);
+        setOutcome(
+          info.code === 'CANCELLED'
+            ? { kind: 'note', message: `${label} cancelled. The stored datasets are unchanged.` }
+            : { kind: 'error', message: info.message },
+        );
+      },
+    );
+  };
+
+  const importFiles = (files: File[]) => {
+    if (files.length === 0) return;
+    const names = files.map((f) => f.name).join(', ');
+    run(`Importing ${names}`, (options) => client.call('importDataset', { files }, options));
+  };
+
+  const download = (kind: DownloadableKind) => {
+    run(`Downloading ${CIFAR_DOWNLOADS[kind].title}`, (options) =>
+      client.call('downloadDataset', { kind }, options),
+    );
+  };
+
+  const onDrop = (event: DragEvent) => {
+    event.preventDefault();
+    setDragging(false);
+    importFiles(Array.from(event.dataTransfer.files));
+  };
+
+  return (
+    <div className="card import-panel">
+      <h3>Add CIFAR</h3>
+      <div
+        className={`drop-zone${dragging ? ' dragging' : ''}`}
+        data-testid="drop-zone"
+        onDragOver={(event) => {
+          event.preventDefault();
+          setDragging(true);
+        }}
+        onDragLeave={() => {
+          setDragging(false);
+        }}
+        onDrop={onDrop}
+      >
+        <p>
+          Drop <code>cifar-10-binary.tar.gz</code> or <code>cifar-100-binary.tar.gz</code> here (or a{' '}
+          <code>.tar</code>, or the <code>.bin</code> files inside), or{' '}
+          <label className="file-label">
+            choose files
+            <input
+              type="file"
+              accept={ACCEPT}
+              multiple
+              disabled={job !== null}
+              aria-label="Choose CIFAR files"
+              data-testid="dataset-file-input"
+              onChange={(event) => {
+                const files = Array.from(event.currentTarget.files ?? []);
+                // Cleared so picking the same file again fires another change.
+                event.currentTarget.value = '';
+                importFiles(files);
+              }}
+            />
+          </label>
+          .
+        </p>
+        <p>
+          {(Object.keys(CIFAR_DOWNLOADS) as DownloadableKind[]).map((kind) => (
+            <button
+              key={kind}
+              type="button"
+              disabled={job !== null}
+              onClick={() => {
+                download(kind);
+              }}
+            >
+              Download {CIFAR_DOWNLOADS[kind].title}
+            </button>
+          ))}{' '}
+          <span className="muted">(the binary version, through this studio&apos;s server)</span>
+        </p>
+      </div>
+      {job ? <JobProgress job={job} /> : null}
+      {outcome?.kind === 'error' ? (
+        <p role="alert" className="error" data-testid="import-error">
+          {outcome.message}
+        </p>
+      ) : null}
+      {outcome?.kind === 'note' ? (
+        <p role="status" className="muted" data-testid="import-note">
+          {outcome.message}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function JobProgress({ job }: { job: Job }) {
+  const p = job.progress;
+  let value: number | undefined;
+  let max: number | undefined;
+  let detail = 'starting…';
+  if (p?.stage === 'reading') {
+    if (p.totalBytes !== null) {
+      value = p.bytes;
+      max = p.totalBytes;
+    }
+    detail = `${formatBytes(p.bytes)}${p.totalBytes !== null ? ` of ${formatBytes(p.totalBytes)}` : ''} read · ${formatCount(p.records)} images stored`;
+  } else if (p?.stage === 'committing') {
+    detail = `${formatCount(p.records)} images stored; committing…`;
+  }
+  return (
+    <div className="job-progress" data-testid="import-progress">
+      <span>{job.label}</span> <progress value={value} max={max} aria-label={job.label} />{' '}
+      <span className="muted">{detail}</span>{' '}
+      <button
+        type="button"
+        onClick={() => {
+          job.controller.abort();
+        }}
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
