@@ -1,0 +1,196 @@
+// The Data section in real Chromium with real IndexedDB: importing the fixture tarballs through
+// the file input, what survives a reload, bad input that must leave the stored dataset alone,
+// the download route through its upstream double, and the synthetic set on first start.
+
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type {} from '../../src/ui/debugHandle';
+import type { Browser, Page } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { launchChromium, openStudio } from './chromium';
+import { fixturePath, readFixture } from './dataFixtures';
+import { setUpstreamOffline } from './cifarUpstreamDouble';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser.close();
+});
+
+const card = (page: Page, id: string) => page.getByTestId(`dataset-${id}`);
+
+async function counts(page: Page, id: string): Promise<[string | null, string | null]> {
+  const c = card(page, id);
+  return [await c.getByTestId('count-train').textContent(), await c.getByTestId('count-test').textContent()];
+}
+
+function listDatasets(page: Page) {
+  return page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
+}
+
+function verify(page: Page, id: 'cifar10' | 'cifar100' | 'synthetic') {
+  return page.evaluate((id) => window.__studio?.client.call('verifyDataset', { id }), id);
+}
+
+/** Keys in datasetChunks, read straight from IndexedDB. */
+function chunkKeys(page: Page): Promise<string[]> {
+  return page.evaluate(
+    () =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('simplex-studio');
+        open.onerror = () => {
+          reject(new Error(String(open.error)));
+        };
+        open.onsuccess = () => {
+          const req = open.result.transaction('datasetChunks').objectStore('datasetChunks').getAllKeys();
+          req.onsuccess = () => {
+            resolve(req.result.map((k) => JSON.stringify(k)));
+            open.result.close();
+          };
+        };
+      }),
+  );
+}
+
+describe('Data section', () => {
+  it('has the synthetic set on first start, and imports CIFAR-10 and CIFAR-100 through the file input', async () => {
+    const page = await openStudio(browser);
+    await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
+    expect(await card(page, 'synthetic').getByRole('heading').textContent()).toBe('Synthetic (built-in)');
+
+    for (const [file, id, classes] of [
+      ['cifar-10-binary.tar.gz', 'cifar10', 10],
+      ['cifar-100-binary.tar.gz', 'cifar100', 100],
+    ] as const) {
+      await page.getByTestId('dataset-file-input').setInputFiles(fixturePath(file));
+      await expect.poll(() => counts(page, id), { timeout: 60_000 }).toEqual(['200', '40']);
+      const expected = readFixture(file);
+      const verified = await verify(page, id);
+      expect(verified?.splits.train).toEqual({ count: 200, classCounts: expected.train.classCounts });
+      expect(verified?.splits.test).toEqual({ count: 40, classCounts: expected.test.classCounts });
+      const info = (await listDatasets(page))?.find((d) => d.id === id);
+      expect(info?.classNames).toHaveLength(classes);
+      for (const split of ['train', 'test'] as const) {
+        expect(info?.splits[split].imagesCrc32).toBe(expected[split].imagesCrc32);
+        expect(info?.splits[split].labelsCrc32).toBe(expected[split].labelsCrc32);
+      }
+      // The histogram and the sample grid are drawn.
+      await expect.poll(() => card(page, id).locator('.histogram .bars path').count()).toBeGreaterThan(0);
+      expect(await card(page, id).getByTestId('sample-grid').locator('canvas').count()).toBe(32);
+    }
+    expect(await page.getByTestId('storage-used').textContent()).toMatch(/\d/);
+
+    // Everything is still there after a reload, byte for byte.
+    const before = await listDatasets(page);
+    await page.reload();
+    await expect.poll(() => counts(page, 'cifar100'), { timeout: 60_000 }).toEqual(['200', '40']);
+    expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
+    expect(await listDatasets(page)).toEqual(before);
+    await page.context().close();
+  });
+
+  it('rejects a truncated tarball and a JPEG with a specific message and keeps the earlier dataset', async () => {
+    const page = await openStudio(browser);
+    const input = page.getByTestId('dataset-file-input');
+    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
+    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const keysBefore = await chunkKeys(page);
+
+    const tarball = readFileSync(fixturePath('cifar-10-binary.tar.gz'));
+    const alert = page.getByRole('alert');
+    await input.setInputFiles({
+      name: 'cifar-10-binary.tar.gz',
+      mimeType: 'application/gzip',
+      buffer: tarball.subarray(0, Math.floor(tarball.length * 0.6)),
+    });
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toMatch(/truncated|corrupt/);
+    expect(await alert.textContent()).toContain('cifar-10-binary.tar.gz');
+
+    const jpeg = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46]),
+      Buffer.alloc(4000, 7),
+    ]);
+    await input.setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: jpeg });
+    await expect.poll(() => alert.textContent(), { timeout: 60_000 }).toContain('JPEG');
+
+    // The earlier import is untouched: same metadata, same bytes, no chunks left behind.
+    expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
+    expect((await verify(page, 'cifar10'))?.checksum).toBe(stored?.checksum);
+    expect(await chunkKeys(page)).toEqual(keysBefore);
+    expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
+    await page.context().close();
+  });
+
+  it('downloads through the /api/cifar route, and says to use the file picker when offline', async () => {
+    const upstream = inject('cifarUpstreamUrl');
+    const page = await openStudio(browser);
+    await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
+    await page.getByRole('button', { name: 'Download CIFAR-10', exact: true }).click();
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
+    const expected = readFixture('cifar-10-binary.tar.gz');
+    const verified = await verify(page, 'cifar10');
+    expect(verified?.splits.train.classCounts).toEqual(expected.train.classCounts);
+
+    await setUpstreamOffline(upstream, true);
+    try {
+      const started = Date.now();
+      await page.getByRole('button', { name: 'Download CIFAR-100', exact: true }).click();
+      const alert = page.getByRole('alert');
+      await expect
+        .poll(() => alert.textContent(), { timeout: 30_000 })
+        .toContain('Could not download CIFAR-100 (offline?)');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(await alert.textContent()).toContain('Use the file picker with the tarball instead');
+    } finally {
+      await setUpstreamOffline(upstream, false);
+    }
+    expect(await card(page, 'cifar100').count()).toBe(0);
+    await page.context().close();
+  });
+
+  it('removes chunks no dataset owns at startup, and deletes a dataset', async () => {
+    const page = await openStudio(browser);
+    await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
+    await page.getByTestId('dataset-file-input').setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
+    const keysBefore = await chunkKeys(page);
+    // What a tab closed mid-import leaves behind.
+    await page.evaluate(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const open = indexedDB.open('simplex-studio');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('datasetChunks', 'readwrite');
+            tx.objectStore('datasetChunks').put({ images: new Uint8Array(3072), labels: new Uint8Array(1) }, [
+              'cifar10:orphan',
+              'train',
+              0,
+            ]);
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+            tx.onerror = () => {
+              reject(new Error(String(tx.error)));
+            };
+          };
+        }),
+    );
+    expect(await chunkKeys(page)).toHaveLength(keysBefore.length + 1);
+    await page.reload();
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
+    expect(await chunkKeys(page)).toEqual(keysBefore);
+
+    await card(page, 'cifar10')
+      .getByRole('button', { name: /^Delete CIFAR-10/ })
+      .click();
+    await card(page, 'cifar10').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => card(page, 'cifar10').count()).toBe(0);
+    const left = await chunkKeys(page);
+    expect(left.some((k) => k.includes('cifar10'))).toBe(false);
+    expect(left.length).toBeGreaterThan(0); // the synthetic set's chunks
+    await page.context().close();
+  });
+});
