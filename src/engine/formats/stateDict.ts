@@ -99,6 +99,8 @@ export function parseModelFile(bytes: Uint8Array): ModelFile {
   const spec = inferSpec(tensors, layout);
   const specs = paramSpecs(spec);
   checkNames(tensors, spec, specs, layout, vertexCount);
+  // Before the conversion, which is the slow part, so a bad key fails fast.
+  const info = decodeMetadata(file.metadata, spec, vertexCount);
 
   const vertices: TfVertex[] = [];
   for (let v = 0; v < vertexCount; v++) {
@@ -117,7 +119,6 @@ export function parseModelFile(bytes: Uint8Array): ModelFile {
       }),
     );
   }
-  const info = decodeMetadata(file.metadata, spec, vertexCount);
   return { spec, layout, vertices, info, metadata: file.metadata };
 }
 
