@@ -152,13 +152,21 @@ function parseHeaderJson(text: string): Record<string, unknown> {
 const MAX_DEPTH = 3;
 
 /**
+ * Cap on list items and keys (commas, in effect). A VGG19 simplex of 20 vertices has ~4,000;
+ * a header of a million tiny keys fits in 16 MiB but takes seconds to parse into objects.
+ */
+export const MAX_HEADER_ITEMS = 1 << 16;
+
+/**
  * One linear pass over the header that finds every object key and rejects duplicates (which
- * JSON.parse silently resolves to the last) and excessive nesting. Syntax errors are left for
+ * JSON.parse silently resolves to the last), excessive nesting and too many items, so that the
+ * JSON.parse that follows has bounded work. Syntax errors are left for
  * JSON.parse; this pass only needs to tell keys from values, which the JSON grammar makes local:
  * a string is a key exactly when it follows `{` or `,` inside an object.
  */
 function scanKeys(text: string): void {
   const stack: { keys: Set<string> | null; expectKey: boolean }[] = [];
+  let items = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
@@ -167,6 +175,9 @@ function scanKeys(text: string): void {
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       stack.pop();
     } else if (ch === 0x2c /* , */) {
+      if (++items > MAX_HEADER_ITEMS) {
+        throw bad(`the header lists more than ${MAX_HEADER_ITEMS} items; a weight file needs a few thousand`);
+      }
       const top = stack.at(-1);
       if (top?.keys) top.expectKey = true;
     } else if (ch === 0x22 /* " */) {
@@ -175,11 +186,14 @@ function scanKeys(text: string): void {
       if (j >= text.length) throw bad('the header is not valid JSON (an unterminated string)');
       const top = stack.at(-1);
       if (top?.keys && top.expectKey) {
-        let key: string;
-        try {
-          key = JSON.parse(text.slice(i, j + 1)) as string;
-        } catch {
-          throw bad('the header is not valid JSON (a malformed key)');
+        let key = text.slice(i + 1, j);
+        // Escapes decode through JSON.parse so that "a" and "\u0061" are the same name.
+        if (key.includes('\\')) {
+          try {
+            key = JSON.parse(text.slice(i, j + 1)) as string;
+          } catch {
+            throw bad('the header is not valid JSON (a malformed key)');
+          }
         }
         if (top.keys.has(key)) {
           throw bad(
@@ -267,9 +281,11 @@ function decode(dtype: Dtype, bytes: Uint8Array, begin: number, end: number): Fl
       if (LITTLE_ENDIAN_HOST) {
         const at = bytes.byteOffset + begin;
         // A view when aligned, so reading a large file does not double its memory.
-        return at % 4 === 0
-          ? new Float32Array(bytes.buffer, at, n)
-          : new Float32Array(bytes.slice(begin, end).buffer);
+        if (at % 4 === 0) return new Float32Array(bytes.buffer, at, n);
+        // Copied through set(), not slice(): Node's Buffer.slice returns a view of a shared pool.
+        const out = new Float32Array(n);
+        new Uint8Array(out.buffer).set(bytes.subarray(begin, end));
+        return out;
       }
       const out = new Float32Array(n);
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);

@@ -101,6 +101,15 @@ describe('readSafetensors', () => {
     expect(unaligned.tensors.get('a')?.data.byteOffset).toBe(0);
   });
 
+  it('reads Node Buffers, whose slice() is a view of a shared pool', () => {
+    const data = new Uint8Array(new Float32Array([3.5, -1]).buffer);
+    const h = header({ a: f32([2], 0, 8) });
+    for (const pad of [0, 1, 2, 3]) {
+      const file = Buffer.concat([Buffer.from('padding'), rawFile(h + ' '.repeat(pad), data)]).subarray(7);
+      expect([...(readSafetensors(file).tensors.get('a')?.data ?? [])]).toEqual([3.5, -1]);
+    }
+  });
+
   it('reads an empty file of no tensors, and metadata-only files', () => {
     expect(readSafetensors(rawFile('{}')).tensors.size).toBe(0);
     expect(readSafetensors(rawFile('{"__metadata__":{"a":"b"}}  ')).metadata.a).toBe('b');
@@ -174,6 +183,17 @@ describe('readSafetensors rejects', () => {
     expectBad(rawFile('[1, 2]'), /header is not a JSON object/);
     expectBad(rawFile('null    '), /header is not a JSON object/);
     expectBad(rawFile('{"a":"\\x"}'), /header is not valid JSON/);
+  });
+
+  it('a header of more items than any weight file needs, quickly', () => {
+    const keys = Array.from({ length: 70_000 }, (_, i) => `"k${i}":""`).join(',');
+    const start = performance.now();
+    expectBad(rawFile(`{"__metadata__":{${keys}}}`), /the header lists more than 65536 items/);
+    expectBad(
+      rawFile(`{"a":${JSON.stringify(f32(Array<number>(70_000).fill(1), 0, 4))}}`, 4),
+      /more than 65536 items/,
+    );
+    expect(performance.now() - start).toBeLessThan(2000);
   });
 
   it('a header nested deeper than any valid one', () => {
