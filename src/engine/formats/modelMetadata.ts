@@ -4,22 +4,23 @@
 // (plain PyTorch exports) carry none of these keys and are read with defaults; keys the studio
 // does not know are kept in the raw metadata and otherwise ignored. A key that is present but
 // malformed is an error: a half-understood file would be worse than a refused one.
+// Column "in": vertex = VGG16 state_dict files, simplex = SimplexNet files, both = either.
 //
-// | key            | value (JSON text)                              | written in           |
-// | -------------- | ---------------------------------------------- | -------------------- |
-// | `format`       | `pt` (plain string, the safetensors convention) | both                 |
-// | `studio`       | `1`, the version of this table                 | both                 |
-// | `architecture` | `"vgg16"`                                      | both                 |
-// | `width_scale`  | `0.125`                                        | both                 |
-// | `classes`      | `10`                                           | both                 |
-// | `complex`      | `[[0,1,2]]`, simplexes over vertex indices     | simplex              |
-// | `frozen`       | `[0,1]`, vertex indices that were frozen       | simplex              |
-// | `vertex`       | `2`, this vertex's index in its run            | vertex, when known   |
-// | `dataset`      | `"cifar10"`                                    | when known           |
-// | `normalisation`| `{"mean":[…],"std":[…]}` applied to [0,1] inputs | when known         |
-// | `training`     | the run's settings object                      | when known           |
-// | `metrics`      | `{"name": number or null, …}`, final metrics   | when known           |
-// | `run`          | `"…"`, the run's name or id                    | when known           |
+// | key             | value (JSON text unless noted)                                | in               |
+// | --------------- | ------------------------------------------------------------- | ---------------- |
+// | `format`        | `pt`, a plain string (the safetensors convention for PyTorch) | both             |
+// | `studio`        | `1`, the version of this table                                | both             |
+// | `architecture`  | `"vgg16"`                                                     | both             |
+// | `width_scale`   | `0.125`                                                       | both             |
+// | `classes`       | `10`                                                          | both             |
+// | `complex`       | `[[0,1,2]]`, simplexes as lists of vertex indices             | simplex          |
+// | `frozen`        | `[0,1]`, indices of vertices trained in earlier stages        | simplex          |
+// | `vertex`        | `2`, this vertex's index in its model                         | vertex, if known |
+// | `dataset`       | `"cifar10"`                                                   | if known         |
+// | `normalisation` | `{"mean":[…3],"std":[…3]}`, applied to inputs in [0,1]        | if known         |
+// | `training`      | the run's settings object                                     | if known         |
+// | `metrics`       | `{"name": number or null}`, final metrics                     | if known         |
+// | `run`           | `"…"`, the run's name                                         | if known         |
 //
 // architecture, width_scale and classes are written from the model's shapes; on reading, the
 // shapes decide and these keys must agree with them.
