@@ -39,9 +39,11 @@ export function distancesFromGram(gram: tf.Tensor2D): tf.Tensor2D {
 /** Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters. */
 export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly number[]): tf.Tensor2D {
   return tf.tidy(() => {
-    const index = tf.tensor1d(rows as number[], 'int32');
+    // Simplex 0 is usually every vertex in order: skip the gather (and its scatter-add gradient).
+    const allRows = rows.length === stacks[0]?.shape[0] && rows.every((r, i) => r === i);
+    const index = allRows ? null : tf.tensor1d(rows as number[], 'int32');
     const gram = stacks
-      .map((stack) => centeredGram(tf.gather(stack, index)))
+      .map((stack) => centeredGram(index ? tf.gather(stack, index) : stack))
       .reduce((sum, g) => tf.add(sum, g));
     return distancesFromGram(gram);
   });

@@ -47,6 +47,8 @@ export interface SproResult {
   loss: tf.Scalar;
   /** Its cross-entropy part (Σ or mean over draws). */
   crossEntropy: tf.Scalar;
+  /** Correct predictions of the first draw on the batch (training accuracy, read back later). */
+  correct: tf.Scalar;
   /** One pair per stack variable; the grads are the caller's to dispose (disposeSproResult). */
   grads: GradPair[];
 }
@@ -100,6 +102,7 @@ export function sproLossAndGrads(
   const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
   // λ·log(V+ε) is known on the CPU, so CE = loss + λ·log(V+ε) needs no second tape output.
   const volumeShift = withVolume && volume ? options.lambda * volume.logVolume : 0;
+  const first: { correct: tf.Scalar | null } = { correct: null };
   const { loss, ce, grads } = tf.tidy(() => {
     const objective = (): tf.Scalar => {
       let total: tf.Scalar = tf.scalar(0);
@@ -107,7 +110,9 @@ export function sproLossAndGrads(
         const options = draw.dropoutSeeds
           ? { training: true, dropoutSeeds: draw.dropoutSeeds }
           : { training: false };
-        total = tf.add(total, crossEntropy(model.forward(batch.x, draw.coefficients, options), batch.labels));
+        const logits = model.forward(batch.x, draw.coefficients, options);
+        first.correct ??= tf.keep(countCorrect(logits, batch.labels));
+        total = tf.add(total, crossEntropy(logits, batch.labels));
       }
       if (scale !== 1) total = tf.mul(total, scale);
       if (withVolume && volume) {
@@ -125,8 +130,14 @@ export function sproLossAndGrads(
   return {
     loss,
     crossEntropy: ce,
+    correct: first.correct ?? tf.scalar(0),
     grads: variables.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor, rowMask })),
   };
+}
+
+/** How many rows of `logits` put their maximum on the label (float32 scalar). */
+export function countCorrect(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(labels, 'int32')), 'float32')));
 }
 
 /**
@@ -148,6 +159,7 @@ export async function computeSproGradients(
 export function disposeSproResult(result: SproResult): void {
   result.loss.dispose();
   result.crossEntropy.dispose();
+  result.correct.dispose();
   result.grads.forEach((g) => {
     g.grad.dispose();
   });

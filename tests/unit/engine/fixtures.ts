@@ -105,3 +105,17 @@ export function expectClose(
   expect(Number.isFinite(maxDiff), `${what} finite`).toBe(true);
   expect(maxDiff, `${what}: max |diff| ${maxDiff} vs scale ${scale}`).toBeLessThanOrEqual(rtol * scale);
 }
+
+/** Bit-for-bit equal arrays (a loop: vitest's deep equality is slow on large typed arrays). */
+export function expectSame(
+  actual: ArrayLike<number> | undefined,
+  expected: ArrayLike<number> | undefined,
+  what = '',
+): void {
+  expect(actual?.length, `${what} length`).toBe(expected?.length);
+  let firstDiff = -1;
+  for (let i = 0; i < (expected?.length ?? 0) && firstDiff < 0; i++) {
+    if (!Object.is(actual?.[i], expected?.[i])) firstDiff = i;
+  }
+  expect(firstDiff, `${what}: first differing index`).toBe(-1);
+}
