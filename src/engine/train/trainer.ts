@@ -1,0 +1,420 @@
+// Runs a whole training procedure (base model, simplex around a mode, mode-connecting complex,
+// ESPRO ensemble) as one resumable async generator of events. Pure engine: the worker and the
+// CLI drive it, persist its checkpoints and draw its metrics.
+//
+// Resumability: every random stream restarts at each epoch from (seed, stage, epoch), and a
+// checkpoint is the state at an epoch boundary (vertices, frozen flags, complex, optimizer
+// buffers, step, history). Resuming from one reaches exactly the weights of an uninterrupted run.
+// Pausing costs nothing: the generator is simply not advanced.
+//
+// Hot path: no GPU readback per step. Losses and correct counts accumulate on the device and are
+// read every `readEvery` steps, when the volume term's CPU determinant is also refreshed (its
+// gradient is applied every step from the current vertices).
+
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
+import type { TrainSettings } from '../../protocol/settings';
+import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
+import type { TfVertex } from '../formats/layout';
+import type { ModelSpec } from '../model/architecture';
+import { evaluatePoint } from '../eval/evaluate';
+import { SimplexModel } from '../simplex/simplexModel';
+import { calibrateLambda, measureVolume, type VolumeMeasurement } from '../simplex/volume';
+import { Rng } from '../util/rng';
+import { deriveSeed } from '../util/seeds';
+import { planStages, type Stage } from './plan';
+import { lrAt } from './schedule';
+import { Sgd, type SgdState } from './sgd';
+import { disposeSproResult, sampleDraws, sproLossAndGrads } from './spro';
+import type { MakeBatch, TrainingData } from './trainingData';
+
+/** One simplex (or complex) of the run: an ESPRO ensemble has one per component. */
+export interface ComponentState {
+  vertices: TfVertex[];
+  complex: number[][];
+  frozen: boolean[];
+}
+
+/** Everything a run needs to go on from an epoch boundary. Structured-clonable, not JSON. */
+export const CHECKPOINT_VERSION = 1;
+
+export interface TrainCheckpoint {
+  version: number;
+  settings: TrainSettings;
+  numClasses: number;
+  /** The stage to run next and how many of its epochs are already done. */
+  stage: number;
+  epochInStage: number;
+  step: number;
+  /** Components built so far; the current stage's component is last. */
+  components: ComponentState[];
+  /** Null at a stage boundary (each stage starts a fresh optimizer, as the reference does). */
+  optimizer: SgdState | null;
+  history: TrainHistory;
+}
+
+export type TrainEvent =
+  | { type: 'stage'; stage: number; stageCount: number; label: string; lambda: number; simplexSize: number }
+  | { type: 'steps'; point: StepPoint; progress: TrainProgress }
+  | { type: 'epoch'; point: EpochPoint; progress: TrainProgress }
+  | { type: 'checkpoint'; checkpoint: TrainCheckpoint }
+  | { type: 'done'; components: ComponentState[]; history: TrainHistory };
+
+export type TrainStart =
+  { kind: 'fresh'; modes: TfVertex[] } | { kind: 'resume'; checkpoint: TrainCheckpoint };
+
+export interface TrainOptions {
+  makeBatch: MakeBatch;
+  /** Images per evaluation batch (defaults to the training batch size). */
+  evalBatchSize?: number;
+}
+
+export function modelSpecOf(settings: TrainSettings, numClasses: number): ModelSpec {
+  return { architecture: settings.architecture, widthScale: settings.widthScale, numClasses };
+}
+
+/** Steps per epoch: full batches only, so shapes stay static (the partial last batch is dropped). */
+export function stepsPerEpoch(settings: TrainSettings, trainCount: number): number {
+  const n = settings.trainLimit > 0 ? Math.min(settings.trainLimit, trainCount) : trainCount;
+  return Math.floor(n / settings.batchSize);
+}
+
+export async function* trainRun(
+  settings: TrainSettings,
+  data: TrainingData,
+  start: TrainStart,
+  options: TrainOptions,
+): AsyncGenerator<TrainEvent, void, undefined> {
+  const spec = modelSpecOf(settings, data.numClasses);
+  const stages = planStages(settings);
+  const perEpoch = stepsPerEpoch(settings, data.train.count);
+  if (perEpoch < 1) {
+    throw new StudioError(
+      'BAD_SETTINGS',
+      `The batch size ${settings.batchSize} is larger than the ${data.train.count} training images; lower it.`,
+    );
+  }
+  const state =
+    start.kind === 'resume'
+      ? resumeState(start.checkpoint, settings, data)
+      : freshState(settings, data, start.modes);
+  const stageSteps = stages.map((s) => s.epochs * perEpoch);
+  const totalSteps = stageSteps.reduce((a, b) => a + b, 0);
+  const sgd = new Sgd({ momentum: settings.momentum, weightDecay: settings.weightDecay });
+  const clock = new Throughput(settings.batchSize);
+  let model: SimplexModel | null = null;
+  try {
+    for (let s = state.stage; s < stages.length; s++) {
+      const stage = stages[s] as Stage;
+      const freshStage = state.epochInStage === 0;
+      model?.dispose();
+      model = buildModel(spec, state, stage, settings.seed);
+      if (freshStage) {
+        sgd.reset();
+      } else if (state.optimizer) {
+        sgd.importState(state.optimizer, model.stacks);
+      }
+      const lambda = await stageLambda(spec, stage, settings);
+      yield {
+        type: 'stage',
+        stage: s,
+        stageCount: stages.length,
+        label: stage.label,
+        lambda,
+        simplexSize: stage.simplexSize,
+      };
+
+      for (let epoch = state.epochInStage; epoch < stage.epochs; epoch++) {
+        const lr = lrAt(stage.lr, epoch, stage.epochs);
+        const epochStart = performance.now();
+        const shuffle = new Rng(deriveSeed(settings.seed, 'shuffle', s, epoch)).permutation(data.train.count);
+        const order = settings.trainLimit > 0 ? shuffle.filter((i) => i < settings.trainLimit) : shuffle;
+        const augment = new Rng(deriveSeed(settings.seed, 'augment', s, epoch));
+        const draws = new Rng(deriveSeed(settings.seed, 'draws', s, epoch));
+        const epochTotals = { loss: 0, correct: 0, count: 0 };
+        const window = new DeviceSums();
+        let volume: VolumeMeasurement | null = null;
+        for (let b = 0; b < perEpoch; b++) {
+          const batch = options.makeBatch(
+            data.train,
+            order.subarray(b * settings.batchSize, (b + 1) * settings.batchSize),
+            augment,
+          );
+          if (lambda > 0 && b % settings.readEvery === 0) volume = await measureVolume(model);
+          const result = sproLossAndGrads(
+            model,
+            batch,
+            sampleDraws(model, draws, stage.nSample, true),
+            { lambda, reduction: settings.reduction },
+            volume,
+          );
+          sgd.step(result.grads, lr);
+          const perDraw = settings.reduction === 'sum' ? 1 / stage.nSample : 1;
+          window.add(result.crossEntropy, result.correct, perDraw);
+          disposeSproResult(result);
+          batch.x.dispose();
+          batch.labels.dispose();
+          state.step++;
+          clock.tick(stage.nSample);
+          if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1) {
+            const { loss, correct, count } = await window.read();
+            if (!Number.isFinite(loss)) {
+              throw new StudioError(
+                'NAN_LOSS',
+                `The training loss became ${String(loss)} at step ${state.step} (${stage.label}, epoch ${epoch + 1}). ` +
+                  'The run stopped and its last checkpoint is kept: lower the learning rate or LMBD and start again.',
+              );
+            }
+            epochTotals.loss += loss;
+            epochTotals.correct += correct;
+            epochTotals.count += count;
+            const point: StepPoint = {
+              step: state.step,
+              stage: s,
+              epoch: epoch + 1,
+              loss: loss / count,
+              accuracy: correct / (count * settings.batchSize),
+              lr,
+            };
+            state.history.steps.push(point);
+            yield {
+              type: 'steps',
+              point,
+              progress: progressOf(state.step, totalSteps, s, stages.length, stageSteps, clock),
+            };
+          }
+        }
+        const test = await evaluatePoint(
+          model,
+          data.test,
+          { kind: 'random', rng: new Rng(deriveSeed(settings.seed, 'eval', s, epoch)) },
+          {
+            makeBatch: options.makeBatch,
+            batchSize: options.evalBatchSize ?? settings.batchSize,
+            limit: settings.testLimit,
+          },
+        );
+        const vol =
+          model.complex[0] && model.complex[0].length >= 2 ? (await measureVolume(model)).volume : null;
+        const epochPoint: EpochPoint = {
+          stage: s,
+          epoch: epoch + 1,
+          step: state.step,
+          trainLoss: epochTotals.loss / epochTotals.count,
+          trainAccuracy: epochTotals.correct / (epochTotals.count * settings.batchSize),
+          testLoss: test.loss,
+          testAccuracy: test.accuracy,
+          volume: vol,
+          lambda,
+          lr,
+          seconds: (performance.now() - epochStart) / 1000,
+        };
+        state.history.epochs.push(epochPoint);
+        yield {
+          type: 'epoch',
+          point: epochPoint,
+          progress: progressOf(state.step, totalSteps, s, stages.length, stageSteps, clock),
+        };
+
+        const stageDone = epoch === stage.epochs - 1;
+        state.components[stage.component] = await readComponent(model);
+        state.stage = stageDone ? s + 1 : s;
+        state.epochInStage = stageDone ? 0 : epoch + 1;
+        state.optimizer = stageDone ? null : await sgd.exportState();
+        yield { type: 'checkpoint', checkpoint: snapshot(state) };
+      }
+    }
+    yield { type: 'done', components: state.components, history: state.history };
+  } finally {
+    model?.dispose();
+    sgd.dispose();
+  }
+}
+
+function freshState(settings: TrainSettings, data: TrainingData, modes: TfVertex[]): TrainCheckpoint {
+  const components: ComponentState[] = [];
+  if (settings.procedure === 'simplex' || settings.procedure === 'complex') {
+    if (modes.length !== settings.modes.length) {
+      throw new StudioError(
+        'BAD_SETTINGS',
+        `${settings.modes.length} modes were chosen but ${modes.length} were loaded.`,
+      );
+    }
+    components.push({ vertices: modes, complex: modes.map((_, i) => [i]), frozen: modes.map(() => true) });
+  }
+  return {
+    version: CHECKPOINT_VERSION,
+    settings,
+    numClasses: data.numClasses,
+    stage: 0,
+    epochInStage: 0,
+    step: 0,
+    components,
+    optimizer: null,
+    history: { steps: [], epochs: [] },
+  };
+}
+
+/** A checkpoint is refused unless it was written by a run with exactly these settings and data. */
+function resumeState(
+  checkpoint: TrainCheckpoint,
+  settings: TrainSettings,
+  data: TrainingData,
+): TrainCheckpoint {
+  if (checkpoint.version !== CHECKPOINT_VERSION) {
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `This checkpoint has format version ${String(checkpoint.version)}; this studio reads version ${CHECKPOINT_VERSION}.`,
+    );
+  }
+  const differing = (Object.keys(settings) as (keyof TrainSettings)[]).filter(
+    (key) => JSON.stringify(settings[key]) !== JSON.stringify(checkpoint.settings[key]),
+  );
+  if (differing.length > 0) {
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `This checkpoint was written with other settings (${differing.join(', ')} differ); start a new run instead.`,
+    );
+  }
+  if (checkpoint.numClasses !== data.numClasses) {
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `This checkpoint is for ${checkpoint.numClasses} classes but the dataset has ${data.numClasses}.`,
+    );
+  }
+  return structuredClone(checkpoint);
+}
+
+/** The model the stage trains: its component as stored, grown by the stage's vertex when it starts. */
+function buildModel(spec: ModelSpec, state: TrainCheckpoint, stage: Stage, seed: number): SimplexModel {
+  const name = `component${stage.component}`;
+  const stored = state.components[stage.component];
+  if (state.epochInStage === 0 && stage.kind === 'base') {
+    const model = SimplexModel.fresh(spec, 1, new Rng(deriveSeed(seed, 'init', stage.component)), {
+      scheme: 'vgg16',
+      name,
+    });
+    return model;
+  }
+  if (!stored)
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `The checkpoint has no vertices for component ${stage.component + 1}.`,
+    );
+  const model = SimplexModel.fromVertices(spec, stored.vertices, {
+    frozen: stored.frozen,
+    complex: stored.complex,
+    name,
+  });
+  if (state.epochInStage === 0) model.addVertex(stage.joins);
+  return model;
+}
+
+async function stageLambda(spec: ModelSpec, stage: Stage, settings: TrainSettings): Promise<number> {
+  if (!stage.volume || settings.lmbd <= 0) return 0;
+  const rng = new Rng(deriveSeed(settings.seed, 'lambda', stage.simplexSize));
+  return (await calibrateLambda(spec, stage.simplexSize, settings.lmbd, rng)).lambda;
+}
+
+async function readComponent(model: SimplexModel): Promise<ComponentState> {
+  return {
+    vertices: await model.readVertices(),
+    complex: model.complex.map((s) => [...s]),
+    frozen: [...model.frozen],
+  };
+}
+
+/** A copy for the consumer to keep: later epochs mutate `state`. */
+function snapshot(state: TrainCheckpoint): TrainCheckpoint {
+  return {
+    ...state,
+    components: state.components.map((c) => ({ ...c, vertices: [...c.vertices] })),
+    history: { steps: [...state.history.steps], epochs: [...state.history.epochs] },
+  };
+}
+
+function progressOf(
+  step: number,
+  totalSteps: number,
+  stage: number,
+  stageCount: number,
+  stageSteps: number[],
+  clock: Throughput,
+): TrainProgress {
+  const before = stageSteps.slice(0, stage).reduce((a, b) => a + b, 0);
+  const imagesPerSecond = clock.imagesPerSecond();
+  const stepsPerSecond = clock.stepsPerSecond();
+  return {
+    step,
+    totalSteps,
+    stage,
+    stageCount,
+    stageStep: step - before,
+    stageSteps: stageSteps[stage] ?? 0,
+    imagesPerSecond,
+    secondsLeft: stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : Number.NaN,
+  };
+}
+
+/** Device-side sums of loss and correct counts over a window of steps, read back only when asked. */
+class DeviceSums {
+  private lossSum: tf.Scalar | null = null;
+  private correctSum: tf.Scalar | null = null;
+  private steps = 0;
+
+  add(crossEntropy: tf.Scalar, correct: tf.Scalar, scale: number): void {
+    const loss = tf.tidy(() =>
+      this.lossSum ? tf.add(this.lossSum, tf.mul(crossEntropy, scale)) : tf.mul(crossEntropy, scale),
+    );
+    const right = tf.tidy(() => (this.correctSum ? tf.add(this.correctSum, correct) : tf.clone(correct)));
+    this.lossSum?.dispose();
+    this.correctSum?.dispose();
+    this.lossSum = loss as tf.Scalar;
+    this.correctSum = right as tf.Scalar;
+    this.steps++;
+  }
+
+  /** One readback of both sums; resets the window. */
+  async read(): Promise<{ loss: number; correct: number; count: number }> {
+    if (!this.lossSum || !this.correctSum) return { loss: 0, correct: 0, count: 0 };
+    const both = tf.stack([this.lossSum, this.correctSum]);
+    const [loss = Number.NaN, correct = 0] = await both.data();
+    both.dispose();
+    this.lossSum.dispose();
+    this.correctSum.dispose();
+    this.lossSum = null;
+    this.correctSum = null;
+    const count = this.steps;
+    this.steps = 0;
+    return { loss, correct, count };
+  }
+}
+
+/** Images per second over a sliding window of recent steps (draws count as images). */
+class Throughput {
+  private readonly times: number[] = [];
+  private readonly images: number[] = [];
+
+  constructor(private readonly batchSize: number) {}
+
+  tick(draws: number): void {
+    this.times.push(performance.now());
+    this.images.push(this.batchSize * draws);
+    if (this.times.length > 50) {
+      this.times.shift();
+      this.images.shift();
+    }
+  }
+
+  stepsPerSecond(): number {
+    const first = this.times[0];
+    const last = this.times[this.times.length - 1];
+    if (first === undefined || last === undefined || last <= first) return 0;
+    return ((this.times.length - 1) * 1000) / (last - first);
+  }
+
+  imagesPerSecond(): number {
+    const perStep = this.images.reduce((a, b) => a + b, 0) / Math.max(1, this.images.length);
+    return this.stepsPerSecond() * perStep;
+  }
+}

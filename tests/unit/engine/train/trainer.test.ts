@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { defaultSettings, type TrainSettings } from '../../../../src/protocol/settings';
+import { generateSynthetic } from '../../../../src/engine/data/synthetic';
+import { initVertex } from '../../../../src/engine/model/init';
+import { Rng } from '../../../../src/engine/util/rng';
+import {
+  modelSpecOf,
+  trainRun,
+  type ComponentState,
+  type TrainCheckpoint,
+  type TrainEvent,
+  type TrainStart,
+} from '../../../../src/engine/train/trainer';
+import { makeBatch, type MakeBatch, type TrainingData } from '../../../../src/engine/train/trainingData';
+
+await tf.setBackend('cpu');
+
+function syntheticData(trainCount: number, testCount: number): TrainingData {
+  const set = generateSynthetic({ seed: 3, trainCount, testCount });
+  return {
+    numClasses: 10,
+    train: { ...set.train, count: trainCount },
+    test: { ...set.test, count: testCount },
+  };
+}
+
+function tinySettings(overrides: Partial<TrainSettings>): TrainSettings {
+  return {
+    ...defaultSettings(overrides.procedure ?? 'base'),
+    architecture: 'vgg11',
+    widthScale: 0.125,
+    batchSize: 8,
+    baseEpochs: 2,
+    epochsPerVertex: 2,
+    nSample: 2,
+    readEvery: 2,
+    testLimit: 16,
+    ...overrides,
+  };
+}
+
+async function collect(gen: AsyncGenerator<TrainEvent>): Promise<TrainEvent[]> {
+  const events: TrainEvent[] = [];
+  for await (const event of gen) events.push(event);
+  return events;
+}
+
+function finalComponents(events: TrainEvent[]): ComponentState[] {
+  const done = events.find((e) => e.type === 'done');
+  if (done?.type !== 'done') throw new Error('the run did not finish');
+  return done.components;
+}
+
+describe('trainRun', () => {
+  const data = syntheticData(32, 16);
+
+  it('resumed from an epoch checkpoint reaches exactly the weights of an uninterrupted run', async () => {
+    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(11), 'vgg16');
+    const settings = tinySettings({ procedure: 'simplex', vertices: 2, modes: ['m0'], lmbd: 1e-6 });
+    const start: TrainStart = { kind: 'fresh', modes: [mode] };
+    const uninterrupted = finalComponents(await collect(trainRun(settings, data, start, { makeBatch })));
+
+    // Interrupt after the second checkpoint (inside the second vertex's stage boundary).
+    const checkpoints: TrainCheckpoint[] = [];
+    const gen = trainRun(settings, data, start, { makeBatch });
+    for await (const event of gen) {
+      if (event.type === 'checkpoint') checkpoints.push(event.checkpoint);
+      if (checkpoints.length === 3) break;
+    }
+    const saved = structuredClone(checkpoints[2] as TrainCheckpoint);
+    expect(saved.stage).toBe(1);
+    expect(saved.epochInStage).toBe(1);
+    expect(saved.optimizer).not.toBeNull();
+    const resumed = finalComponents(
+      await collect(trainRun(settings, data, { kind: 'resume', checkpoint: saved }, { makeBatch })),
+    );
+
+    const [a] = uninterrupted;
+    const [b] = resumed;
+    expect(b?.complex).toEqual([[0, 1, 2]]);
+    expect(b?.frozen).toEqual([true, true, false]);
+    expect(b?.vertices.length).toBe(3);
+    a?.vertices.forEach((vertex, v) => {
+      vertex.forEach((param, p) => {
+        expect(Array.from(b?.vertices[v]?.[p] ?? [])).toEqual(Array.from(param));
+      });
+    });
+    // The mode stays frozen and the new vertices moved away from it.
+    expect(Array.from(b?.vertices[0]?.[0] ?? [])).toEqual(Array.from(mode[0] ?? []));
+    expect(Array.from(b?.vertices[2]?.[0] ?? [])).not.toEqual(Array.from(mode[0] ?? []));
+  }, 240_000);
+
+  it('sees every training example exactly once per epoch, in a new order each epoch', async () => {
+    const seen: number[][] = [];
+    const recording: MakeBatch = (split, indices, augment) => {
+      if (augment) seen.push(Array.from(indices));
+      return makeBatch(split, indices, augment);
+    };
+    const settings = tinySettings({ baseEpochs: 2, testLimit: 8 });
+    await collect(trainRun(settings, data, { kind: 'fresh', modes: [] }, { makeBatch: recording }));
+    const perEpoch = 32 / 8;
+    expect(seen.length).toBe(2 * perEpoch);
+    const epochs = [seen.slice(0, perEpoch).flat(), seen.slice(perEpoch).flat()];
+    for (const epoch of epochs) expect([...epoch].sort((x, y) => x - y)).toEqual([...Array(32).keys()]);
+    expect(epochs[0]).not.toEqual(epochs[1]);
+  });
+
+  it('refuses a checkpoint written with other settings, naming what differs', async () => {
+    const settings = tinySettings({ baseEpochs: 2 });
+    let checkpoint: TrainCheckpoint | null = null;
+    for await (const event of trainRun(settings, data, { kind: 'fresh', modes: [] }, { makeBatch })) {
+      if (event.type === 'checkpoint') {
+        checkpoint = event.checkpoint;
+        break;
+      }
+    }
+    if (!checkpoint) throw new Error('no checkpoint');
+    const other = { ...settings, baseLr: 0.1 };
+    await expect(
+      collect(trainRun(other, data, { kind: 'resume', checkpoint }, { makeBatch })),
+    ).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', message: expect.stringContaining('baseLr') as string });
+  });
+
+  it('keeps tf.memory().numTensors flat across epochs of SPRO steps', async () => {
+    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(5), 'vgg16');
+    const settings = tinySettings({
+      procedure: 'simplex',
+      vertices: 1,
+      modes: ['m'],
+      epochsPerVertex: 3,
+      lmbd: 1e-6,
+    });
+    const counts: number[] = [];
+    for await (const event of trainRun(settings, data, { kind: 'fresh', modes: [mode] }, { makeBatch })) {
+      if (event.type === 'epoch') counts.push(tf.memory().numTensors);
+    }
+    expect(counts.length).toBe(3);
+    expect(counts[2]).toBe(counts[1]);
+    expect(counts[1]).toBe(counts[0]);
+  }, 120_000);
+
+  it('learns the synthetic set: loss falls and test accuracy beats chance', async () => {
+    const learnData = syntheticData(512, 200);
+    const settings = tinySettings({ batchSize: 32, baseEpochs: 6, baseLr: 0.05, testLimit: 0, readEvery: 4 });
+    const events = await collect(trainRun(settings, learnData, { kind: 'fresh', modes: [] }, { makeBatch }));
+    const epochs = events.flatMap((e) => (e.type === 'epoch' ? [e.point] : []));
+    expect(epochs.length).toBe(6);
+    const first = epochs[0];
+    const last = epochs[epochs.length - 1];
+    expect(last?.trainLoss).toBeLessThan((first?.trainLoss ?? 0) * 0.8);
+    expect(last?.testAccuracy).toBeGreaterThan(0.3);
+  }, 300_000);
+});
