@@ -1,0 +1,300 @@
+// Runs in the worker: drives the engine's trainer for a stored run, persists a checkpoint after
+// every epoch (with the run record, in one transaction), streams updates to the page, and puts
+// finished models in the library. Pause holds the trainer between events; nothing is lost.
+
+import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
+import type { DatasetKind } from '../../protocol/commands/data';
+import type { Json, VertexRole } from '../../protocol/commands/models';
+import { StudioError, toErrorInfo } from '../../protocol/errors';
+import type { TrainSettings } from '../../protocol/settings';
+import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
+import type { TfVertex } from '../../engine/formats/layout';
+import { planStages } from '../../engine/train/plan';
+import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
+import { makeBatch, type TrainingData } from '../../engine/train/trainingData';
+import { getDataset, loadSplit } from '../storage/datasets';
+import { getModel, saveModel } from '../storage/models';
+import {
+  deleteRunRecords,
+  getCheckpoint,
+  getRun,
+  listRunRecords,
+  saveCheckpoint,
+  saveRun,
+} from '../storage/runs';
+import type { Handlers } from './types';
+
+/** A run this worker is driving right now. */
+class RunControl {
+  paused = false;
+  stopped = false;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly run: RunRecord,
+    readonly emit: (update: RunUpdate) => void,
+  ) {}
+
+  setPaused(paused: boolean): void {
+    this.paused = paused;
+    if (!paused) this.release();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.release();
+  }
+
+  /** Resolves at once unless paused; then when continued or stopped. */
+  async gate(): Promise<void> {
+    while (this.paused && !this.stopped) {
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+
+  private release(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+}
+
+const live = new Map<string, RunControl>();
+
+export const trainHandlers: Handlers<TrainCommands> = {
+  async createRun({ settings, name }) {
+    checkSettings(settings);
+    const now = Date.now();
+    const run: RunRecord = {
+      id: crypto.randomUUID(),
+      name:
+        name.trim() || `${settings.procedure} ${new Date(now).toISOString().slice(0, 16).replace('T', ' ')}`,
+      settings,
+      status: 'created',
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+      stage: 0,
+      stageLabel: '',
+      progress: null,
+      history: { steps: [], epochs: [] },
+      checkpointStep: 0,
+      modelIds: [],
+    };
+    await saveRun(run);
+    return run;
+  },
+
+  async train({ runId }, ctx) {
+    if (live.has(runId)) throw new StudioError('BAD_ARGUMENT', 'This run is already training in this tab.');
+    const run = await getRun(runId);
+    if (run.status === 'done')
+      throw new StudioError('BAD_ARGUMENT', 'This run has finished; start a new one.');
+    const control = new RunControl(run, (update) => {
+      ctx.progress(update);
+    });
+    live.set(runId, control);
+    const setStatus = async (status: RunStatus) => {
+      run.status = status;
+      run.updatedAt = Date.now();
+      await saveRun(run);
+      control.emit({ kind: 'status', run: { ...run } });
+    };
+    try {
+      const data = await loadTrainingData(run.settings.datasetId);
+      const checkpoint = await getCheckpoint(runId);
+      const start: TrainStart = checkpoint
+        ? { kind: 'resume', checkpoint }
+        : { kind: 'fresh', modes: await loadModes(run.settings, data.numClasses) };
+      run.error = null;
+      await setStatus('running');
+      const events = trainRun(run.settings, data, start, { makeBatch });
+      for await (const event of events) {
+        switch (event.type) {
+          case 'stage':
+            run.stage = event.stage;
+            run.stageLabel = event.label;
+            control.emit({
+              kind: 'stage',
+              stage: event.stage,
+              stageCount: event.stageCount,
+              label: event.label,
+              lambda: event.lambda,
+            });
+            break;
+          case 'steps':
+            run.progress = event.progress;
+            control.emit({ kind: 'steps', point: event.point, progress: event.progress });
+            break;
+          case 'epoch':
+            run.progress = event.progress;
+            control.emit({ kind: 'epoch', point: event.point, progress: event.progress });
+            break;
+          case 'checkpoint':
+            run.history = event.checkpoint.history;
+            run.checkpointStep = event.checkpoint.step;
+            run.updatedAt = Date.now();
+            await saveCheckpoint(run, event.checkpoint);
+            break;
+          case 'done':
+            run.history = event.history;
+            run.modelIds = await saveResults(run, event.components, data.numClasses);
+            await setStatus('done');
+            break;
+          default: {
+            const unknown: never = event;
+            throw new StudioError('INTERNAL', `Unknown trainer event ${JSON.stringify(unknown)}`);
+          }
+        }
+        if (control.paused) {
+          await setStatus('paused');
+          await control.gate();
+          if (!control.stopped) await setStatus('running');
+        }
+        if (control.stopped || ctx.signal.aborted) {
+          await events.return();
+          await setStatus('stopped');
+          break;
+        }
+      }
+      return { ...run };
+    } catch (err) {
+      run.error = toErrorInfo(err);
+      await setStatus('failed').catch(() => undefined);
+      throw err;
+    } finally {
+      live.delete(runId);
+    }
+  },
+
+  async pauseRun({ runId }) {
+    const control = live.get(runId);
+    control?.setPaused(true);
+    return Promise.resolve({ paused: control !== undefined });
+  },
+
+  async continueRun({ runId }) {
+    const control = live.get(runId);
+    control?.setPaused(false);
+    return Promise.resolve({ continued: control !== undefined });
+  },
+
+  async stopRun({ runId }) {
+    const control = live.get(runId);
+    control?.stop();
+    return Promise.resolve({ stopped: control !== undefined });
+  },
+
+  async listRuns() {
+    const runs = await listRunRecords();
+    return runs
+      .map((run) => {
+        // Stored as running or paused but driven by no worker: the tab was reloaded or closed.
+        const orphaned = (run.status === 'running' || run.status === 'paused') && !live.has(run.id);
+        return orphaned ? { ...run, status: 'interrupted' as const } : (live.get(run.id)?.run ?? run);
+      })
+      .sort((a, b) => b.createdAt - a.createdAt);
+  },
+
+  async deleteRun({ runId }) {
+    if (live.has(runId)) throw new StudioError('BAD_ARGUMENT', 'Stop the run before deleting it.');
+    await deleteRunRecords(runId);
+    return { deleted: true };
+  },
+};
+
+function checkSettings(settings: TrainSettings): void {
+  planStages(settings);
+  const positive: (keyof TrainSettings)[] = ['batchSize', 'nSample', 'readEvery'];
+  for (const key of positive) {
+    const value = settings[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 1.`);
+    }
+  }
+  for (const key of ['baseLr', 'simplexLr', 'momentum', 'weightDecay', 'lmbd'] as const) {
+    if (!Number.isFinite(settings[key]) || settings[key] < 0) {
+      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number ≥ 0.`);
+    }
+  }
+}
+
+async function loadTrainingData(datasetId: string): Promise<TrainingData> {
+  const id = datasetId as DatasetKind;
+  const [train, test] = await Promise.all([loadSplit(id, 'train'), loadSplit(id, 'test')]);
+  return { numClasses: train.numClasses, train, test };
+}
+
+/** The chosen modes' weights: single-vertex models of this run's architecture, width and classes. */
+async function loadModes(settings: TrainSettings, numClasses: number): Promise<TfVertex[]> {
+  const spec = modelSpecOf(settings, numClasses);
+  const modes: TfVertex[] = [];
+  for (const id of settings.modes) {
+    const model = await getModel(id);
+    const same =
+      model.spec.architecture === spec.architecture &&
+      model.spec.widthScale === spec.widthScale &&
+      model.spec.numClasses === spec.numClasses;
+    if (!same || model.vertices.length !== 1) {
+      throw new StudioError(
+        'SHAPE_MISMATCH',
+        `The mode "${model.name}" is a ${model.vertices.length}-vertex ${model.spec.architecture} at width ` +
+          `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs one vertex of ` +
+          `${spec.architecture} at width ${spec.widthScale} for ${spec.numClasses} classes.`,
+      );
+    }
+    modes.push(model.vertices[0] as TfVertex);
+  }
+  return modes;
+}
+
+/** Puts what the run made into the model library; one entry (an ensemble is one disjoint complex). */
+async function saveResults(
+  run: RunRecord,
+  components: ComponentState[],
+  numClasses: number,
+): Promise<string[]> {
+  const { settings } = run;
+  const vertices: TfVertex[] = [];
+  const complex: number[][] = [];
+  const frozen: boolean[] = [];
+  const roles: VertexRole[] = [];
+  for (const component of components) {
+    const offset = vertices.length;
+    vertices.push(...component.vertices);
+    complex.push(...component.complex.map((simplex) => simplex.map((v) => v + offset)));
+    frozen.push(...component.frozen);
+    const modes = settings.procedure === 'complex' ? settings.modes.length : 1;
+    roles.push(
+      ...component.vertices.map((_, i): VertexRole =>
+        i < modes ? 'mode' : settings.procedure === 'complex' ? 'connector' : 'vertex',
+      ),
+    );
+  }
+  const dataset = await getDataset(settings.datasetId as DatasetKind);
+  const last = run.history.epochs[run.history.epochs.length - 1];
+  const finite = (x: number | null | undefined) =>
+    x !== null && x !== undefined && Number.isFinite(x) ? x : null;
+  const summary = await saveModel({
+    name: run.name,
+    kind: settings.procedure,
+    spec: modelSpecOf(settings, numClasses),
+    vertices,
+    complex,
+    frozen,
+    roles,
+    dataset: { id: dataset.id, name: dataset.name },
+    normalisation: { mean: [...REFERENCE_NORMALIZATION.mean], std: [...REFERENCE_NORMALIZATION.std] },
+    training: settings as unknown as Json,
+    metrics: last
+      ? {
+          trainLoss: finite(last.trainLoss),
+          trainAccuracy: finite(last.trainAccuracy),
+          testLoss: finite(last.testLoss),
+          testAccuracy: finite(last.testAccuracy),
+          volume: finite(last.volume),
+        }
+      : null,
+    source: { kind: 'run', runId: run.id, runName: run.name },
+  });
+  return [summary.id];
+}
