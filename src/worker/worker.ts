@@ -7,12 +7,18 @@ import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
 import { dataHandlers } from './handlers/data';
 import { modelHandlers } from './handlers/models';
+import { trainHandlers } from './handlers/train';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const handlers: Handlers<CommandMap> = { ...coreHandlers, ...modelHandlers, ...dataHandlers };
+const handlers: Handlers<CommandMap> = {
+  ...coreHandlers,
+  ...modelHandlers,
+  ...dataHandlers,
+  ...trainHandlers,
+};
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
   const { id, type } = command;
