@@ -88,12 +88,14 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   } catch {
     throw bad('the header is not UTF-8 text');
   }
-  const root = parseHeaderJson(text);
+  const { root, names } = parseHeaderJson(text);
 
   const metadata = Object.create(null) as Record<string, string>;
   const entries: { name: string; dtype: Dtype; shape: number[]; begin: number; end: number }[] = [];
-  for (const [name, value] of Object.entries(root)) {
+  // In header order: Object.entries would move integer-like names such as "0" to the front.
+  for (const name of names) {
     if (RESERVED_NAMES.has(name)) throw bad(`the name ${quote(name)} is not allowed`);
+    const value = root[name];
     if (name === '__metadata__') {
       readMetadata(value, metadata);
       continue;
@@ -102,6 +104,7 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   }
 
   // Offsets must tile [0, dataLength) exactly: sorted by start, each begins where the last ended.
+  // The sort is stable, so zero-size tensors sharing an offset keep their header order.
   entries.sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const [i, e] of entries.entries()) {
@@ -130,9 +133,9 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   return { tensors, metadata };
 }
 
-/** The header's JSON as an object, after the checks JSON.parse cannot do (duplicates, depth). */
-function parseHeaderJson(text: string): Record<string, unknown> {
-  scanKeys(text);
+/** The header's JSON as an object and its names in order, after the checks JSON.parse cannot do. */
+function parseHeaderJson(text: string): { root: Record<string, unknown>; names: string[] } {
+  const names = scanKeys(text);
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -142,7 +145,7 @@ function parseHeaderJson(text: string): Record<string, unknown> {
   if (typeof root !== 'object' || root === null || Array.isArray(root)) {
     throw bad('the header is not a JSON object');
   }
-  return root as Record<string, unknown>;
+  return { root: root as Record<string, unknown>, names };
 }
 
 /**
@@ -164,14 +167,17 @@ export const MAX_HEADER_ITEMS = 1 << 16;
  * JSON.parse; this pass only needs to tell keys from values, which the JSON grammar makes local:
  * a string is a key exactly when it follows `{` or `,` inside an object.
  */
-function scanKeys(text: string): void {
+function scanKeys(text: string): string[] {
   const stack: { keys: Set<string> | null; expectKey: boolean }[] = [];
+  let topLevel: Set<string> | null = null;
   let items = 0;
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 0x7b /* { */ || ch === 0x5b /* [ */) {
       if (stack.length >= MAX_DEPTH) throw bad('the header is nested deeper than any valid header');
-      stack.push({ keys: ch === 0x7b ? new Set() : null, expectKey: ch === 0x7b });
+      const frame = { keys: ch === 0x7b ? new Set<string>() : null, expectKey: ch === 0x7b };
+      if (stack.length === 0) topLevel ??= frame.keys;
+      stack.push(frame);
     } else if (ch === 0x7d /* } */ || ch === 0x5d /* ] */) {
       stack.pop();
     } else if (ch === 0x2c /* , */) {
@@ -206,6 +212,7 @@ function scanKeys(text: string): void {
       i = j;
     }
   }
+  return topLevel ? [...topLevel] : [];
 }
 
 function readMetadata(value: unknown, into: Record<string, string>): void {

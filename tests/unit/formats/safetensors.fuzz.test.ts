@@ -125,6 +125,54 @@ const randomHeaderFile = fc
     return concat([head, json, new Uint8Array(dataLength)]);
   });
 
+const bytesOf = (a: Float32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+
+const RESERVED = new Set(['__metadata__', '__proto__', 'constructor', 'prototype']);
+const tensorsToWrite = fc
+  .uniqueArray(
+    fc.record({
+      name: fc.string({ minLength: 1, maxLength: 12 }).filter((n) => !RESERVED.has(n)),
+      shape: fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }),
+    }),
+    { selector: (t) => t.name, maxLength: 6 },
+  )
+  .chain((specs) =>
+    fc.tuple(
+      ...specs.map(({ name, shape }) =>
+        fc
+          .float32Array({
+            minLength: shape.reduce((a, b) => a * b, 1),
+            maxLength: shape.reduce((a, b) => a * b, 1),
+          })
+          .map((data) => ({ name, shape, data })),
+      ),
+    ),
+  );
+const metadataToWrite = fc.dictionary(
+  fc.string({ maxLength: 8 }).filter((k) => !RESERVED.has(k)),
+  fc.string({ maxLength: 16 }),
+  { maxKeys: 4 },
+);
+
+describe('safetensors round trip', () => {
+  it('reads back exactly what was written, for any names, shapes, values and metadata', () => {
+    fc.assert(
+      fc.property(tensorsToWrite, metadataToWrite, (tensors, metadata) => {
+        const file = readSafetensors(concat(writeSafetensors(tensors, metadata)));
+        expect([...file.tensors.keys()]).toEqual(tensors.map((t) => t.name));
+        for (const t of tensors) {
+          const back = file.tensors.get(t.name);
+          expect(back?.shape).toEqual(t.shape);
+          // Bitwise, so NaN payloads and −0 count too.
+          expect(back && bytesOf(back.data)).toEqual(bytesOf(t.data));
+        }
+        expect({ ...file.metadata }).toEqual(metadata);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
 describe('safetensors fuzz', () => {
   it('random bytes', () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 300 }), readOnly), { numRuns: 500 });
