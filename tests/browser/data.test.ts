@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { launchChromium, openStudio } from './chromium';
 import { fixturePath, readFixture } from './dataFixtures';
-import { setUpstreamOffline } from './cifarUpstreamDouble';
+import { setUpstreamMode } from './cifarUpstreamDouble';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -133,7 +133,7 @@ describe('Data section', () => {
     const verified = await verify(page, 'cifar10');
     expect(verified?.splits.train.classCounts).toEqual(expected.train.classCounts);
 
-    await setUpstreamOffline(upstream, true);
+    await setUpstreamMode(upstream, 'offline');
     try {
       const started = Date.now();
       await page.getByRole('button', { name: 'Download CIFAR-100', exact: true }).click();
@@ -144,16 +144,54 @@ describe('Data section', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(await alert.textContent()).toContain('Use the file picker with the tarball instead');
     } finally {
-      await setUpstreamOffline(upstream, false);
+      await setUpstreamMode(upstream, 'online');
     }
     expect(await card(page, 'cifar100').count()).toBe(0);
     await page.context().close();
   });
 
-  it('removes chunks no dataset owns at startup, and deletes a dataset', async () => {
+  it('cancels a download part-way and keeps the earlier dataset', async () => {
+    const upstream = inject('cifarUpstreamUrl');
+    const page = await openStudio(browser);
+    await page.getByTestId('dataset-file-input').setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
+    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const keysBefore = await chunkKeys(page);
+
+    await setUpstreamMode(upstream, 'slow');
+    try {
+      await page.getByRole('button', { name: 'Download CIFAR-10', exact: true }).click();
+      const progress = page.getByTestId('import-progress');
+      await expect
+        .poll(() => progress.textContent(), { timeout: 60_000 })
+        .toMatch(/[1-9][\d,]* images stored/);
+      await progress.getByRole('button', { name: 'Cancel' }).click();
+      await expect
+        .poll(() => page.getByTestId('import-note').textContent(), { timeout: 60_000 })
+        .toContain('cancelled. The stored datasets are unchanged.');
+    } finally {
+      await setUpstreamMode(upstream, 'online');
+    }
+    expect(await page.getByTestId('import-progress').count()).toBe(0);
+    expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
+    await expect.poll(() => chunkKeys(page)).toEqual(keysBefore);
+    await page.context().close();
+  });
+
+  it('imports a dropped tarball, removes chunks no dataset owns at startup, and deletes a dataset', async () => {
     const page = await openStudio(browser);
     await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
-    await page.getByTestId('dataset-file-input').setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    // Dropped on the drop zone, as a user drags the tarball in.
+    await page.evaluate(
+      ({ bytes, name }) => {
+        const drop = new DataTransfer();
+        drop.items.add(new File([new Uint8Array(bytes)], name));
+        document
+          .querySelector('[data-testid="drop-zone"]')
+          ?.dispatchEvent(new DragEvent('drop', { dataTransfer: drop, bubbles: true, cancelable: true }));
+      },
+      { bytes: [...readFileSync(fixturePath('cifar-10-binary.tar.gz'))], name: 'cifar-10-binary.tar.gz' },
+    );
     await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
     const keysBefore = await chunkKeys(page);
     // What a tab closed mid-import leaves behind.
