@@ -4,6 +4,7 @@ import { SECTIONS, type SectionId } from '../sections';
 import { DataSection } from './data/DataSection';
 import { ExportSection } from './export/ExportSection';
 import { ModelsSection } from './models/ModelsSection';
+import { TrainSection } from './train/TrainSection';
 
 export function SectionView({ section }: { section: SectionId }) {
   const meta = SECTIONS.find((s) => s.id === section);
@@ -13,6 +14,7 @@ export function SectionView({ section }: { section: SectionId }) {
       <p className="muted">{meta?.blurb}</p>
       {section === 'data' ? <DataSection /> : null}
       {section === 'models' ? <ModelsSection /> : null}
+      {section === 'train' ? <TrainSection /> : null}
       {section === 'export' ? <ExportSection /> : null}
     </section>
   );

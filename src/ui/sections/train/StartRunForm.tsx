@@ -1,0 +1,242 @@
+// Runs on the page: the form that starts a run. Every setting is editable and starts at the
+// reference default for the procedure and dataset; picking another procedure or dataset refills
+// the fields the user has not edited. The worker checks the settings again (BAD_SETTINGS).
+
+import { useState } from 'react';
+import type { DatasetInfo } from '../../../protocol/commands/data';
+import type { ModelSummary } from '../../../protocol/commands/models';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { PROCEDURES, PROCEDURE_LABELS, type Procedure } from '../../../protocol/settings';
+import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../engine/model/architecture';
+import { ModePicker } from './ModePicker';
+import { NumberField } from './NumberField';
+import { RunErrorNotice } from './RunErrorNotice';
+import type { RunTracker } from './runTracker';
+import {
+  NUMERIC_FIELDS,
+  REDUCTION_OPTIONS,
+  WIDTH_LABELS,
+  initialForm,
+  isWidthScale,
+  parseForm,
+  refillDefaults,
+  suggestedName,
+  usesField,
+  type DefaultedKey,
+  type FormState,
+} from './settingsForm';
+
+export interface StartRunFormProps {
+  datasets: readonly DatasetInfo[];
+  models: readonly ModelSummary[] | null;
+  tracker: RunTracker;
+  /** Why Start is unavailable (another run is training), or null. */
+  blocked: string | null;
+}
+
+export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFormProps) {
+  const [form, setForm] = useState<FormState>(() => initialForm('base', datasets[0]));
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<ErrorInfo | null>(null);
+
+  const dataset = datasets.find((d) => d.id === form.datasetId);
+  const numClasses = dataset?.classNames.length;
+  const { settings, errors } = parseForm(form, datasets, models);
+
+  const edit = (key: DefaultedKey, patch: Partial<FormState>) => {
+    setForm((f) => ({ ...f, ...patch, touched: new Set(f.touched).add(key) }));
+  };
+  const pickProcedure = (procedure: Procedure) => {
+    setForm((f) => refillDefaults(f, procedure, dataset, f.datasetId));
+  };
+  const pickDataset = (id: string) => {
+    setForm((f) =>
+      refillDefaults(
+        f,
+        f.procedure,
+        datasets.find((d) => d.id === id),
+        id,
+      ),
+    );
+  };
+
+  const start = async () => {
+    if (!settings) return;
+    setStarting(true);
+    setStartError(null);
+    try {
+      await tracker.start(settings, form.name.trim() || suggestedName(form));
+      setForm((f) => ({ ...f, name: '' }));
+    } catch (err) {
+      setStartError(toErrorInfo(err));
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const fields = NUMERIC_FIELDS.filter((f) => usesField(f, form.procedure));
+  const needsModes = form.procedure === 'simplex' || form.procedure === 'complex';
+  const params = numClasses
+    ? paramCount({ architecture: form.architecture, widthScale: form.widthScale, numClasses })
+    : null;
+
+  return (
+    <form
+      className="card start-run"
+      aria-label="Start a run"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void start();
+      }}
+    >
+      <h3>Start a run</h3>
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor="train-procedure">Procedure</label>
+          <select
+            id="train-procedure"
+            value={form.procedure}
+            onChange={(e) => {
+              pickProcedure(e.target.value as Procedure);
+            }}
+          >
+            {PROCEDURES.map((p) => (
+              <option key={p} value={p}>
+                {PROCEDURE_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="train-dataset">Dataset</label>
+          <select
+            id="train-dataset"
+            value={form.datasetId}
+            aria-invalid={errors.datasetId ? true : undefined}
+            onChange={(e) => {
+              pickDataset(e.target.value);
+            }}
+          >
+            {dataset ? null : <option value={form.datasetId}>{form.datasetId} (not stored)</option>}
+            {datasets.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name} ({d.splits.train.count} train, {d.classNames.length} classes)
+              </option>
+            ))}
+          </select>
+          {errors.datasetId ? <small className="error">{errors.datasetId}</small> : null}
+        </div>
+        <div className="field">
+          <label htmlFor="train-architecture">Architecture</label>
+          <select
+            id="train-architecture"
+            value={form.architecture}
+            onChange={(e) => {
+              const architecture = ARCHITECTURES.find((a) => a === e.target.value);
+              if (architecture) edit('architecture', { architecture });
+            }}
+          >
+            {ARCHITECTURES.map((a) => (
+              <option key={a} value={a}>
+                {a.toUpperCase()}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="train-width">Width scale</label>
+          <select
+            id="train-width"
+            value={form.widthScale}
+            onChange={(e) => {
+              const widthScale = Number(e.target.value);
+              if (isWidthScale(widthScale)) edit('widthScale', { widthScale });
+            }}
+          >
+            {WIDTH_SCALES.map((w) => (
+              <option key={w} value={w}>
+                {WIDTH_LABELS[w]}
+              </option>
+            ))}
+          </select>
+          <small className="muted">
+            Multiplies every conv and hidden width.
+            {params !== null ? ` ${params.toLocaleString()} parameters per vertex.` : ''}
+          </small>
+        </div>
+      </div>
+
+      {needsModes ? (
+        <ModePicker
+          form={form}
+          models={models}
+          numClasses={numClasses}
+          error={errors.modes}
+          onChange={(modes) => {
+            setForm((f) => ({ ...f, modes }));
+          }}
+        />
+      ) : null}
+
+      <div className="field-grid">
+        {fields.map((field) => (
+          <NumberField
+            key={field.key}
+            field={field}
+            text={form.text[field.key]}
+            error={errors[field.key]}
+            onChange={(text) => {
+              edit(field.key, { text: { ...form.text, [field.key]: text } });
+            }}
+          />
+        ))}
+        {form.procedure === 'base' ? null : (
+          <div className="field">
+            <label htmlFor="train-reduction">Loss over draws</label>
+            <select
+              id="train-reduction"
+              value={form.reduction}
+              onChange={(e) => {
+                const option = REDUCTION_OPTIONS.find((o) => o.value === e.target.value);
+                if (option) edit('reduction', { reduction: option.value });
+              }}
+            >
+              {REDUCTION_OPTIONS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+            <small className="muted">
+              The reference adds the n_sample losses up and its learning rates assume it; the mean divides the
+              gradient by n_sample.
+            </small>
+          </div>
+        )}
+      </div>
+
+      <div className="field-row">
+        <div className="field">
+          <label htmlFor="train-name">Run name</label>
+          <input
+            id="train-name"
+            value={form.name}
+            placeholder={suggestedName(form)}
+            onChange={(e) => {
+              setForm((f) => ({ ...f, name: e.target.value }));
+            }}
+          />
+        </div>
+      </div>
+
+      {startError ? <RunErrorNotice error={startError} /> : null}
+      <p>
+        <button type="submit" disabled={!settings || starting || blocked !== null}>
+          {starting ? 'Starting…' : 'Start'}
+        </button>{' '}
+        {blocked ? <span className="muted">{blocked}</span> : null}
+        {!settings && !blocked ? <span className="muted">Fix the fields marked above to start.</span> : null}
+      </p>
+    </form>
+  );
+}

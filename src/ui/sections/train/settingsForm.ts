@@ -1,0 +1,373 @@
+// Runs on the page: the Start-a-run form as data. Fields hold the text the user typed (so "1e-"
+// can be on its way to "1e-10"); parseForm turns it into TrainSettings or says, per field, what
+// is wrong. Which fields a procedure uses and their help text live here, next to the checks.
+
+import {
+  defaultSettings,
+  PROCEDURE_LABELS,
+  type Procedure,
+  type TrainSettings,
+} from '../../../protocol/settings';
+import type { DatasetInfo } from '../../../protocol/commands/data';
+import type { ModelSummary } from '../../../protocol/commands/models';
+import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../engine/model/architecture';
+
+export type NumericKey =
+  | 'seed'
+  | 'batchSize'
+  | 'baseEpochs'
+  | 'baseLr'
+  | 'vertices'
+  | 'connectors'
+  | 'components'
+  | 'epochsPerVertex'
+  | 'simplexLr'
+  | 'nSample'
+  | 'lmbd'
+  | 'momentum'
+  | 'weightDecay'
+  | 'readEvery'
+  | 'trainLimit'
+  | 'testLimit';
+
+export interface NumericField {
+  key: NumericKey;
+  label: string;
+  help: string;
+  integer: boolean;
+  min: number;
+  /** The value must be greater than `min`, not equal to it. */
+  exclusiveMin?: boolean;
+  max?: number;
+  exclusiveMax?: boolean;
+  /** Procedures whose stages read this setting. */
+  procedures: readonly Procedure[];
+}
+
+const ALL: readonly Procedure[] = ['base', 'simplex', 'complex', 'ensemble'];
+const WITH_BASE_STAGE: readonly Procedure[] = ['base', 'ensemble'];
+const WITH_VERTEX_STAGES: readonly Procedure[] = ['simplex', 'complex', 'ensemble'];
+
+/** In the order the form shows them: structure, then schedule, then objective, then budget. */
+export const NUMERIC_FIELDS: readonly NumericField[] = [
+  {
+    key: 'vertices',
+    label: 'Vertices to add',
+    help: 'Added one at a time around the mode (per component for ESPRO).',
+    integer: true,
+    min: 1,
+    procedures: ['simplex', 'ensemble'],
+  },
+  {
+    key: 'connectors',
+    label: 'Connectors',
+    help: 'Vertices joined to every mode; each is trained with the earlier ones frozen.',
+    integer: true,
+    min: 1,
+    procedures: ['complex'],
+  },
+  {
+    key: 'components',
+    label: 'Components',
+    help: 'Independent simplexes in the ensemble, each from its own base vertex.',
+    integer: true,
+    min: 1,
+    procedures: ['ensemble'],
+  },
+  {
+    key: 'baseEpochs',
+    label: 'Base epochs',
+    help: 'Epochs of a base-model stage (the reference trains 300).',
+    integer: true,
+    min: 1,
+    procedures: WITH_BASE_STAGE,
+  },
+  {
+    key: 'baseLr',
+    label: 'Base learning rate',
+    help: 'Peak of the cosine schedule in base stages.',
+    integer: false,
+    min: 0,
+    exclusiveMin: true,
+    procedures: WITH_BASE_STAGE,
+  },
+  {
+    key: 'epochsPerVertex',
+    label: 'Epochs per vertex',
+    help: 'Epochs of each added vertex or connector (10 for CIFAR-10, 20 for CIFAR-100).',
+    integer: true,
+    min: 1,
+    procedures: WITH_VERTEX_STAGES,
+  },
+  {
+    key: 'simplexLr',
+    label: 'Vertex learning rate',
+    help: 'Peak of the cosine schedule in vertex and connector stages.',
+    integer: false,
+    min: 0,
+    exclusiveMin: true,
+    procedures: WITH_VERTEX_STAGES,
+  },
+  {
+    key: 'momentum',
+    label: 'Momentum',
+    help: 'SGD momentum.',
+    integer: false,
+    min: 0,
+    max: 1,
+    exclusiveMax: true,
+    procedures: ALL,
+  },
+  {
+    key: 'weightDecay',
+    label: 'Weight decay',
+    help: 'L2 penalty added to the gradient (SGD weight_decay).',
+    integer: false,
+    min: 0,
+    procedures: ALL,
+  },
+  {
+    key: 'nSample',
+    label: 'Draws per batch (n_sample)',
+    help: 'Points of the simplex sampled for each batch in vertex stages.',
+    integer: true,
+    min: 1,
+    procedures: WITH_VERTEX_STAGES,
+  },
+  {
+    key: 'lmbd',
+    label: 'Volume weight (LMBD)',
+    help: 'λ per vertex count is max(LMBD / log(V_init + 1e-4), 1e-8); 0 turns the volume term off.',
+    integer: false,
+    min: 0,
+    procedures: WITH_VERTEX_STAGES,
+  },
+  {
+    key: 'batchSize',
+    label: 'Batch size',
+    help: 'Images per step; the last partial batch of an epoch is dropped.',
+    integer: true,
+    min: 1,
+    procedures: ALL,
+  },
+  {
+    key: 'seed',
+    label: 'Seed',
+    help: 'Seeds initialisation, shuffling, augmentation, dropout and sampling: same seed, same run.',
+    integer: true,
+    min: 0,
+    max: 2 ** 32 - 1,
+    procedures: ALL,
+  },
+  {
+    key: 'trainLimit',
+    label: 'Training images',
+    help: 'Use only the first N training images (0 = all): for quick trials.',
+    integer: true,
+    min: 0,
+    procedures: ALL,
+  },
+  {
+    key: 'testLimit',
+    label: 'Test images',
+    help: 'Test images evaluated after each epoch (0 = all).',
+    integer: true,
+    min: 0,
+    procedures: ALL,
+  },
+  {
+    key: 'readEvery',
+    label: 'Read metrics every',
+    help: 'Steps between reads of loss and volume from the GPU; fewer reads train faster.',
+    integer: true,
+    min: 1,
+    procedures: ALL,
+  },
+];
+
+export const REDUCTION_OPTIONS: readonly { value: TrainSettings['reduction']; label: string }[] = [
+  { value: 'sum', label: 'sum over draws (reference)' },
+  { value: 'mean', label: 'mean over draws' },
+];
+
+export const WIDTH_LABELS: Record<WidthScale, string> = { 1: '1', 0.5: '1/2', 0.25: '1/4', 0.125: '1/8' };
+
+export function isWidthScale(value: number): value is WidthScale {
+  return (WIDTH_SCALES as readonly number[]).includes(value);
+}
+
+/** Fields the defaults may overwrite until the user edits them. */
+export type DefaultedKey = NumericKey | 'architecture' | 'widthScale' | 'reduction';
+
+export interface FormState {
+  procedure: Procedure;
+  datasetId: string;
+  architecture: Architecture;
+  widthScale: WidthScale;
+  reduction: TrainSettings['reduction'];
+  modes: string[];
+  text: Record<NumericKey, string>;
+  /** Empty: the name is made up from the settings. */
+  name: string;
+  touched: ReadonlySet<DefaultedKey>;
+}
+
+export function usesField(field: NumericField, procedure: Procedure): boolean {
+  return field.procedures.includes(procedure);
+}
+
+export function initialForm(procedure: Procedure, dataset: DatasetInfo | undefined): FormState {
+  const defaults = defaultSettings(procedure, dataset?.id, dataset?.classNames.length);
+  return {
+    procedure,
+    datasetId: defaults.datasetId,
+    architecture: defaults.architecture,
+    widthScale: defaults.widthScale,
+    reduction: defaults.reduction,
+    modes: [],
+    text: textOf(defaults),
+    name: '',
+    touched: new Set(),
+  };
+}
+
+/** A new procedure or dataset: its defaults replace every field the user has not edited. */
+export function refillDefaults(
+  form: FormState,
+  procedure: Procedure,
+  dataset: DatasetInfo | undefined,
+  datasetId: string,
+): FormState {
+  const defaults = defaultSettings(procedure, datasetId, dataset?.classNames.length);
+  const keep = (key: DefaultedKey) => form.touched.has(key);
+  const defaultText = textOf(defaults);
+  const text = { ...form.text };
+  for (const field of NUMERIC_FIELDS) if (!keep(field.key)) text[field.key] = defaultText[field.key];
+  return {
+    ...form,
+    procedure,
+    datasetId,
+    architecture: keep('architecture') ? form.architecture : defaults.architecture,
+    widthScale: keep('widthScale') ? form.widthScale : defaults.widthScale,
+    reduction: keep('reduction') ? form.reduction : defaults.reduction,
+    // A simplex starts from one mode: keep the first of a complex's picks.
+    modes: procedure === 'simplex' ? form.modes.slice(0, 1) : form.modes,
+    text,
+  };
+}
+
+function textOf(settings: TrainSettings): Record<NumericKey, string> {
+  const text = {} as Record<NumericKey, string>;
+  for (const field of NUMERIC_FIELDS) text[field.key] = String(settings[field.key]);
+  return text;
+}
+
+/** Why a library model cannot be a mode of this run, or null when it can. */
+export function modeIncompatibility(
+  model: ModelSummary,
+  form: Pick<FormState, 'architecture' | 'widthScale'>,
+  numClasses: number | undefined,
+): string | null {
+  if ((model.kind !== 'base' && model.kind !== 'imported') || model.vertexCount !== 1) {
+    return `a ${model.kind} with ${model.vertexCount} vertices, not a single mode`;
+  }
+  if (model.spec.architecture !== form.architecture)
+    return `${model.spec.architecture}, run is ${form.architecture}`;
+  if (model.spec.widthScale !== form.widthScale) {
+    return `width ${WIDTH_LABELS[model.spec.widthScale]}, run is ${WIDTH_LABELS[form.widthScale]}`;
+  }
+  if (numClasses !== undefined && model.spec.numClasses !== numClasses) {
+    return `${model.spec.numClasses} classes, dataset has ${numClasses}`;
+  }
+  return null;
+}
+
+export type FormErrors = Partial<Record<NumericKey | 'modes' | 'datasetId' | 'name', string>>;
+
+export interface ParsedForm {
+  settings: TrainSettings | null;
+  errors: FormErrors;
+}
+
+export function parseForm(
+  form: FormState,
+  datasets: readonly DatasetInfo[],
+  models: readonly ModelSummary[] | null,
+): ParsedForm {
+  const errors: FormErrors = {};
+  const dataset = datasets.find((d) => d.id === form.datasetId);
+  if (!dataset) errors.datasetId = 'Pick a stored dataset (import one in the Data section).';
+
+  const values = {} as Record<NumericKey, number>;
+  for (const field of NUMERIC_FIELDS) {
+    const { value, error } = parseNumber(field, form.text[field.key]);
+    values[field.key] = value;
+    if (error && usesField(field, form.procedure)) errors[field.key] = error;
+  }
+
+  if (dataset && !errors.batchSize && !errors.trainLimit) {
+    const available = dataset.splits.train.count;
+    const images = values.trainLimit > 0 ? Math.min(values.trainLimit, available) : available;
+    if (values.batchSize > images) {
+      errors.batchSize = `Larger than the ${images} training images: no full batch to train on.`;
+    }
+  }
+
+  const modesError = checkModes(form, dataset, models);
+  if (modesError) errors.modes = modesError;
+
+  if (Object.keys(errors).length > 0) return { settings: null, errors };
+  const settings: TrainSettings = {
+    ...defaultSettings(form.procedure, form.datasetId, dataset?.classNames.length),
+    ...values,
+    procedure: form.procedure,
+    datasetId: form.datasetId,
+    architecture: form.architecture,
+    widthScale: form.widthScale,
+    reduction: form.reduction,
+    modes: form.procedure === 'simplex' || form.procedure === 'complex' ? form.modes : [],
+  };
+  return { settings, errors };
+}
+
+function parseNumber(field: NumericField, text: string): { value: number; error: string | null } {
+  const trimmed = text.trim();
+  const value = Number(trimmed);
+  if (trimmed === '') return { value, error: 'Required.' };
+  if (!Number.isFinite(value)) return { value, error: 'Enter a number, e.g. 0.01 or 1e-10.' };
+  if (field.integer && !Number.isInteger(value)) return { value, error: 'Enter a whole number.' };
+  if (field.exclusiveMin ? value <= field.min : value < field.min) {
+    return { value, error: field.exclusiveMin ? `Must be above ${field.min}.` : `At least ${field.min}.` };
+  }
+  if (field.max !== undefined && (field.exclusiveMax ? value >= field.max : value > field.max)) {
+    return { value, error: field.exclusiveMax ? `Must be below ${field.max}.` : `At most ${field.max}.` };
+  }
+  return { value, error: null };
+}
+
+function checkModes(
+  form: FormState,
+  dataset: DatasetInfo | undefined,
+  models: readonly ModelSummary[] | null,
+): string | null {
+  const wanted = form.procedure === 'simplex' ? 'one' : form.procedure === 'complex' ? 'two or more' : null;
+  if (wanted === null) return null;
+  const count = form.modes.length;
+  if (form.procedure === 'simplex' ? count !== 1 : count < 2) {
+    return `${PROCEDURE_LABELS[form.procedure]} starts from ${wanted} mode(s) of the model library; ${count} picked.`;
+  }
+  if (!models) return 'The model library is still loading.';
+  for (const id of form.modes) {
+    const model = models.find((m) => m.id === id);
+    if (!model) return 'A picked mode is no longer in the library.';
+    const reason = modeIncompatibility(model, form, dataset?.classNames.length);
+    if (reason) return `${model.name} cannot be used: ${reason}.`;
+  }
+  return null;
+}
+
+/** The name a run gets when the user leaves it empty. */
+export function suggestedName(form: FormState): string {
+  const what = { base: 'base', simplex: 'simplex', complex: 'complex', ensemble: 'espro' }[form.procedure];
+  return `${what} ${form.architecture}×${WIDTH_LABELS[form.widthScale]} on ${form.datasetId}`;
+}
