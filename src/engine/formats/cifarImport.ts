@@ -21,6 +21,7 @@ import {
   DEFAULT_CHUNK_RECORDS,
   type RecordChunk,
 } from './cifarRecords';
+import { SplitChecksum } from '../data/checksum';
 import { gunzip, isGzip } from './gzip';
 import { isTarHeader, readTar } from './tarStream';
 
@@ -49,6 +50,8 @@ export interface CifarImportSummary {
   counts: Record<Split, number>;
   /** Images per class, per split: `classCounts.train[c]`. */
   classCounts: Record<Split, number[]>;
+  /** Per split, SplitChecksum's digest of the records as emitted (for verifying stored chunks). */
+  checksums: Record<Split, string>;
   /** The record files read, in order. */
   files: string[];
   /** Things the user may want to know that did not stop the import. */
@@ -78,6 +81,9 @@ export async function* importCifar(
   if (files.length === 0) throw new StudioError('BAD_ARGUMENT', 'No file to import.');
   const { signal } = options;
   const chunkRecords = options.chunkRecords ?? DEFAULT_CHUNK_RECORDS;
+  if (!Number.isInteger(chunkRecords) || chunkRecords < 1) {
+    throw new StudioError('BAD_ARGUMENT', `chunkRecords must be a positive integer, not ${chunkRecords}.`);
+  }
   const totalBytes = files.every((f) => f.size !== undefined)
     ? files.reduce((sum, f) => sum + (f.size ?? 0), 0)
     : null;
@@ -248,6 +254,7 @@ class DatasetAssembly {
   private readonly names = new Map<string, { source: string; names: string[] }>();
   private readonly classCounts: Record<Split, number[]> = { train: [], test: [] };
   private readonly counts: Record<Split, number> = { train: 0, test: 0 };
+  private readonly checksums = { train: new SplitChecksum(), test: new SplitChecksum() };
   private firstFile = '';
 
   addFile(path: string, role: Extract<MemberRole, { role: 'records' }>): void {
@@ -273,6 +280,7 @@ class DatasetAssembly {
 
   take(chunk: RecordChunk): ImportEvent {
     this.counts[chunk.split] += chunk.labels.length;
+    this.checksums[chunk.split].update(chunk);
     const hist = this.classCounts[chunk.split];
     for (const label of chunk.labels) hist[label] = (hist[label] ?? 0) + 1;
     return { type: 'records', chunk };
@@ -312,6 +320,7 @@ class DatasetAssembly {
       classNames: this.namesFor(kind, 'fine', DEFAULT_CLASS_NAMES[kind]),
       counts: { ...this.counts },
       classCounts: { train: [...this.classCounts.train], test: [...this.classCounts.test] },
+      checksums: { train: this.checksums.train.digest(), test: this.checksums.test.digest() },
       files: [...this.files],
       warnings: [...this.warnings],
     };

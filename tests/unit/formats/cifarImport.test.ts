@@ -80,6 +80,7 @@ describe('importCifar on the CIFAR-10 fixture', () => {
     const sizes = [1, 1000, 7, 512, 333, 2, 999, 64];
     const small = await collect([fileOf('c.tar.gz', cifar10, sizes)], { chunkRecords: 17 });
     expect(small.summary).toEqual(whole.summary);
+    expect(small.summary.checksums.train).toMatch(/^200:/);
     expect(joined(small.chunks, 'train', 'labels')).toEqual(joined(whole.chunks, 'train', 'labels'));
     expect(
       firstDifference(joined(small.chunks, 'train', 'images'), joined(whole.chunks, 'train', 'images')),
