@@ -133,14 +133,14 @@ function drawShape(label: number, mask: Uint8Array, x0: number, y0: number, size
       const v = y - y0;
       const dx = x - cx;
       const dy = y - cy;
-      const d = Math.sqrt(dx * dx + dy * dy);
+      const d2 = dx * dx + dy * dy;
       let inside: boolean;
       switch (label) {
         case 0: // square
           inside = true;
           break;
         case 1: // disc
-          inside = d <= r;
+          inside = d2 <= r * r;
           break;
         case 2: // horizontal stripes
           inside = v % 4 < 2;
@@ -149,7 +149,7 @@ function drawShape(label: number, mask: Uint8Array, x0: number, y0: number, size
           inside = Math.abs(dx) % 4 < 2;
           break;
         case 4: // ring
-          inside = d <= r && d >= r * 0.55;
+          inside = d2 <= r * r && d2 >= 0.3 * r * r; // inner radius ≈ 0.55 r
           break;
         case 5: // plus
           inside = Math.abs(dx) < bar / 2 + 0.5 || Math.abs(dy) < bar / 2 + 0.5;
