@@ -3,6 +3,7 @@ import { StudioError } from '../../../src/protocol/errors';
 import { importCifar, type ImportFile } from '../../../src/engine/formats/cifarImport';
 import { gunzipSync } from 'node:zlib';
 import {
+  chunkedStream,
   collect,
   fileOf,
   firstDifference,
@@ -138,6 +139,50 @@ describe('importCifar on the CIFAR-10 fixture', () => {
     })();
     expect(err).toBeInstanceOf(StudioError);
     expect((err as StudioError).code).toBe('CANCELLED');
+  });
+});
+
+describe('importCifar releases the file', () => {
+  /** A file whose stream records whether it was cancelled. */
+  function watched(name: string, bytes: Uint8Array): { file: ImportFile; cancelled: () => boolean } {
+    let cancelled = false;
+    const file: ImportFile = {
+      name,
+      size: bytes.length,
+      stream: () => {
+        const reader = chunkedStream(bytes, [2048]).getReader();
+        return new ReadableStream<Uint8Array>({
+          async pull(controller) {
+            const next = await reader.read();
+            if (next.done) controller.close();
+            else controller.enqueue(next.value);
+          },
+          cancel() {
+            cancelled = true;
+          },
+        });
+      },
+    };
+    return { file, cancelled: () => cancelled };
+  }
+
+  it('when the consumer stops early, when cancelled, and when the data is bad', async () => {
+    // The plain tar: through gzip the small fixture is read whole before the first record arrives.
+    const early = watched('c.tar', new Uint8Array(gunzipSync(cifar10)));
+    for await (const ev of importCifar([early.file], { chunkRecords: 10 })) if (ev.type === 'records') break;
+    expect(early.cancelled()).toBe(true);
+
+    const aborted = watched('c.tar.gz', cifar10);
+    const controller = new AbortController();
+    controller.abort();
+    expect((await failure([aborted.file], controller.signal)).code).toBe('CANCELLED');
+
+    const bad = watched(
+      'data_batch_1.bin',
+      records(1500, (i) => [i === 1 ? 99 : 0]),
+    );
+    expect((await failure([bad.file])).code).toBe('BAD_DATASET');
+    expect(bad.cancelled()).toBe(true);
   });
 });
 
