@@ -7,6 +7,11 @@ export type DatasetKind = (typeof DATASET_KINDS)[number];
 export type DatasetSplit = 'train' | 'test';
 export type DownloadableKind = Exclude<DatasetKind, 'synthetic'>;
 
+/** For ids that arrive as strings (settings, URLs): true when it names a dataset kind. */
+export function isDatasetKind(value: string): value is DatasetKind {
+  return (DATASET_KINDS as readonly string[]).includes(value);
+}
+
 /** The name the built-in set carries everywhere it appears. */
 export const SYNTHETIC_DATASET_NAME = 'Synthetic (built-in)';
 

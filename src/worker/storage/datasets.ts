@@ -50,17 +50,24 @@ export async function listDatasets(progress?: (p: DatasetProgress) => void): Pro
 
 /** The metadata of one dataset; NOT_FOUND with a hint when it was never imported. */
 export async function getDataset(id: DatasetKind): Promise<StoredDataset> {
+  await prepare(id);
+  const record = await getRecord<StoredDataset>(STORES.datasets, id);
+  if (!record) throw notFound(id);
+  return record;
+}
+
+/** Startup cleanup, and the synthetic set generated when it is the one asked for. */
+async function prepare(id: DatasetKind): Promise<void> {
   await cleanOrphanChunksOnce();
   if (id === 'synthetic') await ensureSyntheticDataset();
-  const record = await getRecord<StoredDataset>(STORES.datasets, id);
-  if (!record) {
-    const title = id === 'cifar10' ? 'CIFAR-10' : id === 'cifar100' ? 'CIFAR-100' : id;
-    throw new StudioError(
-      'NOT_FOUND',
-      `No ${title} dataset is stored in this browser: import or download it in the Data section.`,
-    );
-  }
-  return record;
+}
+
+function notFound(id: DatasetKind): StudioError {
+  const title = id === 'cifar10' ? 'CIFAR-10' : id === 'cifar100' ? 'CIFAR-100' : id;
+  return new StudioError(
+    'NOT_FOUND',
+    `No ${title} dataset is stored in this browser: import or download it in the Data section.`,
+  );
 }
 
 /** Deletes a dataset and its chunks in one transaction; false when there was none. */
@@ -85,31 +92,42 @@ export async function deleteDataset(id: DatasetKind): Promise<boolean> {
  * Throws NOT_FOUND when the dataset is not stored, BAD_DATASET when the stored bytes are damaged.
  */
 export async function loadSplit(datasetId: DatasetKind, split: DatasetSplit): Promise<LoadedSplit> {
-  const record = await getDataset(datasetId);
-  const expected = record.splits[split];
-  const count = expected.count;
-  const images = new Uint8Array(count * IMAGE_BYTES);
-  const labels = new Uint8Array(count);
-  const hasCoarse = expected.coarseCrc32 !== undefined;
-  const coarse = hasCoarse ? new Uint8Array(count) : null;
-  let filled = 0;
-  let chunks = 0;
-  await forEachChunk(record.storageId, split, (chunk) => {
-    const n = chunk.labels.length;
-    if (
-      filled + n > count ||
-      chunk.images.length !== n * IMAGE_BYTES ||
-      (coarse && chunk.coarse?.length !== n)
-    ) {
-      throw damaged(record, split, 'a stored chunk has the wrong size');
-    }
-    images.set(chunk.images, filled * IMAGE_BYTES);
-    labels.set(chunk.labels, filled);
-    if (coarse && chunk.coarse) coarse.set(chunk.coarse, filled);
-    filled += n;
-    chunks += 1;
-    return true;
+  // Filled inside the read's callbacks (so one object, not locals TypeScript would narrow).
+  const got = {
+    count: 0,
+    images: new Uint8Array(0),
+    labels: new Uint8Array(0),
+    coarse: null as Uint8Array | null,
+    filled: 0,
+    chunks: 0,
+  };
+  const record = await readSplit(datasetId, split, {
+    begin(found) {
+      const { count, coarseCrc32 } = found.splits[split];
+      got.count = count;
+      got.images = new Uint8Array(count * IMAGE_BYTES);
+      got.labels = new Uint8Array(count);
+      got.coarse = coarseCrc32 !== undefined ? new Uint8Array(count) : null;
+    },
+    visit(chunk, found) {
+      const n = chunk.labels.length;
+      if (
+        got.filled + n > got.count ||
+        chunk.images.length !== n * IMAGE_BYTES ||
+        (got.coarse && chunk.coarse?.length !== n)
+      ) {
+        throw damaged(found, split, 'a stored chunk has the wrong size');
+      }
+      got.images.set(chunk.images, got.filled * IMAGE_BYTES);
+      got.labels.set(chunk.labels, got.filled);
+      if (got.coarse && chunk.coarse) got.coarse.set(chunk.coarse, got.filled);
+      got.filled += n;
+      got.chunks += 1;
+      return true;
+    },
   });
+  const expected = record.splits[split];
+  const { count, images, labels, coarse, filled, chunks } = got;
   if (filled !== count || chunks !== expected.chunks) {
     throw damaged(record, split, `${filled} of ${count} images in ${chunks} of ${expected.chunks} chunks`);
   }
@@ -143,19 +161,25 @@ export async function readSamples(
   split: DatasetSplit,
   count: number,
 ): Promise<{ images: Uint8Array; labels: Uint8Array }> {
-  const record = await getDataset(datasetId);
-  const n = Math.max(0, Math.min(Math.floor(count), record.splits[split].count));
-  const images = new Uint8Array(n * IMAGE_BYTES);
-  const labels = new Uint8Array(n);
-  let filled = 0;
-  await forEachChunk(record.storageId, split, (chunk) => {
-    const take = Math.min(n - filled, chunk.labels.length);
-    images.set(chunk.images.subarray(0, take * IMAGE_BYTES), filled * IMAGE_BYTES);
-    labels.set(chunk.labels.subarray(0, take), filled);
-    filled += take;
-    return filled < n;
+  const got = { n: 0, images: new Uint8Array(0), labels: new Uint8Array(0), filled: 0 };
+  await readSplit(datasetId, split, {
+    begin(found) {
+      got.n = Math.max(0, Math.min(Math.floor(count), found.splits[split].count));
+      got.images = new Uint8Array(got.n * IMAGE_BYTES);
+      got.labels = new Uint8Array(got.n);
+    },
+    visit(chunk) {
+      const take = Math.min(got.n - got.filled, chunk.labels.length);
+      got.images.set(chunk.images.subarray(0, take * IMAGE_BYTES), got.filled * IMAGE_BYTES);
+      got.labels.set(chunk.labels.subarray(0, take), got.filled);
+      got.filled += take;
+      return got.filled < got.n;
+    },
   });
-  return { images: images.subarray(0, filled * IMAGE_BYTES), labels: labels.subarray(0, filled) };
+  return {
+    images: got.images.subarray(0, got.filled * IMAGE_BYTES),
+    labels: got.labels.subarray(0, got.filled),
+  };
 }
 
 /** Reads both splits back through loadSplit's checks and counts the labels found. */
@@ -173,37 +197,63 @@ export async function verifyDataset(
   return { checksum: train.loaded.checksum, splits: { train: train.result, test: test.result } };
 }
 
+interface SplitReader {
+  /** Called once with the metadata read in the same transaction as the chunks. */
+  begin(record: StoredDataset): void;
+  /** Called per chunk in index order until it returns false; a throw rejects the whole read. */
+  visit(chunk: StoredChunk, record: StoredDataset): boolean;
+}
+
 /**
- * Calls `visit` with each chunk of a split in index order inside one readonly transaction, until
- * it returns false. A throw from `visit` rejects the whole read.
+ * Reads a dataset's metadata and then its chunks of one split in one readonly transaction, so an
+ * import that replaces the dataset meanwhile is seen either wholly or not at all.
  */
-async function forEachChunk(
-  storageId: string,
+async function readSplit(
+  datasetId: DatasetKind,
   split: DatasetSplit,
-  visit: (chunk: StoredChunk) => boolean,
-): Promise<void> {
+  reader: SplitReader,
+): Promise<StoredDataset> {
+  await prepare(datasetId);
   const db = await openDb();
-  await new Promise<void>((resolve, reject) => {
-    const tx = db.transaction([STORES.datasetChunks], 'readonly');
-    const cursor = tx.objectStore(STORES.datasetChunks).openCursor(chunksOfSplit(storageId, split));
+  const record = await new Promise<StoredDataset | undefined>((resolve, reject) => {
+    const tx = db.transaction([STORES.datasets, STORES.datasetChunks], 'readonly');
+    let found: StoredDataset | undefined;
     let failure: unknown = null;
-    cursor.onsuccess = () => {
-      const at = cursor.result;
-      if (!at) return;
+    const fail = (err: unknown): void => {
+      failure = err;
+      tx.abort();
+    };
+    const get = tx.objectStore(STORES.datasets).get(datasetId) as IDBRequest<StoredDataset | undefined>;
+    get.onsuccess = () => {
+      found = get.result;
+      if (!found) return;
+      const record = found;
       try {
-        if (visit(at.value as StoredChunk)) at.continue();
+        reader.begin(record);
       } catch (err) {
-        failure = err;
-        tx.abort();
+        fail(err);
+        return;
       }
+      const cursor = tx.objectStore(STORES.datasetChunks).openCursor(chunksOfSplit(record.storageId, split));
+      cursor.onsuccess = () => {
+        const at = cursor.result;
+        if (!at) return;
+        try {
+          if (reader.visit(at.value as StoredChunk, record)) at.continue();
+        } catch (err) {
+          fail(err);
+        }
+      };
     };
     tx.oncomplete = () => {
-      resolve();
+      resolve(found);
     };
     tx.onabort = () => {
       reject(failure instanceof StudioError ? failure : storageError(failure ?? tx.error));
     };
   });
+  if (!record) throw notFound(datasetId);
+  return record;
 }
 
 function damaged(record: StoredDataset, split: DatasetSplit, detail: string): StudioError {
