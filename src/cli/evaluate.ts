@@ -1,0 +1,213 @@
+// `eval`: loss, accuracy, NLL, ECE (and the volume of simplex 0) of a weights file on CIFAR data,
+// through the same engine code the studio's worker uses (predictLogits, ensembleProbs, metrics).
+// Runs in Node on the tfjs CPU backend.
+
+import path from 'node:path';
+import { assembleBatch } from '../engine/data/augment';
+import { batchTensors } from '../engine/data/batchLoader';
+import {
+  normalizationTable,
+  REFERENCE_NORMALIZATION,
+  type Normalization,
+} from '../engine/data/normalization';
+import {
+  ensembleProbs,
+  evalCount,
+  metricsFromLogits,
+  predictLogits,
+  type EvalOptions,
+} from '../engine/eval/evaluate';
+import { classificationMetrics, NLL_PROB_FLOOR } from '../engine/eval/metrics';
+import { CIFAR_FORMATS, type Split } from '../engine/formats/cifarLayout';
+import type { Normalisation } from '../engine/formats/modelMetadata';
+import { SimplexModel } from '../engine/simplex/simplexModel';
+import { measureVolume } from '../engine/simplex/volume';
+import type { MakeBatch } from '../engine/train/trainingData';
+import { Rng } from '../engine/util/rng';
+import { StudioError } from '../protocol/errors';
+import { badArgument, intFlag, parseCommand, stringFlag } from './args';
+import { useCpuBackend } from './backend';
+import { loadEvalData, parseFormat, type EvalData } from './cifarData';
+import { pointRequest, resolvePoint, type ResolvedPoint } from './evalPoint';
+import { writeOutput } from './files';
+import { EVAL_HELP } from './help';
+import { printJson } from './output';
+import { EXIT_OK, type CliIo } from './io';
+import { loadModelFile } from './modelFile';
+
+export const DEFAULT_EVAL_BATCH = 100;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  weights: { type: 'string' },
+  data: { type: 'string' },
+  format: { type: 'string' },
+  split: { type: 'string' },
+  coeffs: { type: 'string' },
+  vertex: { type: 'string' },
+  samples: { type: 'string' },
+  seed: { type: 'string' },
+  logits: { type: 'string' },
+  limit: { type: 'string' },
+  batch: { type: 'string' },
+} as const;
+
+export async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('eval', argv, OPTIONS);
+  if (values.help === true) {
+    io.stdout(EVAL_HELP);
+    return EXIT_OK;
+  }
+  if (positionals.length > 0) {
+    throw badArgument(
+      `eval takes no positional arguments (got "${positionals[0] ?? ''}"): name files with --weights and --data`,
+    );
+  }
+  const weights = stringFlag(values, 'weights');
+  const dataPath = stringFlag(values, 'data');
+  if (weights === undefined) throw badArgument('eval needs --weights FILE');
+  if (dataPath === undefined) throw badArgument('eval needs --data DATA (a CIFAR .bin file or tarball)');
+  // Every flag is checked before the (slow) data is read.
+  const request = pointRequest(values);
+  const limit = intFlag(values, 'limit', 1);
+  const batchSize = intFlag(values, 'batch', 1) ?? DEFAULT_EVAL_BATCH;
+  const format = parseFormat(stringFlag(values, 'format'));
+  const split = parseSplit(stringFlag(values, 'split'));
+  const logitsPath = stringFlag(values, 'logits');
+
+  const file = loadModelFile(weights);
+  const point = resolvePoint(request, file);
+  const data = await loadEvalData(dataPath, { format, split });
+  const classes = file.spec.numClasses;
+  if (CIFAR_FORMATS[data.kind].classes !== classes) {
+    throw new StudioError(
+      'SHAPE_MISMATCH',
+      `${path.basename(weights)} has ${classes} classes but ${path.basename(dataPath)} is ${CIFAR_FORMATS[data.kind].title} (${CIFAR_FORMATS[data.kind].classes} classes).`,
+      false,
+    );
+  }
+
+  await useCpuBackend();
+  const model = SimplexModel.fromVertices(file.spec, file.vertices, {
+    complex: file.info.complex,
+    frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
+  });
+  try {
+    const options: EvalOptions = {
+      makeBatch: batchMaker(file.info.normalisation),
+      batchSize,
+      limit: limit ?? 0,
+    };
+    const n = evalCount(data.split, options.limit);
+    const labels = data.split.labels.subarray(0, n);
+    let metrics: Record<string, number>;
+    let rows: Float32Array;
+    if (point.kind === 'samples') {
+      const probs = await ensembleProbs(
+        [model],
+        data.split,
+        point.samplesPerSimplex,
+        new Rng(point.seed),
+        options,
+      );
+      const m = classificationMetrics(probs, labels, classes);
+      // The ensemble's cross-entropy is the NLL of its averaged probabilities.
+      metrics = {
+        n: m.n,
+        loss: m.nll,
+        accuracy: m.accuracy,
+        error: m.error,
+        nll: m.nll,
+        ece: m.ece,
+        brier: m.brier,
+      };
+      rows = probs.map((p) => Math.log(Math.max(p, NLL_PROB_FLOOR)));
+    } else {
+      rows = await predictLogits(model, data.split, enginePoint(point), options);
+      const m = metricsFromLogits(rows, labels, classes);
+      metrics = {
+        n: m.n,
+        loss: m.loss,
+        accuracy: m.accuracy,
+        error: m.error,
+        nll: m.nll,
+        ece: m.ece,
+        brier: m.brier,
+      };
+    }
+    const volume = model.vertexCount >= 2 ? (await measureVolume(model, 0)).volume : undefined;
+    if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
+    const result = {
+      ...metrics,
+      ...(volume === undefined ? {} : { volume }),
+      point,
+      ...(logitsPath === undefined
+        ? {}
+        : {
+            logits: {
+              file: logitsPath,
+              values: point.kind === 'samples' ? 'log of averaged probabilities' : 'logits',
+            },
+          }),
+      model: {
+        file: weights,
+        architecture: file.spec.architecture,
+        widthScale: file.spec.widthScale,
+        classes,
+        vertexCount: model.vertexCount,
+      },
+      data: describeData(dataPath, data),
+    };
+    printJson(io, result);
+    return EXIT_OK;
+  } finally {
+    model.dispose();
+  }
+}
+
+function parseSplit(text: string | undefined): Split | undefined {
+  if (text === undefined || text === 'test' || text === 'train') return text;
+  throw badArgument(`--split must be test or train, not "${text}"`);
+}
+
+function enginePoint(point: Exclude<ResolvedPoint, { kind: 'samples' }>) {
+  return point.kind === 'vertex'
+    ? ({ kind: 'vertex', vertex: point.vertex } as const)
+    : ({ kind: 'coefficients', coefficients: point.coefficients } as const);
+}
+
+/** Unaugmented batches normalised as the file says it was trained (the reference's default). */
+function batchMaker(normalisation: Normalisation | undefined): MakeBatch {
+  const norm: Normalization = normalisation
+    ? { mean: triple(normalisation.mean), std: triple(normalisation.std) }
+    : REFERENCE_NORMALIZATION;
+  const table = normalizationTable(norm);
+  return (split, indices) => {
+    const x = assembleBatch(split.images, indices, table, null);
+    const labels = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
+    const t = batchTensors({ x, labels, size: indices.length, epoch: 0, batch: 0 });
+    return { x: t.x, labels: t.y };
+  };
+}
+
+function triple(v: readonly number[]): [number, number, number] {
+  return [v[0] ?? 0, v[1] ?? 0, v[2] ?? 1];
+}
+
+function describeData(file: string, data: EvalData): Record<string, unknown> {
+  return {
+    file,
+    dataset: data.kind,
+    ...(data.splitName === undefined ? {} : { split: data.splitName }),
+    images: data.split.count,
+  };
+}
+
+/** Rows of `classes` numbers as a JSON array of arrays (float32 values printed exactly). */
+function rowsJson(values: Float32Array, classes: number): string {
+  const rows: number[][] = [];
+  for (let at = 0; at < values.length; at += classes)
+    rows.push(Array.from(values.subarray(at, at + classes)));
+  return `${JSON.stringify(rows)}\n`;
+}

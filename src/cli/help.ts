@@ -1,0 +1,73 @@
+// Help texts, one per command. Kept apart from the commands so the flags each one accepts and what
+// its help says can be read side by side. Runs in Node.
+
+export const MAIN_HELP = `Simplex Studio CLI: inspect, evaluate and convert VGG / SimplexNet weight files.
+Runs on the tfjs CPU backend.
+
+Usage: npm run -s cli -- <command> [options]
+
+Commands:
+  info FILE                 describe a weights file (one JSON object)
+  eval --weights FILE --data DATA [...]
+                            loss, accuracy, NLL, ECE (and volume) on CIFAR data
+  convert IN... OUT         SimplexNet file -> one VGG16 vertex file, or VGG16 files -> SimplexNet
+
+Run \`<command> --help\` for a command's options.
+Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
+"error: CODE: message".
+`;
+
+export const INFO_HELP = `Usage: npm run -s cli -- info FILE
+
+Prints one JSON object describing FILE, a PyTorch VGG16 or SimplexNet state_dict in safetensors
+(the studio's exports are both): layout ("vgg" or "simplex"), architecture, widthScale, classes,
+vertexCount, frozen (vertex indices), complex (simplexes as vertex lists), paramsPerVertex, the
+studio metadata it carries (dataset, normalisation, run, vertex, metrics) and metadataKeys.
+Architecture, width and classes are read from the tensor shapes.
+`;
+
+export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DATA [options]
+
+Evaluates a model on CIFAR data and prints one JSON object: n, loss (mean cross-entropy),
+accuracy, error, nll, ece (15 bins), brier, volume (files with 2+ vertices: the reference's
+Cayley-Menger volume of simplex 0), point (where the model was evaluated), model and data.
+
+  --weights FILE   PyTorch VGG16 or SimplexNet state_dict (safetensors), or a studio export
+  --data DATA      a CIFAR record file (*.bin: CIFAR-10 or -100, from --format, the official
+                   file name or the record size) or an official binary tarball (.tar.gz / .tar)
+  --split S        tarballs only: test (default) or train
+  --format F       cifar10 or cifar100, for a record file whose name and size do not tell
+
+Where to evaluate (at most one; default: the single vertex of a one-vertex file, else the
+centroid of simplex 0, i.e. 1/k on each of its k vertices):
+  --coeffs a,b,... one coefficient per vertex, summing to 1 (within 1e-6); weights = sum a_i w_i
+  --vertex I       vertex I alone
+  --samples M      ESPRO prediction: softmax averaged over M points drawn uniformly on every
+                   simplex of the complex (loss is then the NLL of the averaged probabilities)
+  --seed S         seed for --samples (default 0); the same seed gives the same points
+
+  --logits OUT.json  write one row per image as a JSON array of rows: the logits, or with
+                   --samples the log of the averaged probabilities (floored at 1e-12)
+  --limit N        only the first N images
+  --batch B        images per forward pass (default 100)
+
+Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
+statistics. The model's class count must match the dataset's (10 or 100).
+`;
+
+export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options]
+
+  convert SIMPLEX.safetensors OUT.safetensors --vertex I
+      writes vertex I of a SimplexNet file as a PyTorch VGG16 state_dict (a one-vertex file
+      needs no --vertex); keeps dataset, normalisation, training and run, records the vertex
+  convert A.safetensors B.safetensors ... OUT.safetensors [--frozen 0,1]
+      joins VGG16 state_dicts (same architecture, width and classes) into one SimplexNet file,
+      one simplex of all of them, vertex i = the i-th input; keeps dataset and normalisation
+      where all inputs agree
+
+  --vertex I       (SimplexNet input) which vertex to write
+  --frozen LIST    (VGG16 inputs) vertices to mark as frozen in the output, e.g. 0,1
+  --force          replace OUT if it exists
+
+Prints one JSON object describing OUT (as \`info\` does).
+`;

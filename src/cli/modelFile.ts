@@ -1,0 +1,44 @@
+// Loading a weights file for a command: the bytes from disk, parsed and checked by the engine's
+// state_dict reader (either PyTorch layout, studio metadata optional). Runs in Node.
+
+import path from 'node:path';
+import { parseModelFile, type ModelFile } from '../engine/formats/stateDict';
+import { paramCount } from '../engine/model/architecture';
+import { StudioError } from '../protocol/errors';
+import { readInput } from './files';
+
+export function loadModelFile(file: string): ModelFile {
+  const bytes = readInput(file, 'weights file');
+  try {
+    return parseModelFile(bytes);
+  } catch (err) {
+    // The engine's messages say "the file"; on a command line the name helps.
+    if (err instanceof StudioError) {
+      throw new StudioError(err.code, `${path.basename(file)}: ${err.message}`, err.recoverable);
+    }
+    throw err;
+  }
+}
+
+/** What `info` prints about a model, and `eval` echoes. */
+export function describeModel(model: ModelFile): Record<string, unknown> {
+  const { spec, info } = model;
+  const out: Record<string, unknown> = {
+    // 'vgg': a PyTorch VGG state_dict (one vertex); 'simplex': a SimplexNet state_dict.
+    layout: model.layout,
+    architecture: spec.architecture,
+    widthScale: spec.widthScale,
+    classes: spec.numClasses,
+    vertexCount: model.vertices.length,
+    frozen: info.frozen,
+    complex: info.complex,
+    paramsPerVertex: paramCount(spec),
+  };
+  if (info.dataset !== undefined) out.dataset = info.dataset;
+  if (info.normalisation !== undefined) out.normalisation = info.normalisation;
+  if (info.run !== undefined) out.run = info.run;
+  if (info.vertex !== undefined) out.vertex = info.vertex;
+  if (info.metrics !== undefined) out.metrics = info.metrics;
+  out.metadataKeys = Object.keys(model.metadata).sort();
+  return out;
+}
