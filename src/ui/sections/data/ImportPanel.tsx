@@ -119,7 +119,6 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
               }}
             />
           </label>
-          .
         </p>
         <p>
           {(Object.keys(CIFAR_DOWNLOADS) as DownloadableKind[]).map((kind) => (
