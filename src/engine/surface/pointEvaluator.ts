@@ -1,0 +1,123 @@
+// Pure engine: loss and error of a simplex model at many points (mixing coefficients) on the same
+// N images. The images are uploaded once; each point costs one weight mix and one forward pass per
+// batch, and the per-point sums stay on the device until a group of points is read back in one go
+// (one sync per group, not per point). This is what surface grids, edge profiles, clicks and the
+// `surface_points_s` benchmark time.
+
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
+import { vggForward } from '../model/vgg';
+import type { SimplexModel } from '../simplex/simplexModel';
+import { makeBatch as studioBatch, type Batch, type ImageSplit, type MakeBatch } from '../train/trainingData';
+
+export interface PointValue {
+  /** Mean cross-entropy over the images: mean of logΣ_j exp(z_j) − z_y. */
+  loss: number;
+  /** Fraction of images whose argmax is not the label. */
+  error: number;
+}
+
+export interface PointEvaluatorOptions {
+  /** The first `images` records of the split (at most its count). */
+  images: number;
+  /** Images per forward pass. Default 256. */
+  batchSize?: number;
+  /** Default: the studio's (reference normalisation, no augmentation). */
+  makeBatch?: MakeBatch;
+}
+
+/** Points read back per sync: large enough to keep the GPU busy, small enough to cancel promptly. */
+const POINTS_PER_READ = 8;
+
+export class PointEvaluator {
+  readonly images: number;
+  private batches: (Batch & { oneHot: tf.Tensor2D })[];
+  private disposed = false;
+
+  constructor(
+    private readonly model: SimplexModel,
+    split: ImageSplit,
+    options: PointEvaluatorOptions,
+  ) {
+    const n = Math.min(options.images, split.count);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new StudioError('BAD_ARGUMENT', `Evaluate on at least one image (asked for ${options.images}).`);
+    }
+    const batchSize = Math.max(1, options.batchSize ?? 256);
+    const make = options.makeBatch ?? studioBatch;
+    this.images = n;
+    this.batches = [];
+    for (let start = 0; start < n; start += batchSize) {
+      const end = Math.min(n, start + batchSize);
+      const indices = new Uint32Array(end - start).map((_, i) => start + i);
+      const batch = make(split, indices, null);
+      const oneHot = tf.tidy(() => tf.oneHot(batch.labels, model.spec.numClasses).toFloat() as tf.Tensor2D);
+      this.batches.push({ ...batch, oneHot });
+    }
+  }
+
+  /** Loss and error at each coefficient vector (one coefficient per model vertex, any real values). */
+  async evaluate(
+    points: readonly (readonly number[])[],
+    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<PointValue[]> {
+    if (this.disposed) throw new StudioError('INTERNAL', 'This point evaluator was disposed.');
+    const out: PointValue[] = [];
+    for (let start = 0; start < points.length; start += POINTS_PER_READ) {
+      options.signal?.throwIfAborted();
+      const group = points.slice(start, start + POINTS_PER_READ);
+      // [group, 2]: per point Σ cross-entropy and number of mistakes over all images.
+      const sums = tf.tidy(() => tf.stack(group.map((coeffs) => this.pointSums(coeffs))));
+      const values = await sums.data<'float32'>();
+      sums.dispose();
+      group.forEach((_, i) => {
+        out.push({
+          loss: (values[2 * i] as number) / this.images,
+          error: (values[2 * i + 1] as number) / this.images,
+        });
+      });
+      options.onProgress?.(out.length, points.length);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.batches) tf.dispose([b.x, b.labels, b.oneHot]);
+    this.batches = [];
+  }
+
+  /** [Σ CE, Σ mistakes] at one point. Call inside tf.tidy. */
+  private pointSums(coeffs: readonly number[]): tf.Tensor1D {
+    // Mixed once per point, shared by every batch.
+    const weights = this.model.mixedWeights(coeffs);
+    let total: tf.Tensor1D | null = null;
+    for (const batch of this.batches) {
+      const logits = vggForward(this.model.spec, weights, batch.x, { training: false });
+      const ce = tf.sum(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, batch.oneHot), 1)));
+      const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), batch.labels), 'float32'));
+      const part = tf.stack([ce, wrong]) as tf.Tensor1D;
+      total = total ? tf.add<tf.Tensor1D>(total, part) : part;
+    }
+    return total as tf.Tensor1D;
+  }
+}
+
+/**
+ * Loss and error at K points on the first N images of `split`: the unit a benchmark times
+ * (`surface_points_s` = K / seconds). Uploads the images, evaluates, frees everything.
+ */
+export async function evaluateSurfacePoints(
+  model: SimplexModel,
+  split: ImageSplit,
+  points: readonly (readonly number[])[],
+  options: PointEvaluatorOptions & { signal?: AbortSignal },
+): Promise<PointValue[]> {
+  const evaluator = new PointEvaluator(model, split, options);
+  try {
+    return await evaluator.evaluate(points, { signal: options.signal });
+  } finally {
+    evaluator.dispose();
+  }
+}
