@@ -1,0 +1,117 @@
+// Ensemble components evaluated on one split, on the device: each component's base mode, its M
+// sampled points (streamed into running means, so M × components probability arrays never sit in
+// memory together) and one fresh random point per batch. The points are drawn once per component
+// and passed in, so the test split, the held-out slice and the noisy copies see the same ensemble.
+// Runs wherever tfjs does (worker, Node tests); ensembleReport.ts turns the results into rows.
+
+import * as tf from '@tensorflow/tfjs';
+import { sampleCoefficients } from '../simplex/complex';
+import type { SimplexModel } from '../simplex/simplexModel';
+import type { ImageSplit, MakeBatch } from '../train/trainingData';
+import { Rng } from '../util/rng';
+import { PointSnapshots, type ComponentPredictions, type SplitPredictions } from './ensembleReport';
+import { evalCount, predictLogits } from './evaluate';
+import { softmax } from './metrics';
+
+export interface ComponentSource {
+  model: SimplexModel;
+  /** Vertex indices of the simplex in the model. */
+  simplex: readonly number[];
+  modeVertex: number;
+  /** The sampled points' coefficients (one per model vertex), M of them. */
+  points: readonly (readonly number[])[];
+}
+
+export interface ComponentEvalOptions {
+  makeBatch: MakeBatch;
+  batchSize: number;
+  /** First N images (0 = all). */
+  limit: number;
+  /** Points per simplex at which running means are kept (ascending, last = M). */
+  pointGrid: readonly number[];
+  /** Seeds the random point of each batch (with the component index). */
+  randomSeed: number;
+  signal?: AbortSignal;
+  /** Called after each full pass over the split. */
+  onPass?: () => void;
+}
+
+/** Passes over a split that predictComponents makes for a simplex of this size (for progress). */
+export function passesPerComponent(simplexSize: number, pointsPerSimplex: number): number {
+  return simplexSize === 1 ? 1 : pointsPerSimplex + 2;
+}
+
+/** M coefficient draws on `simplex` (uniform on it, zero elsewhere). */
+export function drawPoints(simplex: readonly number[], vertexCount: number, m: number, rng: Rng): number[][] {
+  return Array.from({ length: m }, () => sampleCoefficients([simplex], vertexCount, rng));
+}
+
+export async function predictComponents(
+  sources: readonly ComponentSource[],
+  split: ImageSplit & { labels: Uint8Array },
+  options: ComponentEvalOptions,
+): Promise<SplitPredictions> {
+  const first = sources[0];
+  if (!first) throw new Error('predictComponents needs at least one component');
+  const classes = first.model.spec.numClasses;
+  const n = evalCount(split, options.limit);
+  const evalOptions = {
+    makeBatch: options.makeBatch,
+    batchSize: options.batchSize,
+    limit: n,
+    signal: options.signal,
+  };
+  const components: ComponentPredictions[] = [];
+  for (const [c, source] of sources.entries()) {
+    const { model, simplex, modeVertex, points } = source;
+    const modeLogits = await predictLogits(model, split, { kind: 'vertex', vertex: modeVertex }, evalOptions);
+    options.onPass?.();
+    const snapshots = new PointSnapshots(n * classes, options.pointGrid);
+    let randomLogits: Float32Array;
+    if (simplex.length === 1) {
+      // Every point of a one-vertex simplex is its mode: no further passes.
+      const probs = softmax(modeLogits, classes);
+      for (let m = 0; m < points.length; m++) snapshots.add(probs);
+      randomLogits = modeLogits;
+    } else {
+      for (const coefficients of points) {
+        const logits = await predictLogits(model, split, { kind: 'coefficients', coefficients }, evalOptions);
+        snapshots.add(softmax(logits, classes));
+        options.onPass?.();
+      }
+      randomLogits = await randomPointLogits(source, split, n, new Rng(options.randomSeed + c), options);
+      options.onPass?.();
+    }
+    components.push({ probsByPoints: snapshots.byPoints, modeLogits, randomLogits });
+  }
+  return { labels: split.labels.subarray(0, n), classes, components };
+}
+
+/** Logits with a new random point of the component's simplex for every batch. */
+async function randomPointLogits(
+  source: ComponentSource,
+  split: ImageSplit,
+  n: number,
+  rng: Rng,
+  options: ComponentEvalOptions,
+): Promise<Float32Array> {
+  const { model, simplex } = source;
+  const classes = model.spec.numClasses;
+  const out = new Float32Array(n * classes);
+  for (let start = 0; start < n; start += options.batchSize) {
+    options.signal?.throwIfAborted();
+    const end = Math.min(n, start + options.batchSize);
+    const indices = new Uint32Array(end - start).map((_, i) => start + i);
+    const coefficients = sampleCoefficients([simplex], model.vertexCount, rng);
+    const batch = options.makeBatch(split, indices, null);
+    const logits = tf.tidy(() => model.forward(batch.x, coefficients, { training: false }));
+    batch.x.dispose();
+    batch.labels.dispose();
+    try {
+      out.set(await logits.data<'float32'>(), start * classes);
+    } finally {
+      logits.dispose();
+    }
+  }
+  return out;
+}
