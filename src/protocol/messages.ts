@@ -5,6 +5,7 @@
 import type { BackendInfo, BackendName } from './backend';
 import type { ErrorInfo } from './errors';
 import type { DataCommands } from './commands/data';
+import type { EnsembleCommands } from './commands/ensembles';
 import type { ModelCommands } from './commands/models';
 import type { TrainCommands } from './commands/train';
 
@@ -22,7 +23,7 @@ export interface CoreCommands {
   cancel: { params: { target: number }; result: { cancelled: boolean }; progress: never };
 }
 
-export type CommandMap = CoreCommands & ModelCommands & DataCommands & TrainCommands;
+export type CommandMap = CoreCommands & ModelCommands & DataCommands & TrainCommands & EnsembleCommands;
 export type CommandName = keyof CommandMap;
 export type Params<K extends CommandName> = CommandMap[K]['params'];
 export type Result<K extends CommandName> = CommandMap[K]['result'];

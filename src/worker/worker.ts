@@ -6,6 +6,7 @@ import type { Command, CommandMap, CommandName, CommandOf, WorkerEvent } from '.
 import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
 import { dataHandlers } from './handlers/data';
+import { ensembleHandlers } from './handlers/ensembles';
 import { modelHandlers } from './handlers/models';
 import { trainHandlers } from './handlers/train';
 import type { Handler, Handlers } from './handlers/types';
@@ -18,6 +19,7 @@ const handlers: Handlers<CommandMap> = {
   ...modelHandlers,
   ...dataHandlers,
   ...trainHandlers,
+  ...ensembleHandlers,
 };
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {
