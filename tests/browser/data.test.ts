@@ -178,7 +178,7 @@ describe('Data section', () => {
     await page.context().close();
   });
 
-  it('imports a dropped tarball, removes chunks no dataset owns at startup, and deletes a dataset', async () => {
+  it('imports a dropped tarball, removes chunks no dataset owns at startup, catches damaged chunks, and deletes a dataset', async () => {
     const page = await openStudio(browser);
     await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
     // Dropped on the drop zone, as a user drags the tarball in.
@@ -220,6 +220,42 @@ describe('Data section', () => {
     await page.reload();
     await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
     expect(await chunkKeys(page)).toEqual(keysBefore);
+
+    // A stored byte flipped behind the studio's back is caught when the split is read.
+    const firstTrainChunk = keysBefore
+      .map((k) => JSON.parse(k) as [string, string, number])
+      .find(([id, split, index]) => id.startsWith('cifar10:') && split === 'train' && index === 0);
+    await page.evaluate(
+      (key) =>
+        new Promise<void>((resolve) => {
+          const open = indexedDB.open('simplex-studio');
+          open.onsuccess = () => {
+            const tx = open.result.transaction('datasetChunks', 'readwrite');
+            const store = tx.objectStore('datasetChunks');
+            const get = store.get(key as IDBValidKey);
+            get.onsuccess = () => {
+              const chunk = get.result as { images: Uint8Array };
+              chunk.images[5] = (chunk.images[5] ?? 0) ^ 0xff;
+              store.put(chunk, key);
+            };
+            tx.oncomplete = () => {
+              open.result.close();
+              resolve();
+            };
+          };
+        }),
+      firstTrainChunk,
+    );
+    const damaged = await page.evaluate(() =>
+      window.__studio?.client.call('verifyDataset', { id: 'cifar10' }).then(
+        () => 'no error',
+        (err: unknown) =>
+          err instanceof Error ? `${(err as { code?: string }).code ?? ''}: ${err.message}` : '',
+      ),
+    );
+    expect(damaged).toMatch(
+      /^BAD_DATASET: The stored CIFAR-10 train split is damaged \(the checksum does not match\)/,
+    );
 
     await card(page, 'cifar10')
       .getByRole('button', { name: /^Delete CIFAR-10/ })
