@@ -135,7 +135,8 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
         brier: m.brier,
       };
     }
-    const volume = model.vertexCount >= 2 ? (await measureVolume(model, 0)).volume : undefined;
+    // The reference's regulariser measures simplex 0; a single point has no volume to report.
+    const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
     if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
     const result = {
       ...metrics,

@@ -29,8 +29,9 @@ Architecture, width and classes are read from the tensor shapes.
 export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DATA [options]
 
 Evaluates a model on CIFAR data and prints one JSON object: n, loss (mean cross-entropy),
-accuracy, error, nll, ece (15 bins), brier, volume (files with 2+ vertices: the reference's
-Cayley-Menger volume of simplex 0), point (where the model was evaluated), model and data.
+accuracy, error, nll, ece (15 bins), brier, volume (when simplex 0 has 2+ vertices: the
+reference's Cayley-Menger value, the squared volume), point (where the model was evaluated),
+model and data.
 
   --weights FILE   PyTorch VGG16 or SimplexNet state_dict (safetensors), or a studio export
   --data DATA      a CIFAR record file (*.bin: CIFAR-10 or -100, from --format, the official
@@ -41,6 +42,7 @@ Cayley-Menger volume of simplex 0), point (where the model was evaluated), model
 Where to evaluate (at most one; default: the single vertex of a one-vertex file, else the
 centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --coeffs a,b,... one coefficient per vertex, summing to 1 (within 1e-6); weights = sum a_i w_i
+                   (negative values are allowed: points of the plane beyond the simplex)
   --vertex I       vertex I alone
   --samples M      ESPRO prediction: softmax averaged over M points drawn uniformly on every
                    simplex of the complex (loss is then the NLL of the averaged probabilities)
