@@ -123,6 +123,43 @@ describe('Data section', () => {
     await page.context().close();
   });
 
+  it('reports import progress that never goes backwards and ends with one commit', async () => {
+    const page = await openStudio(browser);
+    const bytes = [...readFileSync(fixturePath('cifar-100-binary.tar.gz'))];
+    const run = await page.evaluate(async (bytes) => {
+      const file = new File([new Uint8Array(bytes)], 'cifar-100-binary.tar.gz');
+      const events: unknown[] = [];
+      const info = await window.__studio?.client.call(
+        'importDataset',
+        { files: [file] },
+        {
+          onProgress: (p) => {
+            events.push(p);
+          },
+        },
+      );
+      return { events, count: info?.splits.train.count, size: file.size };
+    }, bytes);
+    expect(run.count).toBe(200);
+    type Event = { stage: string; bytes?: number; totalBytes?: number | null; records: number };
+    const events = run.events as Event[];
+    const reading = events.filter((e) => e.stage === 'reading');
+    const committing = events.filter((e) => e.stage === 'committing');
+    expect(committing).toEqual([{ stage: 'committing', records: 240 }]);
+    expect(events.at(-1)).toEqual(committing[0]);
+    expect(reading.length).toBeGreaterThan(1);
+    reading.forEach((e, i) => {
+      expect(e.totalBytes).toBe(run.size);
+      const prev = reading[i - 1];
+      if (prev) {
+        expect(e.bytes).toBeGreaterThanOrEqual(prev.bytes ?? 0);
+        expect(e.records).toBeGreaterThanOrEqual(prev.records);
+      }
+    });
+    expect(reading.at(-1)?.bytes).toBe(run.size);
+    await page.context().close();
+  });
+
   it('downloads through the /api/cifar route, and says to use the file picker when offline', async () => {
     const upstream = inject('cifarUpstreamUrl');
     const page = await openStudio(browser);
