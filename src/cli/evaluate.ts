@@ -17,12 +17,12 @@ import {
   predictLogits,
   type EvalOptions,
 } from '../engine/eval/evaluate';
-import { classificationMetrics, NLL_PROB_FLOOR } from '../engine/eval/metrics';
+import { classificationMetrics, NLL_PROB_FLOOR, type ClassificationMetrics } from '../engine/eval/metrics';
 import { CIFAR_FORMATS, type Split } from '../engine/formats/cifarLayout';
 import type { Normalisation } from '../engine/formats/modelMetadata';
 import { SimplexModel } from '../engine/simplex/simplexModel';
 import { measureVolume } from '../engine/simplex/volume';
-import type { MakeBatch } from '../engine/train/trainingData';
+import type { ImageSplit, MakeBatch } from '../engine/train/trainingData';
 import { Rng } from '../engine/util/rng';
 import { StudioError } from '../protocol/errors';
 import { badArgument, intFlag, parseCommand, stringFlag } from './args';
@@ -98,43 +98,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
       batchSize,
       limit: limit ?? 0,
     };
-    const n = evalCount(data.split, options.limit);
-    const labels = data.split.labels.subarray(0, n);
-    let metrics: Record<string, number>;
-    let rows: Float32Array;
-    if (point.kind === 'samples') {
-      const probs = await ensembleProbs(
-        [model],
-        data.split,
-        point.samplesPerSimplex,
-        new Rng(point.seed),
-        options,
-      );
-      const m = classificationMetrics(probs, labels, classes);
-      // The ensemble's cross-entropy is the NLL of its averaged probabilities.
-      metrics = {
-        n: m.n,
-        loss: m.nll,
-        accuracy: m.accuracy,
-        error: m.error,
-        nll: m.nll,
-        ece: m.ece,
-        brier: m.brier,
-      };
-      rows = probs.map((p) => Math.log(Math.max(p, NLL_PROB_FLOOR)));
-    } else {
-      rows = await predictLogits(model, data.split, enginePoint(point), options);
-      const m = metricsFromLogits(rows, labels, classes);
-      metrics = {
-        n: m.n,
-        loss: m.loss,
-        accuracy: m.accuracy,
-        error: m.error,
-        nll: m.nll,
-        ece: m.ece,
-        brier: m.brier,
-      };
-    }
+    const { metrics, rows } = await predict(model, data.split, point, options);
     // The reference's regulariser measures simplex 0; a single point has no volume to report.
     const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
     if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
@@ -164,6 +128,46 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   } finally {
     model.dispose();
   }
+}
+
+interface Prediction {
+  metrics: {
+    n: number;
+    loss: number;
+    accuracy: number;
+    error: number;
+    nll: number;
+    ece: number;
+    brier: number;
+  };
+  /** What --logits writes, rows × classes: logits, or log of ESPRO's averaged probabilities. */
+  rows: Float32Array;
+}
+
+async function predict(
+  model: SimplexModel,
+  split: ImageSplit,
+  point: ResolvedPoint,
+  options: EvalOptions,
+): Promise<Prediction> {
+  const classes = model.spec.numClasses;
+  const labels = split.labels.subarray(0, evalCount(split, options.limit));
+  if (point.kind === 'samples') {
+    const rng = new Rng(point.seed);
+    const probs = await ensembleProbs([model], split, point.samplesPerSimplex, rng, options);
+    const m = classificationMetrics(probs, labels, classes);
+    // The ensemble's cross-entropy is the NLL of its averaged probabilities.
+    const rows = probs.map((p) => Math.log(Math.max(p, NLL_PROB_FLOOR)));
+    return { metrics: pickMetrics(m, m.nll), rows };
+  }
+  const rows = await predictLogits(model, split, enginePoint(point), options);
+  const m = metricsFromLogits(rows, labels, classes);
+  return { metrics: pickMetrics(m, m.loss), rows };
+}
+
+/** The printed metrics, in the order people read them. */
+function pickMetrics(m: ClassificationMetrics, loss: number): Prediction['metrics'] {
+  return { n: m.n, loss, accuracy: m.accuracy, error: m.error, nll: m.nll, ece: m.ece, brier: m.brier };
 }
 
 function parseSplit(text: string | undefined): Split | undefined {
