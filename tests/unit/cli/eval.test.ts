@@ -1,8 +1,9 @@
 // `eval` against the PyTorch fixtures: loss at a vertex and at `alpha`, the logits file, the
 // volume, and the official tarball layout. Eight images at width 1/8: each run is about a second.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR_LAYOUT, cliJson, expected, meanCrossEntropy, ref, relClose } from './cliHarness';
 
@@ -115,5 +116,44 @@ describe('cli eval', () => {
     );
     expect(r.n).toBe(40);
     expect(r.data).toMatchObject({ dataset: 'cifar10', split: 'test', images: 40 });
+  });
+
+  it('reads the train split of a tarball on request, and a record file by its official name', async () => {
+    const train = await cliJson(
+      'eval',
+      '--weights',
+      ref('vertex0.safetensors'),
+      '--data',
+      path.join(CIFAR_LAYOUT, 'cifar-10-binary.tar.gz'),
+      '--split',
+      'train',
+      '--limit',
+      '3',
+    );
+    expect(train.n).toBe(3);
+    expect(train.data).toMatchObject({ dataset: 'cifar10', split: 'train', images: 200 });
+
+    const named = path.join(dir, 'test_batch.bin');
+    copyFileSync(ref('inputs.bin'), named);
+    const r = await cliJson('eval', '--weights', ref('vertex0.safetensors'), '--data', named, '--limit', '2');
+    expect(r.data).toMatchObject({ dataset: 'cifar10', images: 8 });
+    expect(r.n).toBe(2);
+  });
+
+  it('leaves no tensors behind', async () => {
+    const args = [
+      'eval',
+      '--weights',
+      ref('vertices.safetensors'),
+      '--data',
+      ref('inputs.bin'),
+      '--limit',
+      '2',
+    ];
+    await cliJson(...args);
+    const before = tf.memory().numTensors;
+    await cliJson(...args, '--samples', '1');
+    await cliJson(...args);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });
