@@ -10,6 +10,13 @@ import { StudioError, type ErrorInfo } from '../protocol/errors';
 
 const WEBGPU_PRIORITY = 3;
 
+let started: BackendInfo | null = null;
+
+/** What startBackend last answered; null before it has run. */
+export function currentBackend(): BackendInfo | null {
+  return started;
+}
+
 /**
  * Starts tfjs on `forced` or on the first of webgpu, webgl, cpu that works, and says why any
  * earlier one was skipped. `onDeviceLost` fires once if the GPU device is lost later.
@@ -25,7 +32,8 @@ export async function startBackend(
       const adapter = name === 'webgpu' ? await registerOwnWebGpu(onDeviceLost) : undefined;
       if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
       await tf.ready();
-      return { name, adapter, fallbackReasons, forced: forced !== null };
+      started = { name, adapter, fallbackReasons, forced: forced !== null };
+      return started;
     } catch (err) {
       fallbackReasons.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,0 +1,36 @@
+// The benchmark's command: run in the worker on the real engine, one measurement per progress
+// event, all of them in the result. Plain data; the Node runner prints them as JSON lines.
+
+import type { Architecture, WidthScale } from '../../engine/model/architecture';
+
+export interface BenchParams {
+  architecture: Architecture;
+  widthScale: WidthScale;
+  batchSize: number;
+  /** Timed steps per training measurement (after warm-up). */
+  steps: number;
+  /** Also return a per-kernel time breakdown of one SPRO training step. */
+  profile: boolean;
+}
+
+/** One measurement: a name and a value, printed as `{"name": value}`. */
+export interface BenchMeasurement {
+  name: string;
+  value: number | string;
+}
+
+export interface KernelTime {
+  kernel: string;
+  calls: number;
+  ms: number;
+}
+
+export interface BenchResult {
+  measurements: Record<string, number | string>;
+  /** Per-kernel breakdown of one training step, slowest first (with `profile`). */
+  kernels: KernelTime[] | null;
+}
+
+export interface BenchCommands {
+  bench: { params: BenchParams; result: BenchResult; progress: BenchMeasurement };
+}
