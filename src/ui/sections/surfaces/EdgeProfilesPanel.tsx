@@ -1,0 +1,79 @@
+// Runs on the page: loss along edges of the chosen model, a little beyond both vertices.
+
+import { useMemo, useState } from 'react';
+import type { EdgeProfileData, SurfaceData, SurfaceMetric } from '../../../protocol/commands/surfaces';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { useEngine } from '../../engineContext';
+import { SurfaceChart } from './SurfaceChart';
+import { edgeLayout, edgeTraces } from './surfacePlots';
+
+export interface EdgeProfilesPanelProps {
+  modelId: string;
+  edges: [number, number][];
+  data: SurfaceData;
+  metric: SurfaceMetric;
+}
+
+export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfilesPanelProps) {
+  const { client } = useEngine();
+  const [profiles, setProfiles] = useState<EdgeProfileData[] | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [extension, setExtension] = useState(0.25);
+  const traces = useMemo(() => (profiles ? edgeTraces(profiles, metric) : []), [profiles, metric]);
+  const layout = useMemo(() => edgeLayout(metric), [metric]);
+
+  const compute = async () => {
+    setError(null);
+    setBusy(`0 of ${edges.length} edges`);
+    try {
+      const result = await client.call(
+        'edgeProfiles',
+        { modelId, edges, pointsPerEdge: 11, extension, data },
+        {
+          onProgress: (p) => {
+            setBusy(`${p.done} of ${p.total} edges`);
+          },
+        },
+      );
+      setProfiles(result.profiles);
+    } catch (err) {
+      setError(toErrorInfo(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <div className="card" data-testid="edge-profiles">
+      <h3 style={{ marginTop: 0 }}>Edge profiles</h3>
+      <p className="muted">
+        {edges.map(([i, j]) => `v${i}–v${j}`).join(', ')}, on the same images as the surface.
+      </p>
+      <label>
+        Beyond each vertex{' '}
+        <input
+          type="number"
+          min={0}
+          max={2}
+          step={0.05}
+          value={extension}
+          onChange={(e) => {
+            setExtension(Number(e.target.value));
+          }}
+        />
+      </label>{' '}
+      <button type="button" onClick={() => void compute()} disabled={busy !== null || edges.length === 0}>
+        {busy ? `Computing… ${busy}` : 'Compute edge profiles'}
+      </button>
+      {error ? (
+        <p role="alert" className="error">
+          {error.message}
+        </p>
+      ) : null}
+      {profiles ? (
+        <SurfaceChart data={traces} layout={layout} label="Loss along edges" testId="edge-plot" />
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,263 @@
+// Runs on the page; no React. Plotly traces and layouts for face grids, edge profiles and the 3-D
+// view, built from what the worker sends. Several faces share one colour scale: colourRange() is
+// computed over all of them and every contour uses it.
+
+import type { Data, Layout } from 'plotly.js';
+import type { VertexRole } from '../../../protocol/commands/models';
+import type {
+  ComplexProjection,
+  EdgeProfileData,
+  SurfaceGrid,
+  SurfaceMetric,
+} from '../../../protocol/commands/surfaces';
+
+export interface ColourOptions {
+  metric: SurfaceMetric;
+  scale: 'linear' | 'log';
+  /** Values above this quantile of all grids are drawn in the top colour (1 = no clipping). */
+  clipQuantile: number;
+}
+
+/** The colour bar's range in drawn units (log10 of the value for a log scale). */
+export interface ColourRange {
+  min: number;
+  max: number;
+  /** Smallest value a log scale shows (zero error has no logarithm). */
+  floor: number;
+}
+
+export const METRIC_LABEL: Record<SurfaceMetric, string> = { loss: 'Cross-entropy', error: 'Error' };
+
+const ROLE_STYLE: Record<VertexRole, { symbol: string; color: string; name: string }> = {
+  mode: { symbol: 'circle', color: '#d62728', name: 'mode' },
+  connector: { symbol: 'diamond', color: '#ff9f1c', name: 'connector' },
+  vertex: { symbol: 'square', color: '#ffffff', name: 'vertex' },
+};
+
+function finite(values: readonly number[]): number[] {
+  return values.filter((x) => Number.isFinite(x));
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = Math.min(1, Math.max(0, q)) * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return (sorted[lo] ?? NaN) + ((sorted[hi] ?? NaN) - (sorted[lo] ?? NaN)) * (pos - lo);
+}
+
+export function colourRange(grids: readonly SurfaceGrid[], options: ColourOptions): ColourRange {
+  const values = grids.flatMap((g) => finite(g[options.metric])).sort((a, b) => a - b);
+  const positive = values.filter((x) => x > 0);
+  const floor = positive.length > 0 ? (positive[0] as number) : 1e-3;
+  const lo = values[0] ?? 0;
+  const hi = quantile(values, options.clipQuantile);
+  const top = Number.isFinite(hi) && hi > lo ? hi : lo + 1;
+  if (options.scale === 'log') {
+    const min = Math.log10(Math.max(lo, floor));
+    const max = Math.log10(Math.max(top, floor * 10));
+    return { min, max: max > min ? max : min + 1, floor };
+  }
+  return { min: lo, max: top, floor };
+}
+
+/** The value drawn for `x`: clipped to the range, log10 for a log scale; null where missing. */
+function drawn(x: number, range: ColourRange, options: ColourOptions): number | null {
+  if (!Number.isFinite(x)) return null;
+  const y = options.scale === 'log' ? Math.log10(Math.max(x, range.floor)) : x;
+  return Math.min(y, range.max);
+}
+
+/** Colour-bar ticks at 1, 2 and 5 per decade, labelled with the value itself. */
+function logTicks(range: ColourRange): { tickvals: number[]; ticktext: string[] } {
+  const tickvals: number[] = [];
+  const ticktext: string[] = [];
+  for (let d = Math.floor(range.min); d <= Math.ceil(range.max); d++) {
+    for (const m of [1, 2, 5]) {
+      const t = d + Math.log10(m);
+      if (t < range.min - 1e-9 || t > range.max + 1e-9) continue;
+      tickvals.push(t);
+      ticktext.push(String(Number((m * 10 ** d).toPrecision(2))));
+    }
+  }
+  return { tickvals, ticktext };
+}
+
+/** Filled contour, triangle and labelled vertices of one face. */
+export function faceTraces(
+  grid: SurfaceGrid,
+  range: ColourRange,
+  options: ColourOptions,
+  showScale: boolean,
+): Data[] {
+  const size = grid.u.length;
+  const values = grid[options.metric];
+  const z = Array.from({ length: size }, (_, j) =>
+    Array.from({ length: size }, (_, i) => drawn(values[j * size + i] ?? NaN, range, options)),
+  );
+  const title = METRIC_LABEL[options.metric] + (options.scale === 'log' ? ' (log scale)' : '');
+  const contour: Data = {
+    type: 'contour',
+    name: 'surface',
+    x: grid.u,
+    y: grid.v,
+    z,
+    zmin: range.min,
+    zmax: range.max,
+    connectgaps: true,
+    colorscale: 'Viridis',
+    contours: { coloring: 'fill', showlines: false },
+    ncontours: 24,
+    showscale: showScale,
+    colorbar: { title: { text: title }, ...(options.scale === 'log' ? logTicks(range) : {}) },
+    hovertemplate: 'u %{x:.3g}, v %{y:.3g}<extra></extra>',
+  };
+  const coords = grid.plane.vertexCoords;
+  const triangle: Data = {
+    type: 'scatter',
+    mode: 'lines',
+    name: 'triangle',
+    x: [...coords.map((c) => c[0]), coords[0]?.[0] ?? 0],
+    y: [...coords.map((c) => c[1]), coords[0]?.[1] ?? 0],
+    line: { color: '#ffffff', width: 2 },
+    hoverinfo: 'skip',
+    showlegend: false,
+  };
+  const roles = [...new Set(grid.roles)];
+  const markers = roles.map((role): Data => {
+    const idx = [0, 1, 2].filter((i) => grid.roles[i] === role);
+    const style = ROLE_STYLE[role];
+    return {
+      type: 'scatter',
+      mode: 'text+markers',
+      name: `${style.name}s`,
+      x: idx.map((i) => coords[i]?.[0] ?? 0),
+      y: idx.map((i) => coords[i]?.[1] ?? 0),
+      text: idx.map((i) => `v${grid.face[i] ?? i}`),
+      textposition: 'top center',
+      textfont: { color: '#ffffff' },
+      marker: { symbol: style.symbol, color: style.color, size: 11, line: { color: '#000000', width: 1 } },
+      hovertemplate: idx.map((i) => `vertex ${grid.face[i] ?? i} (${role})<extra></extra>`),
+    };
+  });
+  return [contour, triangle, ...markers];
+}
+
+export function faceLayout(grid: SurfaceGrid): Partial<Layout> {
+  const [a, b, c] = grid.face;
+  return {
+    title: { text: `Face v${a}, v${b}, v${c}` },
+    xaxis: { title: { text: `u (along v${b} − v${a})` }, constrain: 'domain' },
+    yaxis: { title: { text: 'v' }, scaleanchor: 'x', scaleratio: 1, constrain: 'domain' },
+    margin: { l: 50, r: 10, t: 40, b: 45 },
+    legend: { orientation: 'h', y: -0.2 },
+    height: 420,
+  };
+}
+
+export function edgeTraces(profiles: readonly EdgeProfileData[], metric: SurfaceMetric): Data[] {
+  return profiles.map((p) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: `v${p.edge[0]} → v${p.edge[1]}`,
+    x: p.t,
+    y: p[metric],
+  }));
+}
+
+export function edgeLayout(metric: SurfaceMetric): Partial<Layout> {
+  return {
+    title: { text: 'Along the edges' },
+    xaxis: { title: { text: 't: (1 − t)·first vertex + t·second (vertices at 0 and 1)' } },
+    yaxis: { title: { text: METRIC_LABEL[metric] } },
+    shapes: [0, 1].map((x) => ({
+      type: 'line' as const,
+      x0: x,
+      x1: x,
+      yref: 'paper' as const,
+      y0: 0,
+      y1: 1,
+      line: { dash: 'dot' as const, color: '#888888' },
+    })),
+    margin: { l: 55, r: 10, t: 40, b: 50 },
+    height: 340,
+  };
+}
+
+/** Simplexes as shaded triangles (each 3-vertex face), edges as lines, vertices by role. */
+export function complexTraces(p: ComplexProjection, faces: readonly [number, number, number][]): Data[] {
+  const xs = p.coords.map((c) => c[0]);
+  const ys = p.coords.map((c) => c[1]);
+  const zs = p.coords.map((c) => c[2]);
+  const out: Data[] = [];
+  if (faces.length > 0) {
+    out.push({
+      type: 'mesh3d',
+      name: 'faces',
+      x: xs,
+      y: ys,
+      z: zs,
+      i: Int32Array.from(faces, (f) => f[0]),
+      j: Int32Array.from(faces, (f) => f[1]),
+      k: Int32Array.from(faces, (f) => f[2]),
+      opacity: 0.45,
+      color: '#4c78a8',
+      flatshading: true,
+      hoverinfo: 'skip',
+    } as Data);
+  }
+  const ex: (number | null)[] = [];
+  const ey: (number | null)[] = [];
+  const ez: (number | null)[] = [];
+  for (const simplex of p.complex) {
+    for (let a = 0; a < simplex.length; a++) {
+      for (let b = a + 1; b < simplex.length; b++) {
+        for (const v of [simplex[a] ?? 0, simplex[b] ?? 0]) {
+          ex.push(xs[v] ?? 0);
+          ey.push(ys[v] ?? 0);
+          ez.push(zs[v] ?? 0);
+        }
+        ex.push(null);
+        ey.push(null);
+        ez.push(null);
+      }
+    }
+  }
+  out.push({
+    type: 'scatter3d',
+    mode: 'lines',
+    name: 'edges',
+    x: ex,
+    y: ey,
+    z: ez,
+    line: { color: '#333333', width: 3 },
+    hoverinfo: 'skip',
+  });
+  for (const role of [...new Set(p.roles)]) {
+    const idx = p.roles.flatMap((r, i) => (r === role ? [i] : []));
+    const style = ROLE_STYLE[role];
+    out.push({
+      type: 'scatter3d',
+      mode: 'text+markers',
+      name: `${style.name}s`,
+      x: idx.map((i) => xs[i] ?? 0),
+      y: idx.map((i) => ys[i] ?? 0),
+      z: idx.map((i) => zs[i] ?? 0),
+      text: idx.map((i) => `v${i}`),
+      marker: { color: style.color, size: 6, line: { color: '#000000', width: 1 } },
+    });
+  }
+  return out;
+}
+
+export function complexLayout(p: ComplexProjection): Partial<Layout> {
+  const axis = (i: number) => ({
+    title: { text: `PC${i + 1} (${Math.round(100 * p.explained[i as 0 | 1 | 2])}%)` },
+  });
+  return {
+    title: { text: 'Vertices on their first three principal directions' },
+    scene: { xaxis: axis(0), yaxis: axis(1), zaxis: axis(2), aspectmode: 'data' },
+    margin: { l: 0, r: 0, t: 40, b: 0 },
+    height: 460,
+  };
+}
