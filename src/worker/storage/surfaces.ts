@@ -13,3 +13,21 @@ export async function putSurface(grid: SurfaceGrid): Promise<void> {
     tx.objectStore(STORES.surfaces).put(grid);
   });
 }
+
+/**
+ * Removes every cached surface of a model (keys start with its id, see surfaceKey); for the
+ * model library to call when it deletes the model. Returns how many were removed.
+ */
+export async function deleteSurfacesOf(modelId: string): Promise<number> {
+  const range = IDBKeyRange.bound(`${modelId}|`, `${modelId}|\uffff`);
+  const removed = { count: 0 };
+  await write([STORES.surfaces], (tx) => {
+    const store = tx.objectStore(STORES.surfaces);
+    const request = store.count(range);
+    request.onsuccess = () => {
+      removed.count = request.result;
+      store.delete(range);
+    };
+  });
+  return removed.count;
+}
