@@ -25,7 +25,13 @@ export interface RunCardProps {
 }
 
 export function RunCard({ run, live, callError, models, tracker }: RunCardProps) {
-  const [showCharts, setShowCharts] = useState(false);
+  const [showCharts, setShowCharts] = useState(live);
+  // A run that trains here keeps its charts open after it ends; hiding them is the user's call.
+  const [wasLive, setWasLive] = useState(live);
+  if (live !== wasLive) {
+    setWasLive(live);
+    if (live) setShowCharts(true);
+  }
   const error = callError ?? run.error;
   const chartsVisible = live || showCharts;
   return (

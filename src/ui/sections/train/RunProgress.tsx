@@ -5,7 +5,15 @@ import { formatDuration } from './format';
 
 export function RunProgress({ run }: { run: RunRecord }) {
   const p = run.progress;
-  if (!p) return <p className="muted">Preparing: loading data and building the model…</p>;
+  if (!p) {
+    return (
+      <p className="muted" data-testid="stage-label">
+        {run.stageLabel
+          ? `${run.stageLabel}: compiling the model's GPU kernels for the first steps…`
+          : 'Preparing: loading data and building the model…'}
+      </p>
+    );
+  }
   return (
     <div className="run-progress" data-testid="run-progress">
       <p className="stage-label" data-testid="stage-label">

@@ -1,4 +1,5 @@
-// Runs on the page: every stored run, newest first, except those shown above as training now.
+// Runs on the page: every stored run, newest first. One list, so a run's card (and its open
+// charts) stays in place when it stops training.
 
 import type { ModelSummary } from '../../../protocol/commands/models';
 import type { RunsSnapshot, RunTracker } from './runTracker';
@@ -13,7 +14,7 @@ export function RunsList({
   models: readonly ModelSummary[] | null;
   tracker: RunTracker;
 }) {
-  const runs = snapshot.runs?.filter((r) => !snapshot.live.has(r.id));
+  const runs = snapshot.runs;
   return (
     <section className="runs-list" aria-labelledby="runs-heading">
       <h3 id="runs-heading">Runs</h3>
@@ -22,13 +23,13 @@ export function RunsList({
           {snapshot.listError.message}
         </p>
       ) : null}
-      {runs === undefined ? <p className="muted">Loading runs…</p> : null}
-      {runs?.length === 0 ? <p className="muted">No other runs yet.</p> : null}
+      {runs === null ? <p className="muted">Loading runs…</p> : null}
+      {runs?.length === 0 ? <p className="muted">No runs yet.</p> : null}
       {runs?.map((run) => (
         <RunCard
           key={run.id}
           run={run}
-          live={false}
+          live={snapshot.live.has(run.id)}
           callError={snapshot.callErrors.get(run.id)}
           models={models}
           tracker={tracker}

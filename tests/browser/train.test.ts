@@ -1,0 +1,137 @@
+// Drives the Train section through the real UI on WebGPU (SwiftShader): a tiny base model on the
+// synthetic set with live charts and progress, then a simplex around it that is interrupted by a
+// reload, resumed from its checkpoint, and lands in the model library. Sized so an idle machine
+// runs both in a few minutes; the time-outs are ceilings for a loaded one (SwiftShader shares the
+// CPU with everything else).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {} from '../../src/ui/debugHandle';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { launchChromium, openStudio } from './chromium';
+
+const SLOW = 600_000;
+
+let browser: Browser;
+/** One page for both tests: the simplex grows around the base model the first test trains. */
+let page: Page;
+beforeAll(async () => {
+  browser = await launchChromium();
+  page = await openStudio(browser, '#train');
+});
+afterAll(async () => {
+  await browser.close();
+});
+
+function startForm(): Locator {
+  return page.getByRole('form', { name: 'Start a run' });
+}
+
+function runCard(name: string): Locator {
+  return page.getByRole('article', { name: `Run ${name}` });
+}
+
+/** Points in trace `trace` of the chart `chart` inside `scope` (0 while it is not drawn). */
+function tracePoints(scope: Locator, chart: string, trace: number): Promise<number> {
+  return scope
+    .getByTestId(`chart-${chart}`)
+    .first()
+    .evaluate((el, i) => {
+      const data = (el as HTMLElement & { data?: { x?: ArrayLike<number> }[] }).data;
+      return data?.[i]?.x?.length ?? 0;
+    }, trace)
+    .catch(() => 0);
+}
+
+/** VGG11 at width 1/8, batches of 8: the smallest network the studio trains. */
+async function fillTinySettings(form: Locator, name: string, trainImages: number): Promise<void> {
+  await form.getByLabel('Architecture').selectOption('vgg11');
+  await form.getByLabel('Width scale').selectOption('0.125');
+  await form.getByLabel('Batch size').fill('8');
+  await form.getByLabel('Training images').fill(String(trainImages));
+  await form.getByLabel('Test images').fill('16');
+  await form.getByLabel('Read metrics every').fill('1');
+  await form.getByLabel('Run name').fill(name);
+}
+
+describe('train section', () => {
+  it(
+    'trains a base model with live charts and progress',
+    async () => {
+      const form = startForm();
+      await form.waitFor({ timeout: 120_000 });
+
+      // The reference's defaults are filled in; an impossible value is caught inline.
+      expect(await form.getByLabel('Base learning rate').inputValue()).toBe('0.05');
+      expect(await form.getByLabel('Batch size').inputValue()).toBe('128');
+      await form.getByLabel('Base epochs').fill('0');
+      await expect.poll(() => form.getByText('At least 1.').count()).toBe(1);
+      expect(await form.getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
+      await form.getByLabel('Base epochs').fill('2');
+      await fillTinySettings(form, 'tiny base', 16);
+      await form.getByRole('button', { name: 'Start' }).click();
+
+      const base = runCard('tiny base');
+      await expect.poll(() => tracePoints(base, 'loss', 0), { timeout: SLOW }).toBeGreaterThan(0);
+      await expect.poll(() => tracePoints(base, 'lr', 0), { timeout: 10_000 }).toBeGreaterThan(0);
+      const progress = base.getByTestId('overall-progress');
+      expect(Number(await progress.getAttribute('value'))).toBeGreaterThan(0);
+      expect(await progress.getAttribute('max')).toBe('4');
+      expect(await base.getByTestId('stage-label').textContent()).toContain('Base model');
+      expect(await base.getByTestId('run-speed').textContent()).toMatch(/images\/s|measuring/);
+
+      await expect.poll(() => base.getAttribute('data-status'), { timeout: SLOW }).toBe('done');
+      // The charts stay open when the run ends, with the test loss after each epoch.
+      await expect.poll(() => tracePoints(base, 'loss', 3)).toBe(2);
+      const link = base.getByTestId('run-models').getByRole('link').first();
+      expect(await link.getAttribute('href')).toBe('#models');
+    },
+    SLOW * 2,
+  );
+
+  it(
+    'grows a simplex around it that survives a reload mid-run and lands in the library',
+    async () => {
+      const form = startForm();
+      // Switching procedure keeps what was edited and refills the rest with the simplex defaults.
+      await form.getByLabel('Procedure').selectOption('simplex');
+      expect(await form.getByLabel('Batch size').inputValue()).toBe('8');
+      expect(await form.getByLabel('Vertex learning rate').inputValue()).toBe('0.01');
+      expect(await form.getByLabel('Loss over draws').locator('option:checked').textContent()).toBe(
+        'sum over draws (reference)',
+      );
+      await form.getByRole('radio', { name: /tiny base/ }).check();
+      await form.getByLabel('Vertices to add').fill('1');
+      await form.getByLabel('Epochs per vertex').fill('2');
+      await form.getByLabel('Draws per batch (n_sample)').fill('2');
+      await fillTinySettings(form, 'tiny simplex', 8);
+      await form.getByRole('button', { name: 'Start' }).click();
+
+      // Reload once the first epoch is checkpointed: the run is then interrupted, not lost.
+      const simplex = runCard('tiny simplex');
+      await expect.poll(() => tracePoints(simplex, 'loss', 3), { timeout: SLOW }).toBeGreaterThan(0);
+      await expect.poll(() => tracePoints(simplex, 'volume', 1), { timeout: 10_000 }).toBeGreaterThan(0);
+      await page.reload();
+      await expect
+        .poll(() => simplex.getAttribute('data-status').catch(() => null), { timeout: 120_000 })
+        .toBe('interrupted');
+      // A run not training here shows its charts on demand.
+      const base = runCard('tiny base');
+      await base.getByRole('button', { name: 'Show charts' }).click();
+      await expect.poll(() => tracePoints(base, 'accuracy', 3)).toBe(2);
+      await simplex.getByRole('button', { name: 'Resume' }).click();
+      // Re-attached: the live view shows the run again, from its checkpoint on.
+      await expect.poll(() => simplex.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
+      await expect.poll(() => tracePoints(simplex, 'loss', 3), { timeout: 10_000 }).toBeGreaterThan(0);
+      await expect.poll(() => simplex.getAttribute('data-status'), { timeout: SLOW }).toBe('done');
+      expect(await simplex.getByRole('alert').count()).toBe(0);
+      await expect.poll(() => tracePoints(simplex, 'loss', 3), { timeout: 10_000 }).toBe(2);
+
+      const library = await page.evaluate(() => window.__studio?.client.call('listModels', {}));
+      const made = library?.models.find((m) => m.name === 'tiny simplex');
+      expect(made?.kind).toBe('simplex');
+      expect(made?.vertexCount).toBe(2);
+      expect(made?.source).toMatchObject({ kind: 'run', runName: 'tiny simplex' });
+    },
+    SLOW * 3,
+  );
+});
