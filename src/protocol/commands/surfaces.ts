@@ -182,3 +182,17 @@ export function edgesOf(complex: readonly (readonly number[])[]): [number, numbe
   }
   return out;
 }
+
+/**
+ * Coefficients (β_a, β_b, β_c) of plane point (u, v) on the face's vertices, from the vertices'
+ * plane coordinates (a at the origin, b on the u axis): t = v/c_v, s = (u − t·c_u)/b_u,
+ * β = (1 − s − t, s, t). The engine's planeBasis.ts computes the same from the Gram matrix; this
+ * copy lets the page label exports and hovers without a round trip.
+ */
+export function planeBarycentric(plane: SurfacePlane, u: number, v: number): [number, number, number] {
+  const bu = plane.vertexCoords[1]?.[0] ?? NaN;
+  const [cu, cv] = plane.vertexCoords[2] ?? [NaN, NaN];
+  const t = v / cv;
+  const s = (u - t * cu) / bu;
+  return [1 - s - t, s, t];
+}
