@@ -8,6 +8,7 @@ import type { DataCommands } from './commands/data';
 import type { EnsembleCommands } from './commands/ensembles';
 import type { ModelCommands } from './commands/models';
 import type { TrainCommands } from './commands/train';
+import type { SurfaceCommands } from './commands/surfaces';
 
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
 export interface CoreCommands {
@@ -23,7 +24,12 @@ export interface CoreCommands {
   cancel: { params: { target: number }; result: { cancelled: boolean }; progress: never };
 }
 
-export type CommandMap = CoreCommands & ModelCommands & DataCommands & TrainCommands & EnsembleCommands;
+export type CommandMap = CoreCommands &
+  ModelCommands &
+  DataCommands &
+  TrainCommands &
+  EnsembleCommands &
+  SurfaceCommands;
 export type CommandName = keyof CommandMap;
 export type Params<K extends CommandName> = CommandMap[K]['params'];
 export type Result<K extends CommandName> = CommandMap[K]['result'];

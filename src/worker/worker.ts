@@ -9,6 +9,7 @@ import { dataHandlers } from './handlers/data';
 import { ensembleHandlers } from './handlers/ensembles';
 import { modelHandlers } from './handlers/models';
 import { trainHandlers } from './handlers/train';
+import { surfaceHandlers } from './handlers/surfaces';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 
@@ -20,6 +21,7 @@ const handlers: Handlers<CommandMap> = {
   ...dataHandlers,
   ...trainHandlers,
   ...ensembleHandlers,
+  ...surfaceHandlers,
 };
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {

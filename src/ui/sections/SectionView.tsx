@@ -4,6 +4,7 @@ import { SECTIONS, type SectionId } from '../sections';
 import { DataSection } from './data/DataSection';
 import { ExportSection } from './export/ExportSection';
 import { ModelsSection } from './models/ModelsSection';
+import { SurfacesSection } from './surfaces/SurfacesSection';
 import { TrainSection } from './train/TrainSection';
 
 export function SectionView({ section }: { section: SectionId }) {
@@ -15,6 +16,7 @@ export function SectionView({ section }: { section: SectionId }) {
       {section === 'data' ? <DataSection /> : null}
       {section === 'models' ? <ModelsSection /> : null}
       {section === 'train' ? <TrainSection /> : null}
+      {section === 'surfaces' ? <SurfacesSection /> : null}
       {section === 'export' ? <ExportSection /> : null}
     </section>
   );
