@@ -1,0 +1,165 @@
+import { describe, expect, it } from 'vitest';
+import { downsample, ema } from '../../../src/ui/charts/seriesMath';
+import {
+  initialForm,
+  modeIncompatibility,
+  parseForm,
+  refillDefaults,
+} from '../../../src/ui/sections/train/settingsForm';
+import { applyRunUpdate, canResume } from '../../../src/ui/sections/train/runUpdates';
+import type { DatasetInfo } from '../../../src/protocol/commands/data';
+import type { ModelSummary } from '../../../src/protocol/commands/models';
+import type { RunRecord, StepPoint, TrainProgress } from '../../../src/protocol/commands/train';
+import { defaultSettings } from '../../../src/protocol/settings';
+
+function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): DatasetInfo {
+  const split = { count: train, chunks: 1, classCounts: [], imagesCrc32: 0, labelsCrc32: 0 };
+  return {
+    id,
+    kind: id,
+    name: id,
+    classNames: Array.from({ length: classes }, (_, i) => `c${i}`),
+    splits: { train: split, test: split },
+    checksum: '',
+    bytes: 0,
+    createdAt: 0,
+    sources: [],
+    warnings: [],
+  };
+}
+
+function model(id: string, patch: Partial<ModelSummary> = {}): ModelSummary {
+  return {
+    id,
+    name: id,
+    kind: 'base',
+    spec: { architecture: 'vgg16', widthScale: 1, numClasses: 10 },
+    vertexCount: 1,
+    paramCount: 1,
+    complex: [[0]],
+    frozen: [false],
+    roles: ['mode'],
+    dataset: null,
+    normalisation: null,
+    training: null,
+    metrics: null,
+    source: { kind: 'run', runId: 'r', runName: 'r' },
+    createdAt: 0,
+    ...patch,
+  };
+}
+
+const synthetic = dataset('synthetic', 10);
+const cifar100 = dataset('cifar100', 100);
+
+describe('start-a-run form', () => {
+  it('starts from the reference defaults and parses them back unchanged', () => {
+    const { settings, errors } = parseForm(initialForm('base', synthetic), [synthetic], []);
+    expect(errors).toEqual({});
+    expect(settings).toEqual(defaultSettings('base', 'synthetic', 10));
+  });
+
+  it('refills untouched fields on a new procedure or dataset and keeps edited ones', () => {
+    let form = initialForm('base', synthetic);
+    form = { ...form, text: { ...form.text, batchSize: '16' }, touched: new Set(['batchSize']) };
+    form = refillDefaults(form, 'complex', synthetic, 'synthetic');
+    expect(form.text.batchSize).toBe('16');
+    expect(form.text.simplexLr).toBe('0.005');
+    expect(form.text.weightDecay).toBe('0');
+    form = refillDefaults(form, 'simplex', cifar100, 'cifar100');
+    expect(form.text.epochsPerVertex).toBe('20');
+    expect(form.text.lmbd).toBe('1e-10');
+  });
+
+  it('says per field what is wrong', () => {
+    const form = initialForm('simplex', synthetic);
+    const { settings, errors } = parseForm(
+      { ...form, text: { ...form.text, simplexLr: '0', nSample: '2.5', lmbd: 'x', batchSize: '2000' } },
+      [synthetic],
+      [],
+    );
+    expect(settings).toBeNull();
+    expect(errors.simplexLr).toBe('Must be above 0.');
+    expect(errors.nSample).toBe('Enter a whole number.');
+    expect(errors.lmbd).toMatch(/Enter a number/);
+    expect(errors.batchSize).toMatch(/1000 training images/);
+    expect(errors.modes).toMatch(/one mode.*0 picked/);
+  });
+
+  it('takes modes that match the run and names why others do not fit', () => {
+    const form = { ...initialForm('complex', synthetic), modes: ['a', 'b'] };
+    expect(parseForm(form, [synthetic], [model('a'), model('b')]).settings?.modes).toEqual(['a', 'b']);
+    expect(modeIncompatibility(model('s', { kind: 'simplex', vertexCount: 3 }), form, 10)).toMatch(
+      /not a single/,
+    );
+    const narrow = model('n', { spec: { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 } });
+    expect(modeIncompatibility(narrow, form, 10)).toBe('width 1/8, run is 1');
+    expect(modeIncompatibility(model('c'), form, 100)).toBe('10 classes, dataset has 100');
+  });
+});
+
+describe('run updates', () => {
+  const progress: TrainProgress = {
+    step: 0,
+    totalSteps: 10,
+    stage: 0,
+    stageCount: 1,
+    stageStep: 0,
+    stageSteps: 10,
+    imagesPerSecond: NaN,
+    secondsLeft: NaN,
+  };
+  const point = (step: number): StepPoint => ({ step, stage: 0, epoch: 1, loss: 1, accuracy: 0, lr: 0.1 });
+  const run: RunRecord = {
+    id: 'r',
+    name: 'r',
+    settings: defaultSettings('base'),
+    status: 'running',
+    error: null,
+    createdAt: 0,
+    updatedAt: 0,
+    stage: 0,
+    stageLabel: '',
+    progress: null,
+    history: { steps: [], epochs: [] },
+    checkpointStep: 0,
+    modelIds: [],
+  };
+
+  it('appends points and replaces those a resume replays', () => {
+    let r = run;
+    for (const step of [1, 2, 3, 4, 2, 3])
+      r = applyRunUpdate(r, { kind: 'steps', point: point(step), progress });
+    expect(r.history.steps.map((p) => p.step)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps the live history when a status record carries only the checkpoint', () => {
+    const live = applyRunUpdate(run, { kind: 'steps', point: point(5), progress });
+    const paused = applyRunUpdate(live, { kind: 'status', run: { ...run, status: 'paused' } });
+    expect(paused.status).toBe('paused');
+    expect(paused.history.steps).toHaveLength(1);
+  });
+
+  it('offers Resume only where the checkpoint can go on', () => {
+    expect(canResume({ ...run, status: 'interrupted' })).toBe(true);
+    expect(canResume({ ...run, status: 'done' })).toBe(false);
+    const nan = { code: 'NAN_LOSS', message: '', recoverable: true } as const;
+    expect(canResume({ ...run, status: 'failed', error: nan })).toBe(false);
+    expect(canResume({ ...run, status: 'failed', error: { ...nan, code: 'DEVICE_LOST' } })).toBe(true);
+  });
+});
+
+describe('chart series', () => {
+  it('buckets long series to the cap by their means', () => {
+    const x = Array.from({ length: 10_000 }, (_, i) => i);
+    const out = downsample({ x, y: x }, 2000);
+    expect(out.x).toHaveLength(2000);
+    expect(out.x[0]).toBe(2);
+    expect(out.y[1999]).toBe(9997);
+  });
+
+  it('smooths without pulling the start towards zero', () => {
+    expect(ema([5, 5, 5])).toEqual([5, 5, 5].map((v) => expect.closeTo(v, 10) as number));
+    expect(ema([NaN, 1])[0]).toBeNaN();
+  });
+});
