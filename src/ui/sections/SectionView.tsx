@@ -2,6 +2,7 @@
 
 import { SECTIONS, type SectionId } from '../sections';
 import { DataSection } from './data/DataSection';
+import { EnsemblesSection } from './ensembles/EnsemblesSection';
 import { ExportSection } from './export/ExportSection';
 import { ModelsSection } from './models/ModelsSection';
 import { SurfacesSection } from './surfaces/SurfacesSection';
@@ -16,6 +17,7 @@ export function SectionView({ section }: { section: SectionId }) {
       {section === 'data' ? <DataSection /> : null}
       {section === 'models' ? <ModelsSection /> : null}
       {section === 'train' ? <TrainSection /> : null}
+      {section === 'ensembles' ? <EnsemblesSection /> : null}
       {section === 'surfaces' ? <SurfacesSection /> : null}
       {section === 'export' ? <ExportSection /> : null}
     </section>

@@ -45,6 +45,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
     for (const r of records.values()) checkCompatible(r, first, test);
 
     const costs = await costTable([...records.values()]);
+    ctx.signal.throwIfAborted();
     const models = new Map<string, SimplexModel>();
     try {
       for (const [id, r] of records) {
@@ -84,6 +85,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
       });
 
       const heldOut = params.heldOut > 0 ? await heldOutSlice(params, records) : null;
+      ctx.signal.throwIfAborted();
       const phases = 1 + (heldOut ? 1 : 0) + (params.noise ? NOISE_SEVERITIES.length : 0);
       const perPhase = sources.reduce((s, c) => s + passesPerComponent(c.simplex.length, M), 0);
       let done = 0;
