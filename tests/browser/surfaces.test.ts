@@ -1,7 +1,7 @@
 // The Surfaces section in real Chromium on WebGPU (SwiftShader): import the reference 3-vertex
 // VGG16 (width 1/8) through the Models section's file input, compute a small face on the synthetic
 // train split, check the plot (contour values, triangle, vertex markers), reopen it from the cache
-// after a reload, evaluate a click, and download the grid as CSV and JSON.
+// after a reload, evaluate a point, cancel a computation, and download the grid as CSV and JSON.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -112,7 +112,7 @@ describe('surfaces section', () => {
     expect(parsed.loss.flat().filter((x) => x !== null)).toHaveLength(GRID * GRID);
   });
 
-  it('evaluates a clicked point and reopens the surface from the cache after a reload', async () => {
+  it('evaluates a plane point, cancels a computation, and reopens the surface from the cache after a reload', async () => {
     const evaluated = await page.evaluate(async () => {
       const client = window.__studio?.client;
       if (!client) throw new Error('no debug handle');
@@ -129,6 +129,41 @@ describe('surfaces section', () => {
     expect(evaluated.inside).toBe(true);
     expect(evaluated.barycentric[0]).toBeCloseTo(1, 9);
     expect(evaluated.loss).toBeGreaterThan(0);
+
+    // A cancelled computation rejects with CANCELLED (checked between groups of points).
+    const cancelled = await page.evaluate(async () => {
+      const client = window.__studio?.client;
+      if (!client) throw new Error('no debug handle');
+      const { models } = await client.call('listModels', {});
+      const controller = new AbortController();
+      const call = client.call(
+        'computeSurface',
+        {
+          modelId: models[0]?.id ?? '',
+          face: [0, 1, 2],
+          settings: {
+            datasetId: 'synthetic',
+            split: 'train',
+            images: 16,
+            gridSize: 9,
+            margin: 0.2,
+            metric: 'loss',
+          },
+          recompute: true,
+        },
+        { signal: controller.signal },
+      );
+      setTimeout(() => {
+        controller.abort();
+      }, 50);
+      try {
+        await call;
+        return 'finished';
+      } catch (err) {
+        return (err as { code?: string }).code ?? String(err);
+      }
+    });
+    expect(cancelled).toBe('CANCELLED');
 
     await page.reload();
     await openSurfaces();

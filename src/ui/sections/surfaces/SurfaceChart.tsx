@@ -9,7 +9,14 @@ export type PlotlyModule = typeof import('plotly.js-dist-min').default;
 
 let plotlyPromise: Promise<PlotlyModule> | null = null;
 export function loadPlotly(): Promise<PlotlyModule> {
-  plotlyPromise ??= import('plotly.js-dist-min').then((m) => m.default);
+  // A failed chunk load (e.g. the app was rebuilt under an open tab) is retried on the next use.
+  plotlyPromise ??= import('plotly.js-dist-min').then(
+    (m) => m.default,
+    (err: unknown) => {
+      plotlyPromise = null;
+      throw err;
+    },
+  );
   return plotlyPromise;
 }
 
