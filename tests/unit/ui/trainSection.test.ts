@@ -83,7 +83,9 @@ describe('start-a-run form', () => {
     expect(errors.nSample).toBe('Enter a whole number.');
     expect(errors.lmbd).toMatch(/Enter a number/);
     expect(errors.batchSize).toMatch(/1000 training images/);
-    expect(errors.modes).toMatch(/one mode.*0 picked/);
+    expect(errors.modes).toBe(
+      'Simplex around a mode (SPRO) starts from one mode of the model library; 0 picked.',
+    );
   });
 
   it('takes modes that match the run and names why others do not fit', () => {

@@ -191,7 +191,7 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
           />
         ))}
         {form.procedure === 'base' ? null : (
-          <div className="field">
+          <div className="field wide">
             <label htmlFor="train-reduction">Loss over draws</label>
             <select
               id="train-reduction"

@@ -13,7 +13,7 @@ export function errorAdvice(error: ErrorInfo): string | null {
     case 'BAD_CHECKPOINT':
       return 'The stored checkpoint does not fit these settings; start a new run.';
     case 'BAD_SETTINGS':
-      return 'Change the settings named above and start again.';
+      return 'Change the setting the message names and start a new run.';
     case 'NOT_FOUND':
       return 'It may have been deleted in another tab; the list below is current.';
     case 'STORAGE':

@@ -9,6 +9,7 @@ import type {
   StepPoint,
   TrainHistory,
 } from '../../../protocol/commands/train';
+import type { ErrorCode } from '../../../protocol/errors';
 
 export function applyRunUpdate(run: RunRecord, update: RunUpdate): RunRecord {
   switch (update.kind) {
@@ -55,6 +56,8 @@ function appendByStep<P extends StepPoint | EpochPoint>(points: P[], point: P): 
   return [...points.filter((p) => p.step < point.step), point];
 }
 
+const RESUMABLE_FAILURES = new Set<ErrorCode>(['DEVICE_LOST', 'QUOTA_EXCEEDED', 'STORAGE']);
+
 /** Statuses a train call can pick up again from the last checkpoint. */
 export function canResume(run: RunRecord): boolean {
   switch (run.status) {
@@ -63,8 +66,9 @@ export function canResume(run: RunRecord): boolean {
     case 'stopped':
       return true;
     case 'failed':
-      // A NaN loss would recur from the same checkpoint and seed; a lost device or full disk not.
-      return run.error !== null && run.error.recoverable && run.error.code !== 'NAN_LOSS';
+      // Only failures outside the run itself: a NaN loss or bad settings would recur from the
+      // same checkpoint and seed; a lost device or a full disk need not.
+      return run.error !== null && RESUMABLE_FAILURES.has(run.error.code);
     case 'running':
     case 'paused':
     case 'done':

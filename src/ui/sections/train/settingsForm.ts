@@ -350,11 +350,11 @@ function checkModes(
   dataset: DatasetInfo | undefined,
   models: readonly ModelSummary[] | null,
 ): string | null {
-  const wanted = form.procedure === 'simplex' ? 'one' : form.procedure === 'complex' ? 'two or more' : null;
-  if (wanted === null) return null;
+  if (form.procedure !== 'simplex' && form.procedure !== 'complex') return null;
   const count = form.modes.length;
   if (form.procedure === 'simplex' ? count !== 1 : count < 2) {
-    return `${PROCEDURE_LABELS[form.procedure]} starts from ${wanted} mode(s) of the model library; ${count} picked.`;
+    const wanted = form.procedure === 'simplex' ? 'one mode' : 'two or more modes';
+    return `${PROCEDURE_LABELS[form.procedure]} starts from ${wanted} of the model library; ${count} picked.`;
   }
   if (!models) return 'The model library is still loading.';
   for (const id of form.modes) {
