@@ -9,7 +9,10 @@ import { reportCharts } from './reportData';
 export function EnsembleCharts({ report }: { report: EnsembleReport }) {
   const charts = useMemo(() => reportCharts(report), [report]);
   return (
-    <div className="card ensemble-charts">
+    <div
+      className="card"
+      style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(460px, 1fr))', gap: '0.5rem' }}
+    >
       {charts.map((chart) => (
         <PlotlyChart
           key={chart.id}

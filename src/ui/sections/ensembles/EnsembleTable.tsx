@@ -41,6 +41,7 @@ export function EnsembleTable({ report }: { report: EnsembleReport }) {
           <thead>
             <tr>
               <th>Predictor</th>
+              <th>Condition</th>
               <th>Images</th>
               <th>Temperature</th>
               <th>Error %</th>
@@ -55,6 +56,7 @@ export function EnsembleTable({ report }: { report: EnsembleReport }) {
               <tr key={r.key} data-testid="ensemble-row" data-key={r.key}>
                 <td data-field="label">{r.label}</td>
                 <td data-field="condition">{condition(r)}</td>
+                <td data-field="images">{r.images}</td>
                 <td data-field="temperature">{r.temperature === null ? '—' : fixed(r.temperature, 3)}</td>
                 <td data-field="error">{fixed(100 * r.error, 2)}</td>
                 <td data-field="nll">{fixed(r.nll, 4)}</td>

@@ -235,8 +235,8 @@ export function EnsemblesSection() {
             Gaussian noise robustness
           </label>{' '}
           <span className="muted">
-            σ = {NOISE_SEVERITIES.join(', ')} on [0,1] pixels (CIFAR-10-C severities 1–5), seeded, five more
-            passes.
+            σ = {NOISE_SEVERITIES.join(', ')} on [0,1] pixels (CIFAR-10-C severities 1–5), seeded: the test
+            images are evaluated five more times.
           </span>
         </p>
         <p>
