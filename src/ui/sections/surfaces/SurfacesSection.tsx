@@ -2,7 +2,7 @@
 // compute the loss over the face's plane in the worker (partial grids stream in coarse to fine),
 // draw the faces side by side on one colour scale, and offer edge profiles and a 3-D view.
 
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { DATASET_KINDS, isDatasetKind, type DatasetKind } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import {
@@ -21,6 +21,7 @@ import { useModelLibrary } from '../models/useModelLibrary';
 import { ComplexPanel } from './ComplexPanel';
 import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
+import { loadPlotly } from './SurfaceChart';
 import { colourRange, type ColourOptions } from './surfacePlots';
 import './surfaces.css';
 
@@ -83,6 +84,11 @@ export function SurfacesSection() {
   const [status, setStatus] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const job = useRef<AbortController | null>(null);
+
+  // Fetch Plotly (a few MB) while the user picks settings, so the first partial grid draws at once.
+  useEffect(() => {
+    void loadPlotly();
+  }, []);
 
   const colourOptions: ColourOptions = useMemo(
     () => ({ ...colour, metric: settings.metric }),
