@@ -42,6 +42,12 @@ function tracePoints(scope: Locator, chart: string, trace: number): Promise<numb
     .catch(() => 0);
 }
 
+/** The run's status as the worker stores it. */
+async function storedStatus(name: string): Promise<string | undefined> {
+  const runs = await page.evaluate(() => window.__studio?.client.call('listRuns', {}));
+  return runs?.find((r) => r.name === name)?.status;
+}
+
 /** VGG11 at width 1/8, batches of 8: the smallest network the studio trains. */
 async function fillTinySettings(form: Locator, name: string, trainImages: number): Promise<void> {
   await form.getByLabel('Architecture').selectOption('vgg11');
@@ -78,6 +84,13 @@ describe('train section', () => {
       expect(await progress.getAttribute('max')).toBe('4');
       expect(await base.getByTestId('stage-label').textContent()).toContain('Base model');
       expect(await base.getByTestId('run-speed').textContent()).toMatch(/images\/s|measuring/);
+
+      // Pause holds the worker at the next step (its stored record says so); Resume lets it go on.
+      await base.getByRole('button', { name: 'Pause' }).click();
+      await expect.poll(() => storedStatus('tiny base'), { timeout: SLOW }).toBe('paused');
+      expect(await base.getAttribute('data-status')).toBe('paused');
+      await base.getByRole('button', { name: 'Resume' }).click();
+      await expect.poll(() => storedStatus('tiny base'), { timeout: 60_000 }).not.toBe('paused');
 
       await expect.poll(() => base.getAttribute('data-status'), { timeout: SLOW }).toBe('done');
       // The charts stay open when the run ends, with the test loss after each epoch.

@@ -63,7 +63,7 @@ export function RunCard({ run, live, callError, models, tracker }: RunCardProps)
       </p>
       <RunModels run={run} models={models} />
       <RunControls run={run} live={live} tracker={tracker} />
-      <RunSettings settings={run.settings} />
+      <RunSettings settings={run.settings} models={models} />
       {live ? null : (
         <button
           type="button"
