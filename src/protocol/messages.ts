@@ -9,6 +9,7 @@ import type { EnsembleCommands } from './commands/ensembles';
 import type { ModelCommands } from './commands/models';
 import type { TrainCommands } from './commands/train';
 import type { SurfaceCommands } from './commands/surfaces';
+import type { BenchCommands } from './commands/bench';
 
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
 export interface CoreCommands {
@@ -28,6 +29,7 @@ export type CommandMap = CoreCommands &
   ModelCommands &
   DataCommands &
   TrainCommands &
+  BenchCommands &
   EnsembleCommands &
   SurfaceCommands;
 export type CommandName = keyof CommandMap;

@@ -9,6 +9,7 @@ import { dataHandlers } from './handlers/data';
 import { ensembleHandlers } from './handlers/ensembles';
 import { modelHandlers } from './handlers/models';
 import { trainHandlers } from './handlers/train';
+import { benchHandlers } from './handlers/bench';
 import { surfaceHandlers } from './handlers/surfaces';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
@@ -21,6 +22,7 @@ const handlers: Handlers<CommandMap> = {
   ...dataHandlers,
   ...trainHandlers,
   ...ensembleHandlers,
+  ...benchHandlers,
   ...surfaceHandlers,
 };
 

@@ -74,7 +74,7 @@ try {
       onProgress: (m) => void window.__benchMeasurement(JSON.stringify({ [m.name]: m.value })),
     });
   })()`);
-  if (result.kernels) console.log(JSON.stringify({ kernels: result.kernels }));
+  for (const profile of result.profiles ?? []) console.log(JSON.stringify({ profile }));
   console.log(JSON.stringify(result.measurements));
 } finally {
   await browser.close();

@@ -25,10 +25,18 @@ export interface KernelTime {
   ms: number;
 }
 
+/** One SPRO training step's kernels, slowest first, with the conv gradients of tfjs or the studio. */
+export interface StepProfile {
+  convGradients: 'tfjs' | 'studio';
+  /** Wall time of the profiled step. */
+  stepMs: number;
+  kernels: KernelTime[];
+}
+
 export interface BenchResult {
   measurements: Record<string, number | string>;
-  /** Per-kernel breakdown of one training step, slowest first (with `profile`). */
-  kernels: KernelTime[] | null;
+  /** With `profile`: the same step under tfjs's and the studio's conv gradients. */
+  profiles: StepProfile[] | null;
 }
 
 export interface BenchCommands {

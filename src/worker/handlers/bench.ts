@@ -5,7 +5,7 @@
 // (`npm run bench` does).
 
 import * as tf from '@tensorflow/tfjs';
-import type { BenchCommands, BenchMeasurement, KernelTime } from '../../protocol/commands/bench';
+import type { BenchCommands, BenchMeasurement, KernelTime, StepProfile } from '../../protocol/commands/bench';
 import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import { NaiveTrainer } from '../../engine/bench/naive';
 import { tarArchive } from '../../engine/bench/tarWriter';
@@ -13,6 +13,7 @@ import { toCifar10Records } from '../../engine/data/synthetic';
 import { predictLogits } from '../../engine/eval/evaluate';
 import type { TfVertex } from '../../engine/formats/layout';
 import { initVertex } from '../../engine/model/init';
+import { useConvGradients, type ConvGradients } from '../../engine/model/conv3x3';
 import { paramCount, type ModelSpec } from '../../engine/model/architecture';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
 import { Sgd } from '../../engine/train/sgd';
@@ -84,8 +85,13 @@ export const benchHandlers: Handlers<BenchCommands> = {
     emit('loader_img_s', loader);
     emit('import_mb_s', await importMegabytesPerSecond(data, ctx.signal));
 
-    const kernels = params.profile ? await profileSproStep(spec, data, params.batchSize) : null;
-    return { measurements, kernels };
+    const profiles = params.profile
+      ? [
+          await profileSproStep(spec, data, params.batchSize, 'tfjs'),
+          await profileSproStep(spec, data, params.batchSize, 'studio'),
+        ]
+      : null;
+    return { measurements, profiles };
   },
 };
 
@@ -283,7 +289,9 @@ async function profileSproStep(
   spec: ModelSpec,
   data: TrainingData,
   batchSize: number,
-): Promise<KernelTime[]> {
+  convGradients: ConvGradients,
+): Promise<StepProfile> {
+  useConvGradients(convGradients);
   const model = SimplexModel.fresh(spec, 3, new Rng(4), { frozen: [true, true, false] });
   const sgd = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
   const rng = new Rng(8);
@@ -308,7 +316,9 @@ async function profileSproStep(
   };
   try {
     await step();
+    const start = performance.now();
     const info = await tf.profile(step);
+    const stepMs = performance.now() - start;
     const byKernel = new Map<string, KernelTime>();
     for (const k of info.kernels) {
       const entry = byKernel.get(k.name) ?? { kernel: k.name, calls: 0, ms: 0 };
@@ -316,8 +326,9 @@ async function profileSproStep(
       entry.ms += typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
       byKernel.set(k.name, entry);
     }
-    return [...byKernel.values()].sort((a, b) => b.ms - a.ms);
+    return { convGradients, stepMs, kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms) };
   } finally {
+    useConvGradients('studio');
     model.dispose();
     sgd.dispose();
   }
