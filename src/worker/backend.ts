@@ -32,6 +32,8 @@ export async function startBackend(
       const adapter = name === 'webgpu' ? await registerOwnWebGpu(onDeviceLost) : undefined;
       if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
       await tf.ready();
+      // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
+      if (name === 'webgpu') tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
       started = { name, adapter, fallbackReasons, forced: forced !== null };
       return started;
     } catch (err) {

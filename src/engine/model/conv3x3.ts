@@ -1,17 +1,31 @@
-// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv. On WebGPU (and any backend but
-// the CPU) it is tfjs's fused op with its own gradient. The CPU backend's Conv2DBackpropFilter is
-// a per-element loop, ~100× slower than the forward pass (8 s for one backward of the fixtures'
-// width-1/8 VGG16 on 8 images), which makes Node tests and CLI training crawl; there the filter
-// the filter gradient is computed as a forward conv instead (see filterGradient), same values.
+// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv, with the studio's own
+// gradient. tfjs 4.22's filter-gradient kernels are per-weight loops over batch × height × width
+// (Conv2DBackpropFilter: ~100× slower than the forward pass on the CPU backend; one thread per
+// weight on WebGPU, so a few hundred threads each summing ~10⁵ products). Here:
+// - ∂L/∂x is a transposed conv (on WebGPU the tiled matrix-multiply version; the worker turns off
+//   WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE);
+// - ∂L/∂W is a matrix product per kernel tap: W[i,j] = x_shift(i,j)ᵀ · dz over the N·H·W rows,
+//   which tfjs runs as a split-K matmul on WebGPU and as a blocked matmul on the CPU.
+// The forward pass is tfjs's fused conv+bias+ReLU. 'tfjs' gradients remain selectable so the
+// benchmark can show the difference.
 
 import * as tf from '@tensorflow/tfjs';
 
-export function conv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
-  if (tf.getBackend() === 'cpu') return cpuConv3x3Relu(x, filter, bias);
-  return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
+export type ConvGradients = 'studio' | 'tfjs';
+let gradients: ConvGradients = 'studio';
+
+/** Which backward pass conv3x3Relu uses from now on (the benchmark compares the two). */
+export function useConvGradients(choice: ConvGradients): void {
+  gradients = choice;
 }
 
-const cpuConv3x3Relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+export function conv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+  if (gradients === 'tfjs')
+    return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
+  return studioConv3x3Relu(x, filter, bias);
+}
+
+const studioConv3x3Relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
   const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
   const y = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
   save([x, filter, y]);
@@ -25,19 +39,25 @@ const cpuConv3x3Relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) 
   };
 }) as (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor) => tf.Tensor4D;
 
-/**
- * ∂L/∂W[i,j,c,o] = Σ_{n,h,w} x_pad[n,h+i,w+j,c] · dz[n,h,w,o], which is itself a 'valid' conv:
- * channels of x as the batch, the batch as input channels, dz as an H×W filter. The CPU forward
- * conv kernel is fast, unlike its filter-gradient kernel.
- */
-function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
-  const padded = tf.pad(x, [
-    [0, 0],
-    [1, 1],
-    [1, 1],
-    [0, 0],
-  ]);
-  const images = tf.transpose(padded, [3, 1, 2, 0]); // [C, H+2, W+2, N]
-  const kernel = tf.transpose(dz, [1, 2, 0, 3]); // [H, W, N, O]
-  return tf.transpose(tf.conv2d(images, kernel, 1, 'valid'), [1, 2, 0, 3]); // [C,3,3,O] → HWIO
+/** ∂L/∂W[i,j,c,o] = Σ_{n,h,w} x_pad[n,h+i,w+j,c] · dz[n,h,w,o]: nine [C × NHW]·[NHW × O] products. */
+export function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = x.shape;
+    const o = dz.shape[3];
+    const padded = tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
+    const rows = tf.reshape(dz, [n * h * w, o]);
+    const taps: tf.Tensor2D[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        const shifted = tf.reshape(tf.slice(padded, [0, i, j, 0], [n, h, w, c]), [n * h * w, c]);
+        taps.push(tf.matMul(shifted, rows, true, false));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [3, 3, c, o]);
+  });
 }

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { expect, it } from 'vitest';
-import { conv3x3Relu } from '../../../../src/engine/model/conv3x3';
+import { conv3x3Relu, filterGradient } from '../../../../src/engine/model/conv3x3';
 import { expectClose } from '../fixtures';
 
-it('the CPU conv3x3+ReLU has the same value and gradients as tfjs’s own conv ops', async () => {
+it('conv3x3+ReLU with the studio’s gradients has the value and gradients of tfjs’s own conv ops', async () => {
   await tf.ready();
   expect(tf.getBackend()).toBe('cpu');
   const x = tf.randomNormal<tf.Rank.R4>([2, 6, 5, 3], 0, 1, 'float32', 1);
@@ -21,4 +21,17 @@ it('the CPU conv3x3+ReLU has the same value and gradients as tfjs’s own conv o
     expectClose(await (g1[i] as tf.Tensor).data(), await (g2[i] as tf.Tensor).data(), 1e-5, `grad ${i}`);
   }
   tf.dispose([x, w, b, probe, ...g1, ...g2]);
+});
+
+it('filterGradient equals tfjs’s Conv2DBackpropFilter on an odd shape', async () => {
+  const x = tf.randomNormal<tf.Rank.R4>([3, 5, 7, 2], 0, 1, 'float32', 5);
+  const dz = tf.randomNormal<tf.Rank.R4>([3, 5, 7, 6], 0, 1, 'float32', 6);
+  const ours = filterGradient(x, dz);
+  // d/dW Σ conv2d(x, W) ⊙ dz is tfjs's Conv2DBackpropFilter(x, dz).
+  const theirs = tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), dz)))(
+    tf.zeros<tf.Rank.R4>([3, 3, 2, 6]),
+  );
+  expect(ours.shape).toEqual([3, 3, 2, 6]);
+  expectClose(await ours.data(), await theirs.data(), 1e-5, 'filter gradient');
+  tf.dispose([x, dz, ours, theirs]);
 });
