@@ -1,27 +1,30 @@
-// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv, with the studio's own
-// gradient. tfjs 4.22's filter-gradient kernels are per-weight loops over batch × height × width
-// (Conv2DBackpropFilter: ~100× slower than the forward pass on the CPU backend; one thread per
-// weight on WebGPU, so a few hundred threads each summing ~10⁵ products). Here:
-// - ∂L/∂x is a transposed conv (on WebGPU the tiled matrix-multiply version; the worker turns off
-//   WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE);
-// - ∂L/∂W is a matrix product per kernel tap: W[i,j] = x_shift(i,j)ᵀ · dz over the N·H·W rows,
-//   which tfjs runs as a split-K matmul on WebGPU and as a blocked matmul on the CPU.
-// The forward pass is tfjs's fused conv+bias+ReLU. 'tfjs' gradients remain selectable so the
-// benchmark can show the difference.
+// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv. The forward pass is tfjs's
+// fused conv+bias+ReLU everywhere; the backward pass is chosen per backend, by measurement:
+// - CPU: the studio's gradients. tfjs 4.22's Conv2DBackpropFilter is a per-weight loop there,
+//   ~20× slower than ∂L/∂W as nine matrix products W[i,j] = x_shift(i,j)ᵀ · dz (filterGradient).
+// - WebGPU (and WebGL): tfjs's own kernels, with the worker switching the transposed conv to its
+//   tiled matMul version (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). On SwiftShader the nine split-K
+//   matMuls were about 2× slower than tfjs's filter-gradient kernel (`npm run bench -- --profile`
+//   prints both breakdowns; see the README), so they are not the default there.
 
 import * as tf from '@tensorflow/tfjs';
 
 export type ConvGradients = 'studio' | 'tfjs';
-let gradients: ConvGradients = 'studio';
+let forced: ConvGradients | null = null;
 
-/** Which backward pass conv3x3Relu uses from now on (the benchmark compares the two). */
-export function useConvGradients(choice: ConvGradients): void {
-  gradients = choice;
+/** Forces one backward pass (the benchmark compares them); null restores the per-backend choice. */
+export function useConvGradients(choice: ConvGradients | null): void {
+  forced = choice;
+}
+
+export function activeConvGradients(): ConvGradients {
+  return forced ?? (tf.getBackend() === 'cpu' ? 'studio' : 'tfjs');
 }
 
 export function conv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
-  if (gradients === 'tfjs')
+  if (activeConvGradients() === 'tfjs') {
     return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
+  }
   return studioConv3x3Relu(x, filter, bias);
 }
 

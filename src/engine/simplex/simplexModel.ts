@@ -1,6 +1,6 @@
 // A simplicial complex of VGG vertices held as tfjs variables. Each parameter of all vertices is ONE
 // variable of shape [vertexCount, size] (row i = vertex i, tf layout flattened), so mixing a layer
-// at coefficients α is one [1,k]×[k,size] matMul, and the optimizer updates all vertices of a
+// at coefficients α is a few elementwise kernels, and the optimizer updates all vertices of a
 // parameter with one kernel. Frozen vertices are rows the optimizer must skip: trainableRowMask()
 // is the mask it applies. Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
 
@@ -159,10 +159,16 @@ export class SimplexModel {
         `Give one coefficient per vertex: ${this.vertexCount} expected, ${coeffs.length} given.`,
       );
     }
-    const row = tf.tensor2d(coeffs as number[], [1, this.vertexCount]);
-    return this.stackVars.map((stack, i) =>
-      tf.reshape(tf.matMul(row, stack), (this.params[i] as ParamSpec).tfShape as number[]),
-    );
+    // Σ_i α_i·row_i as one broadcast multiply, the k rows, and one AddN: elementwise kernels only.
+    // tfjs's WebGPU matMul for these thin shapes ([k,size]ᵀ×[k,1] or [1,k]×[k,size]) and its
+    // row reduction were each ~100× slower, and made mixing most of a training step.
+    const column = tf.tensor2d(coeffs as number[], [this.vertexCount, 1]);
+    return this.stackVars.map((stack, i) => {
+      const shape = (this.params[i] as ParamSpec).tfShape as number[];
+      const scaled = tf.mul(column, stack);
+      const mixed = this.vertexCount === 1 ? scaled : tf.addN(tf.unstack(scaled));
+      return tf.reshape(mixed, shape);
+    });
   }
 
   /** The weights of one vertex exactly (a row slice, no mixing), in tf shapes. Call inside tf.tidy. */

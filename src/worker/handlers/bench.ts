@@ -52,6 +52,17 @@ export const benchHandlers: Handlers<BenchCommands> = {
     emit('batch', params.batchSize);
     emit('params_per_vertex', paramCount(spec));
 
+    // Profiles first: they are short, and tell where a slow run's time goes before it ends.
+    const profiles = params.profile
+      ? [
+          await profileSproStep(spec, await loadTrainingData(), params.batchSize, 'tfjs'),
+          await profileSproStep(spec, await loadTrainingData(), params.batchSize, 'studio'),
+        ]
+      : null;
+    for (const profile of profiles ?? []) {
+      emit(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
+    }
+
     const loaderStart = performance.now();
     const data = await loadTrainingData();
     const loader = loaderImagesPerSecond(data, params.batchSize, loaderStart);
@@ -85,12 +96,6 @@ export const benchHandlers: Handlers<BenchCommands> = {
     emit('loader_img_s', loader);
     emit('import_mb_s', await importMegabytesPerSecond(data, ctx.signal));
 
-    const profiles = params.profile
-      ? [
-          await profileSproStep(spec, data, params.batchSize, 'tfjs'),
-          await profileSproStep(spec, data, params.batchSize, 'studio'),
-        ]
-      : null;
     return { measurements, profiles };
   },
 };
@@ -328,7 +333,7 @@ async function profileSproStep(
     }
     return { convGradients, stepMs, kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms) };
   } finally {
-    useConvGradients('studio');
+    useConvGradients(null);
     model.dispose();
     sgd.dispose();
   }
