@@ -3,13 +3,6 @@
 // Runs in Node on the tfjs CPU backend.
 
 import path from 'node:path';
-import { assembleBatch } from '../engine/data/augment';
-import { batchTensors } from '../engine/data/batchLoader';
-import {
-  normalizationTable,
-  REFERENCE_NORMALIZATION,
-  type Normalization,
-} from '../engine/data/normalization';
 import {
   ensembleProbs,
   evalCount,
@@ -19,10 +12,9 @@ import {
 } from '../engine/eval/evaluate';
 import { classificationMetrics, NLL_PROB_FLOOR, type ClassificationMetrics } from '../engine/eval/metrics';
 import { CIFAR_FORMATS, type Split } from '../engine/formats/cifarLayout';
-import type { Normalisation } from '../engine/formats/modelMetadata';
 import { SimplexModel } from '../engine/simplex/simplexModel';
 import { measureVolume } from '../engine/simplex/volume';
-import type { ImageSplit, MakeBatch } from '../engine/train/trainingData';
+import { batchMaker, type ImageSplit } from '../engine/train/trainingData';
 import { Rng } from '../engine/util/rng';
 import { StudioError } from '../protocol/errors';
 import { badArgument, intFlag, parseCommand, stringFlag } from './args';
@@ -94,7 +86,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   });
   try {
     const options: EvalOptions = {
-      makeBatch: batchMaker(file.info.normalisation),
+      makeBatch: batchMaker(file.info.normalisation ?? null),
       batchSize,
       limit: limit ?? 0,
     };
@@ -179,25 +171,6 @@ function enginePoint(point: Exclude<ResolvedPoint, { kind: 'samples' }>) {
   return point.kind === 'vertex'
     ? ({ kind: 'vertex', vertex: point.vertex } as const)
     : ({ kind: 'coefficients', coefficients: point.coefficients } as const);
-}
-
-/** Unaugmented batches normalised as the file says it was trained (the reference's default). */
-function batchMaker(normalisation: Normalisation | undefined): MakeBatch {
-  const norm: Normalization = normalisation
-    ? { mean: triple(normalisation.mean), std: triple(normalisation.std) }
-    : REFERENCE_NORMALIZATION;
-  const table = normalizationTable(norm);
-  return (split, indices) => {
-    const x = assembleBatch(split.images, indices, table, null);
-    const labels = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
-    const t = batchTensors({ x, labels, size: indices.length, epoch: 0, batch: 0 });
-    return { x: t.x, labels: t.y };
-  };
-}
-
-function triple(v: readonly number[]): [number, number, number] {
-  return [v[0] ?? 0, v[1] ?? 0, v[2] ?? 1];
 }
 
 function describeData(file: string, data: EvalData): Record<string, unknown> {

@@ -1,11 +1,17 @@
 // What training and evaluation need from a dataset: CIFAR-format records in CPU memory (the
 // whole set never goes to the GPU) and a function that turns chosen records into one batch of
-// tensors (makeBatch below; tests may pass another).
+// tensors (batchMaker below; tests may pass another).
 
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
 import { assembleBatch, drawAugmentation } from '../data/augment';
-import { batchTensors } from '../data/batchLoader';
-import { normalizationTable, REFERENCE_NORMALIZATION } from '../data/normalization';
+import { CHANNELS, IMAGE_SIDE } from '../data/labeledImages';
+import {
+  normalizationTable,
+  REFERENCE_NORMALIZATION,
+  type Normalization,
+  type Triple,
+} from '../data/normalization';
 import type { Rng } from '../util/rng';
 
 /** Records of one split: `images` is count × 3072 bytes (CHW, as in the CIFAR files). */
@@ -34,14 +40,43 @@ export interface Batch {
  */
 export type MakeBatch = (split: ImageSplit, indices: Uint32Array, augment: Rng | null) => Batch;
 
-const referenceTable = normalizationTable(REFERENCE_NORMALIZATION);
+/** Per-channel input normalisation as files and models state it (any 3-value arrays). */
+export interface ChannelNormalisation {
+  mean: readonly number[];
+  std: readonly number[];
+}
 
-/** The studio's batch maker: CPU assembly with the reference's augmentation, one upload per batch. */
-export const makeBatch: MakeBatch = (split, indices, augment) => {
-  const aug = augment ? drawAugmentation(augment, indices.length) : null;
-  const x = assembleBatch(split.images, indices, referenceTable, aug);
-  const labels = new Int32Array(indices.length);
-  for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
-  const tensors = batchTensors({ x, labels, size: indices.length, epoch: 0, batch: 0 });
-  return { x: tensors.x, labels: tensors.y };
-};
+/**
+ * A batch maker: CPU assembly with the reference's augmentation when asked, inputs scaled to [0,1]
+ * and normalised with `normalisation` (the reference's values when null), one upload per batch.
+ */
+export function batchMaker(normalisation: ChannelNormalisation | null = null): MakeBatch {
+  const norm = normalisation ? asTriples(normalisation) : REFERENCE_NORMALIZATION;
+  const table = normalizationTable(norm);
+  return (split, indices, augment) => {
+    const aug = augment ? drawAugmentation(augment, indices.length) : null;
+    const x = assembleBatch(split.images, indices, table, aug);
+    const labels = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
+    return {
+      x: tf.tensor4d(x, [indices.length, IMAGE_SIDE, IMAGE_SIDE, CHANNELS], 'float32'),
+      labels: tf.tensor1d(labels, 'int32'),
+    };
+  };
+}
+
+/** The studio's batch maker, with the reference's normalisation (training always uses it). */
+export const makeBatch: MakeBatch = batchMaker();
+
+function asTriples(n: ChannelNormalisation): Normalization {
+  const triple = (v: readonly number[], what: string): Triple => {
+    if (v.length !== 3 || !v.every(Number.isFinite)) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `The normalisation ${what} needs three finite numbers, got [${v.join(', ')}].`,
+      );
+    }
+    return [v[0] as number, v[1] as number, v[2] as number];
+  };
+  return { mean: triple(n.mean, 'mean'), std: triple(n.std, 'std') };
+}

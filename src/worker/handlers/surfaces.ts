@@ -3,7 +3,7 @@
 // image set, so a click after a grid costs one point, not a reload; an entry is freed only when
 // no command is using it any more.
 
-import type { NormalisationData, VertexRole } from '../../protocol/commands/models';
+import type { VertexRole } from '../../protocol/commands/models';
 import {
   MAX_GRID_SIZE,
   MIN_GRID_SIZE,
@@ -15,9 +15,6 @@ import {
   type SurfaceSettings,
 } from '../../protocol/commands/surfaces';
 import { StudioError } from '../../protocol/errors';
-import { assembleBatch } from '../../engine/data/augment';
-import { batchTensors } from '../../engine/data/batchLoader';
-import { normalizationTable, type Triple } from '../../engine/data/normalization';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
 import {
   computeFaceSurface,
@@ -36,7 +33,7 @@ import {
 import { PointEvaluator } from '../../engine/surface/pointEvaluator';
 import { projectFromCentredGram } from '../../engine/surface/principalProjection';
 import { centringCombos, combinationGram } from '../../engine/surface/weightGram';
-import { makeBatch, type MakeBatch } from '../../engine/train/trainingData';
+import { batchMaker, type MakeBatch } from '../../engine/train/trainingData';
 import { loadSplit } from '../storage/datasets';
 import { getModel } from '../storage/models';
 import { getSurface, putSurface } from '../storage/surfaces';
@@ -141,22 +138,6 @@ function planeFor(entry: Loaded, face: FaceIndices): Promise<FacePlane> {
     entry.planes.set(key, found);
   }
   return found;
-}
-
-/** Batches normalised as the model was trained (the reference's values when it does not say). */
-function batchMaker(norm: NormalisationData | null): MakeBatch {
-  if (!norm || norm.mean.length !== 3 || norm.std.length !== 3) return makeBatch;
-  const table = normalizationTable({
-    mean: norm.mean as unknown as Triple,
-    std: norm.std as unknown as Triple,
-  });
-  return (split, indices) => {
-    const x = assembleBatch(split.images, indices, table, null);
-    const labels = new Int32Array(indices.length);
-    for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
-    const t = batchTensors({ x, labels, size: indices.length, epoch: 0, batch: 0 });
-    return { x: t.x, labels: t.y };
-  };
 }
 
 function checkSettings(s: SurfaceSettings): void {
