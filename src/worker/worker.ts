@@ -40,8 +40,9 @@ async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<v
     });
     postEvent({ type: 'result', id, command: type, result } as WorkerEvent);
   } catch (err) {
-    console.error(err);
-    postEvent({ type: 'error', id, error: toErrorInfo(err) });
+    const error = toErrorInfo(err);
+    if (error.code !== 'CANCELLED') console.error(err);
+    postEvent({ type: 'error', id, error });
   } finally {
     finishRequest(id);
   }

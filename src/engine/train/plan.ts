@@ -25,6 +25,17 @@ export interface Stage {
 }
 
 export function planStages(settings: TrainSettings): Stage[] {
+  const stages = stagesOf(settings);
+  if (stages.length === 0) {
+    throw new StudioError(
+      'BAD_SETTINGS',
+      `This ${settings.procedure} run has nothing to train: give it at least one vertex, connector or component.`,
+    );
+  }
+  return stages;
+}
+
+function stagesOf(settings: TrainSettings): Stage[] {
   const { procedure } = settings;
   const vertexStage = (
     component: number,

@@ -89,9 +89,10 @@ export async function* trainRun(
   const stages = planStages(settings);
   const perEpoch = stepsPerEpoch(settings, data.train.count);
   if (perEpoch < 1) {
+    const used = settings.trainLimit > 0 ? Math.min(settings.trainLimit, data.train.count) : data.train.count;
     throw new StudioError(
       'BAD_SETTINGS',
-      `The batch size ${settings.batchSize} is larger than the ${data.train.count} training images; lower it.`,
+      `The batch size ${settings.batchSize} is larger than the ${used} training images used; lower it or use more images.`,
     );
   }
   const state =

@@ -4,6 +4,7 @@
 
 import type { ModelCommands } from '../../protocol/commands/models';
 import { deleteModel, getModel, listModels, saveModel } from '../storage/models';
+import { deleteSurfacesOf } from '../storage/surfaces';
 import { modelFromFile } from '../library/importFile';
 import {
   manifest,
@@ -30,7 +31,10 @@ export const modelHandlers: Handlers<ModelCommands> = {
   },
 
   async deleteModel({ id }) {
-    return { deleted: await deleteModel(id) };
+    const deleted = await deleteModel(id);
+    // Cached grids of a deleted model can never be shown again.
+    await deleteSurfacesOf(id);
+    return { deleted };
   },
 
   async exportModel({ id, part }) {

@@ -202,18 +202,35 @@ export const trainHandlers: Handlers<TrainCommands> = {
   },
 };
 
+/** What the form checks, checked again here: a run created without the form must be sound too. */
 function checkSettings(settings: TrainSettings): void {
   planStages(settings);
-  const positive: (keyof TrainSettings)[] = ['batchSize', 'nSample', 'readEvery'];
-  for (const key of positive) {
+  const counts: (keyof TrainSettings)[] = [
+    'batchSize',
+    'nSample',
+    'readEvery',
+    'baseEpochs',
+    'epochsPerVertex',
+  ];
+  for (const key of counts) {
     const value = settings[key];
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
       throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 1.`);
     }
   }
-  for (const key of ['baseLr', 'simplexLr', 'momentum', 'weightDecay', 'lmbd'] as const) {
+  for (const key of ['baseLr', 'simplexLr'] as const) {
+    if (!Number.isFinite(settings[key]) || settings[key] <= 0) {
+      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number > 0.`);
+    }
+  }
+  for (const key of ['momentum', 'weightDecay', 'lmbd'] as const) {
     if (!Number.isFinite(settings[key]) || settings[key] < 0) {
       throw new StudioError('BAD_SETTINGS', `${key} must be a finite number ≥ 0.`);
+    }
+  }
+  for (const key of ['vertices', 'connectors', 'components', 'trainLimit', 'testLimit'] as const) {
+    if (!Number.isInteger(settings[key]) || settings[key] < 0) {
+      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 0.`);
     }
   }
 }
