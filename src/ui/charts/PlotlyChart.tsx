@@ -1,20 +1,29 @@
-// Runs on the page: one Plotly chart as a React component. The plot is created once and updated
-// in place with Plotly.react (at most once per animation frame, so a burst of training events
-// costs one redraw), and purged on unmount so WebGL contexts are given back. Plotly is loaded on
-// first use so the shell starts without its few megabytes.
+// Runs on the page: one Plotly chart as a React component, for every section. The plot is created
+// once and updated in place with Plotly.react (at most once per animation frame, so a burst of
+// training events costs one redraw), reports clicks in data coordinates when asked, hands its
+// element to the caller (for PNG export), and is purged on unmount so WebGL contexts are given
+// back. Plotly is loaded on first use so the shell starts without its few megabytes.
 
-import { useEffect, useRef } from 'react';
-import type { Config, Data, Layout } from 'plotly.js';
+import { useEffect, useRef, type RefObject } from 'react';
+import type { Config, Data, Layout, PlotlyHTMLElement, PlotMouseEvent } from 'plotly.js';
 
-type PlotlyModule = typeof import('plotly.js-dist-min').default;
+export type PlotlyModule = typeof import('plotly.js-dist-min').default;
 
 let plotlyPromise: Promise<PlotlyModule> | null = null;
-function loadPlotly(): Promise<PlotlyModule> {
-  plotlyPromise ??= import('plotly.js-dist-min').then((m) => m.default);
+export function loadPlotly(): Promise<PlotlyModule> {
+  // A failed chunk load (e.g. the app was rebuilt under an open tab) is retried on the next use.
+  plotlyPromise ??= import('plotly.js-dist-min').then(
+    (m) => m.default,
+    (err: unknown) => {
+      plotlyPromise = null;
+      throw err;
+    },
+  );
   return plotlyPromise;
 }
 
-const CONFIG: Partial<Config> = { displayModeBar: false, responsive: true };
+const CONFIG: Partial<Config> = { displaylogo: false, responsive: true };
+const QUIET_CONFIG: Partial<Config> = { ...CONFIG, displayModeBar: false };
 
 export interface PlotlyChartProps {
   data: Data[];
@@ -23,26 +32,58 @@ export interface PlotlyChartProps {
   label: string;
   testId?: string;
   className?: string;
+  /** Show Plotly's mode bar (zoom, PNG download); off for the small live training charts. */
+  modeBar?: boolean;
+  /** Filled with the chart's element (for Plotly.downloadImage). */
+  elementRef?: RefObject<HTMLDivElement | null>;
+  /** Called with the data coordinates of a clicked point. */
+  onClick?: (x: number, y: number) => void;
 }
 
-export function PlotlyChart({ data, layout, label, testId, className }: PlotlyChartProps) {
+export function PlotlyChart({
+  data,
+  layout,
+  label,
+  testId,
+  className,
+  modeBar,
+  elementRef,
+  onClick,
+}: PlotlyChartProps) {
   const ref = useRef<HTMLDivElement>(null);
-  const latest = useRef({ data, layout });
+  const latest = useRef({ data, layout, onClick });
   const frame = useRef<number | null>(null);
+  const listening = useRef(false);
+  const config = modeBar ? CONFIG : QUIET_CONFIG;
 
   useEffect(() => {
-    latest.current = { data, layout };
+    latest.current = { data, layout, onClick };
     const element = ref.current;
+    if (elementRef) elementRef.current = element;
     if (!element || frame.current !== null) return;
     frame.current = requestAnimationFrame(() => {
       frame.current = null;
-      void loadPlotly().then((Plotly) => {
+      void loadPlotly().then(async (Plotly) => {
         // Unmounted meanwhile: the element is gone from the document.
         if (!element.isConnected) return;
-        return Plotly.react(element, latest.current.data, latest.current.layout, CONFIG);
+        const plot: PlotlyHTMLElement = await Plotly.react(
+          element,
+          latest.current.data,
+          latest.current.layout,
+          config,
+        );
+        element.dataset.rendered = 'true';
+        if (listening.current) return;
+        listening.current = true;
+        plot.on('plotly_click', (event: PlotMouseEvent) => {
+          const point = event.points[0];
+          if (typeof point?.x === 'number' && typeof point.y === 'number') {
+            latest.current.onClick?.(point.x, point.y);
+          }
+        });
       });
     });
-  }, [data, layout]);
+  }, [data, layout, onClick, elementRef, config]);
 
   useEffect(() => {
     const element = ref.current;

@@ -5,7 +5,7 @@ import { useMemo, useState } from 'react';
 import { facesOf, type ComplexProjection } from '../../../protocol/commands/surfaces';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
-import { SurfaceChart } from './SurfaceChart';
+import { PlotlyChart } from '../../charts/PlotlyChart';
 import { complexLayout, complexTraces } from './surfacePlots';
 
 export function ComplexPanel({ modelId }: { modelId: string }) {
@@ -41,7 +41,14 @@ export function ComplexPanel({ modelId }: { modelId: string }) {
         </p>
       ) : null}
       {shown ? (
-        <SurfaceChart data={traces} layout={layout} label="Complex in 3-D" testId="complex-plot" />
+        <PlotlyChart
+          modeBar
+          className="surface-chart"
+          data={traces}
+          layout={layout}
+          label="Complex in 3-D"
+          testId="complex-plot"
+        />
       ) : null}
     </div>
   );

@@ -4,7 +4,7 @@ import { useMemo, useState } from 'react';
 import type { EdgeProfileData, SurfaceData, SurfaceMetric } from '../../../protocol/commands/surfaces';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
-import { SurfaceChart } from './SurfaceChart';
+import { PlotlyChart } from '../../charts/PlotlyChart';
 import { edgeLayout, edgeTraces } from './surfacePlots';
 
 export interface EdgeProfilesPanelProps {
@@ -72,7 +72,14 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
         </p>
       ) : null}
       {profiles ? (
-        <SurfaceChart data={traces} layout={layout} label="Loss along edges" testId="edge-plot" />
+        <PlotlyChart
+          modeBar
+          className="surface-chart"
+          data={traces}
+          layout={layout}
+          label="Loss along edges"
+          testId="edge-plot"
+        />
       ) : null}
     </div>
   );

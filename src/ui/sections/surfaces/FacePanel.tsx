@@ -7,7 +7,7 @@ import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { saveBlob } from '../../download';
 import { useEngine } from '../../engineContext';
 import { gridCsv, gridFileStem, gridJson } from './gridExport';
-import { SurfaceChart, loadPlotly } from './SurfaceChart';
+import { PlotlyChart, loadPlotly } from '../../charts/PlotlyChart';
 import { faceLayout, faceTraces, type ColourOptions, type ColourRange } from './surfacePlots';
 
 export interface FacePanelProps {
@@ -69,7 +69,9 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
 
   return (
     <div className="card surface-face" data-testid="surface-face" data-face={grid.face.join(',')}>
-      <SurfaceChart
+      <PlotlyChart
+        modeBar
+        className="surface-chart"
         data={data}
         layout={layout}
         label={`Loss surface over face ${grid.face.join(', ')}`}

@@ -21,7 +21,7 @@ import { useModelLibrary } from '../models/useModelLibrary';
 import { ComplexPanel } from './ComplexPanel';
 import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
-import { loadPlotly } from './SurfaceChart';
+import { loadPlotly } from '../../charts/PlotlyChart';
 import { colourRange, type ColourOptions } from './surfacePlots';
 import './surfaces.css';
 
