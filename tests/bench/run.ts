@@ -19,7 +19,7 @@ const { values } = parseArgs({
     backend: { type: 'string', default: 'webgpu' },
     arch: { type: 'string', default: 'vgg16' },
     width: { type: 'string', default: '0.125' },
-    batch: { type: 'string', default: '16' },
+    batch: { type: 'string', default: '8' },
     steps: { type: 'string', default: '10' },
     profile: { type: 'boolean', default: false },
   },
