@@ -36,16 +36,30 @@ export function distancesFromGram(gram: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
-/** Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters. */
+/**
+ * Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters. Runs on
+ * every SPRO step (inside the gradient tape), so it uses elementwise kernels and full reductions
+ * only: one concat of the rows, then Σ(x_i − x_j)² per pair. The differences also keep float32
+ * exact where x_i and x_j are close and far from the origin. (A Gram matrix per parameter needs
+ * row means and thin [n,size]×[size,n] products, which tfjs's WebGPU backend runs ~100× slower.)
+ */
 export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly number[]): tf.Tensor2D {
   return tf.tidy(() => {
-    // Simplex 0 is usually every vertex in order: skip the gather (and its scatter-add gradient).
-    const allRows = rows.length === stacks[0]?.shape[0] && rows.every((r, i) => r === i);
-    const index = allRows ? null : tf.tensor1d(rows as number[], 'int32');
-    const gram = stacks
-      .map((stack) => centeredGram(index ? tf.gather(stack, index) : stack))
-      .reduce((sum, g) => tf.add(sum, g));
-    return distancesFromGram(gram);
+    const all = stacks.length === 1 ? (stacks[0] as tf.Tensor2D) : tf.concat(stacks as tf.Tensor2D[], 1);
+    const vectors = tf.unstack(all);
+    const n = rows.length;
+    const zero = tf.scalar(0);
+    const entries: tf.Scalar[] = new Array<tf.Scalar>(n * n).fill(zero);
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        const a = vectors[rows[i] as number] as tf.Tensor1D;
+        const b = vectors[rows[j] as number] as tf.Tensor1D;
+        const d = tf.sum<tf.Scalar>(tf.square(tf.sub(a, b)));
+        entries[i * n + j] = d;
+        entries[j * n + i] = d;
+      }
+    }
+    return tf.reshape(tf.stack(entries), [n, n]);
   });
 }
 
