@@ -10,12 +10,12 @@ import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import { NaiveTrainer } from '../../engine/bench/naive';
 import { tarArchive } from '../../engine/bench/tarWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
-import { predictLogits } from '../../engine/eval/evaluate';
 import type { TfVertex } from '../../engine/formats/layout';
 import { initVertex } from '../../engine/model/init';
 import { useConvGradients, type ConvGradients } from '../../engine/model/conv3x3';
 import { paramCount, type ModelSpec } from '../../engine/model/architecture';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
+import { PointEvaluator } from '../../engine/surface/pointEvaluator';
 import { Sgd } from '../../engine/train/sgd';
 import { sampleDraws, sproLossAndGrads, disposeSproResult } from '../../engine/train/spro';
 import { CHECKPOINT_VERSION, trainRun, type TrainEvent, type TrainStart } from '../../engine/train/trainer';
@@ -27,7 +27,7 @@ import { loadSplit } from '../storage/datasets';
 import type { Handlers } from './types';
 
 const SURFACE_IMAGES = 512;
-const SURFACE_POINTS = 9;
+const SURFACE_POINTS = 4;
 const LEAK_STEPS = 20;
 /** Metric reads (and volume refreshes) every 5 steps: what readbacks_per_step counts. */
 const READ_EVERY = 5;
@@ -95,7 +95,7 @@ export const benchHandlers: Handlers<BenchCommands> = {
     );
     emit('spro5_img_s', spro5.imagesPerSecond);
 
-    emit('surface_points_s', await surfacePointsPerSecond(spec, data, params.batchSize));
+    emit('surface_points_s', await surfacePointsPerSecond(spec, data));
     emit('loader_img_s', loader);
     emit('import_mb_s', await importMegabytesPerSecond(data, ctx.signal));
 
@@ -260,23 +260,21 @@ async function naiveImagesPerSecond(
 }
 
 /** Face-grid points per second: a point is one forward pass of SURFACE_IMAGES test images. */
-async function surfacePointsPerSecond(
-  spec: ModelSpec,
-  data: TrainingData,
-  batchSize: number,
-): Promise<number> {
+async function surfacePointsPerSecond(spec: ModelSpec, data: TrainingData): Promise<number> {
   const model = SimplexModel.fresh(spec, 3, new Rng(9));
+  // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
+  const evaluator = new PointEvaluator(model, data.test, { images: SURFACE_IMAGES });
   try {
-    const options = { makeBatch, batchSize: Math.max(batchSize, 64), limit: SURFACE_IMAGES };
-    await predictLogits(model, data.test, { kind: 'coefficients', coefficients: [1, 0, 0] }, options);
-    const start = performance.now();
-    for (let p = 0; p < SURFACE_POINTS; p++) {
+    await evaluator.evaluate([[1, 0, 0]]);
+    const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
       const s = p / (SURFACE_POINTS - 1);
-      const coefficients = [1 - s - 0.2, s, 0.2];
-      await predictLogits(model, data.test, { kind: 'coefficients', coefficients }, options);
-    }
+      return [0.8 - s * 0.8, s * 0.8, 0.2];
+    });
+    const start = performance.now();
+    await evaluator.evaluate(points);
     return (SURFACE_POINTS * 1000) / (performance.now() - start);
   } finally {
+    evaluator.dispose();
     model.dispose();
   }
 }
