@@ -7,7 +7,7 @@
 import type { DatasetInfo, DatasetKind, DatasetSplit, SplitInfo } from '../../protocol/commands/data';
 import { StudioError } from '../../protocol/errors';
 import { STORES, write } from './db';
-import { crc32 } from './crc32';
+import { crc32 } from '../../engine/data/checksum';
 import {
   IMAGE_BYTES,
   chunksOf,

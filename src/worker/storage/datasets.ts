@@ -13,7 +13,7 @@ import {
 import type { LabeledImages } from '../../engine/data/labeledImages';
 import { StudioError } from '../../protocol/errors';
 import { STORES, getAllRecords, getRecord, openDb, storageError, write } from './db';
-import { crc32 } from './crc32';
+import { crc32 } from '../../engine/data/checksum';
 import { cleanOrphanChunksOnce } from './datasetCleanup';
 import { IMAGE_BYTES, chunksOf, chunksOfSplit, type StoredChunk, type StoredDataset } from './datasetRecords';
 import { publicInfo } from './datasetWriter';
