@@ -162,6 +162,12 @@ export class SimplexModel {
     // Σ_i α_i·row_i as one broadcast multiply, the k rows, and one AddN: elementwise kernels only.
     // tfjs's WebGPU matMul for these thin shapes ([k,size]ᵀ×[k,1] or [1,k]×[k,size]) and its
     // row reduction were each ~100× slower, and made mixing most of a training step.
+    // A single vertex at coefficient 1 (a base model) needs no kernel at all.
+    if (this.vertexCount === 1 && coeffs[0] === 1) {
+      return this.stackVars.map((stack, i) =>
+        tf.reshape(stack, (this.params[i] as ParamSpec).tfShape as number[]),
+      );
+    }
     const column = tf.tensor2d(coeffs as number[], [this.vertexCount, 1]);
     return this.stackVars.map((stack, i) => {
       const shape = (this.params[i] as ParamSpec).tfShape as number[];

@@ -38,8 +38,8 @@ export interface SproDraw {
 export interface GradPair {
   variable: tf.Variable;
   grad: tf.Tensor;
-  /** Owned by the model: do not dispose. */
-  rowMask: tf.Tensor1D;
+  /** Owned by the model: do not dispose. Absent when no vertex is frozen (no masking kernels). */
+  rowMask?: tf.Tensor1D;
 }
 
 export interface SproResult {
@@ -97,7 +97,7 @@ export function sproLossAndGrads(
   if (withVolume && volume === null) {
     throw new StudioError('INTERNAL', 'The volume term is on but no volume was measured for this step.');
   }
-  const rowMask = model.trainableRowMask();
+  const rowMask = model.frozen.some((f) => f) ? model.trainableRowMask() : undefined;
   const variables = [...model.stacks];
   const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
   // λ·log(V+ε) is known on the CPU, so CE = loss + λ·log(V+ε) needs no second tape output.
