@@ -140,6 +140,56 @@ describe('trainRun', () => {
     expect(counts[1]).toBe(counts[0]);
   }, 120_000);
 
+  it('connects modes through connectors joined to every mode (complex)', async () => {
+    const spec = modelSpecOf(tinySettings({}), 10);
+    const modes = [initVertex(spec, new Rng(21), 'vgg16'), initVertex(spec, new Rng(22), 'vgg16')];
+    const settings = tinySettings({
+      procedure: 'complex',
+      modes: ['a', 'b'],
+      connectors: 2,
+      epochsPerVertex: 1,
+      trainLimit: 16,
+      testLimit: 8,
+      lmbd: 0.1,
+    });
+    const events = await collect(trainRun(settings, data, { kind: 'fresh', modes }, { makeBatch }));
+    const [complex] = finalComponents(events);
+    expect(complex?.complex).toEqual([
+      [0, 2, 3],
+      [1, 2, 3],
+    ]);
+    expect(complex?.frozen).toEqual([true, true, true, false]);
+    modes.forEach((mode, m) => {
+      expect(Array.from(complex?.vertices[m]?.[0] ?? [])).toEqual(Array.from(mode[0] ?? []));
+    });
+    const stages = events.flatMap((e) => (e.type === 'stage' ? [e] : []));
+    // The reference trains the first connector without the volume term, later ones with it.
+    expect(stages.map((s) => s.lambda > 0)).toEqual([false, true]);
+  }, 240_000);
+
+  it('trains an ESPRO ensemble as independent simplexes, each from its own base vertex', async () => {
+    const settings = tinySettings({
+      procedure: 'ensemble',
+      components: 2,
+      vertices: 1,
+      baseEpochs: 1,
+      epochsPerVertex: 1,
+      trainLimit: 16,
+      testLimit: 8,
+    });
+    const components = finalComponents(
+      await collect(trainRun(settings, data, { kind: 'fresh', modes: [] }, { makeBatch })),
+    );
+    expect(components.length).toBe(2);
+    for (const c of components) {
+      expect(c.complex).toEqual([[0, 1]]);
+      expect(c.frozen).toEqual([true, false]);
+    }
+    expect(Array.from(components[0]?.vertices[0]?.[0] ?? [])).not.toEqual(
+      Array.from(components[1]?.vertices[0]?.[0] ?? []),
+    );
+  }, 240_000);
+
   it('learns the synthetic set: loss falls and test accuracy beats chance', async () => {
     const learnData = syntheticData(256, 100);
     const settings = tinySettings({
