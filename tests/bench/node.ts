@@ -1,0 +1,56 @@
+// The benchmark in Node on Dawn (the `webgpu` package: Chromium's WebGPU implementation as a Node
+// addon), for GPU machines that have a Vulkan driver but no browser. The same engine measurements
+// as in the tab (engine/bench/measure.ts) on the same synthetic set, generated in memory; the two
+// that need a browser's storage (loader_img_s, import_mb_s) are left out.
+
+import * as tf from '@tensorflow/tfjs';
+import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
+import type { BackendName } from '../../src/protocol/backend';
+import { generateSynthetic } from '../../src/engine/data/synthetic';
+import { imageCount, type LabeledImages } from '../../src/engine/data/labeledImages';
+import { emitShape, measureTraining, profileSteps, type Emit } from '../../src/engine/bench/measure';
+
+export async function benchInNode(
+  params: BenchParams,
+  backend: BackendName,
+  emit: Emit,
+): Promise<BenchResult> {
+  if (backend === 'webgpu') {
+    const { create, globals } = await import('webgpu');
+    Object.assign(globalThis, globals);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
+  }
+  const measurements: Record<string, number | string> = {};
+  const record: Emit = (name, value) => {
+    measurements[name] = value;
+    emit(name, value);
+  };
+  // After navigator.gpu exists: tfjs's WebGPU package registers its backend only if it sees one.
+  const { startBackend } = await import('../../src/worker/backend');
+  const device = { lost: null as string | null };
+  const started = await startBackend(backend, (error) => {
+    device.lost = error.message;
+  });
+  record('backend', tf.getBackend());
+  record(
+    'adapter',
+    started.adapter ? `${started.adapter.vendor} ${started.adapter.architecture}`.trim() : 'none',
+  );
+  emitShape(params, record);
+  const synthetic = generateSynthetic();
+  const data = {
+    numClasses: synthetic.classNames.length,
+    train: withCount(synthetic.train),
+    test: withCount(synthetic.test),
+  };
+  const profiles = params.profile ? await profileSteps(params, data) : null;
+  for (const profile of profiles ?? [])
+    record(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
+  await measureTraining(params, data, record);
+  if (device.lost !== null) throw new Error(device.lost);
+  return { measurements, profiles };
+}
+
+function withCount(split: LabeledImages) {
+  return { ...split, count: imageCount(split) };
+}
