@@ -25,6 +25,35 @@ export function loadPlotly(): Promise<PlotlyModule> {
 const CONFIG: Partial<Config> = { displaylogo: false, responsive: true };
 const QUIET_CONFIG: Partial<Config> = { ...CONFIG, displayModeBar: false };
 
+/** What Plotly's full axis objects (on each event point) offer beyond the layout's types. */
+interface FullAxis {
+  /** The axis's start in pixels from the plot's top-left corner. */
+  _offset: number;
+  /** Pixels along the axis → data value. */
+  p2d: (px: number) => unknown;
+}
+
+/**
+ * The data coordinates of a click: a marker's own point, but on a contour or heatmap (where Plotly
+ * reports the nearest grid node) the position under the mouse.
+ */
+function clickedAt(element: HTMLElement, event: PlotMouseEvent): { x: number; y: number } | null {
+  const point = event.points[0];
+  if (!point) return null;
+  let { x, y } = point;
+  if (point.data.type === 'contour' || point.data.type === 'heatmap') {
+    const xa = point.xaxis as unknown as FullAxis;
+    const ya = point.yaxis as unknown as FullAxis;
+    const box = element.querySelector('.main-svg')?.getBoundingClientRect();
+    if (!box) return null;
+    x = xa.p2d(event.event.clientX - box.left - xa._offset) as number;
+    y = ya.p2d(event.event.clientY - box.top - ya._offset) as number;
+  }
+  return typeof x === 'number' && typeof y === 'number' && Number.isFinite(x) && Number.isFinite(y)
+    ? { x, y }
+    : null;
+}
+
 export interface PlotlyChartProps {
   data: Data[];
   layout: Partial<Layout>;
@@ -36,7 +65,7 @@ export interface PlotlyChartProps {
   modeBar?: boolean;
   /** Filled with the chart's element (for Plotly.downloadImage). */
   elementRef?: RefObject<HTMLDivElement | null>;
-  /** Called with the data coordinates of a clicked point. */
+  /** Called with the data coordinates of a click (see clickedAt). */
   onClick?: (x: number, y: number) => void;
 }
 
@@ -76,10 +105,8 @@ export function PlotlyChart({
         if (listening.current) return;
         listening.current = true;
         plot.on('plotly_click', (event: PlotMouseEvent) => {
-          const point = event.points[0];
-          if (typeof point?.x === 'number' && typeof point.y === 'number') {
-            latest.current.onClick?.(point.x, point.y);
-          }
+          const at = clickedAt(element, event);
+          if (at) latest.current.onClick?.(at.x, at.y);
         });
       });
     });

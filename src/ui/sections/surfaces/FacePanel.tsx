@@ -88,7 +88,7 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
       </p>
       {readout ? <PointReadout readout={readout} face={grid.face} /> : null}
       <div className="export-buttons">
-        <button type="button" onClick={exportPng} disabled={!complete}>
+        <button type="button" data-testid="surface-export-png" onClick={exportPng} disabled={!complete}>
           PNG
         </button>
         <button

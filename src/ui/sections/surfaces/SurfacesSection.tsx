@@ -305,6 +305,7 @@ export function SurfacesSection() {
           <label>
             Scale{' '}
             <select
+              data-testid="surface-scale"
               value={colour.scale}
               onChange={(e) => {
                 setColour((c) => ({ ...c, scale: e.target.value === 'log' ? 'log' : 'linear' }));
@@ -317,6 +318,7 @@ export function SurfacesSection() {
           <label>
             Clip the top at{' '}
             <select
+              data-testid="surface-clip"
               value={colour.clipQuantile}
               onChange={(e) => {
                 setColour((c) => ({ ...c, clipQuantile: Number(e.target.value) }));

@@ -55,7 +55,7 @@ export function colourRange(grids: readonly SurfaceGrid[], options: ColourOption
   const top = Number.isFinite(hi) && hi > lo ? hi : lo + 1;
   if (options.scale === 'log') {
     const min = Math.log10(Math.max(lo, floor));
-    const max = Math.log10(Math.max(top, floor * 10));
+    const max = Math.log10(Math.max(top, floor));
     return { min, max: max > min ? max : min + 1, floor };
   }
   return { min: lo, max: top, floor };
@@ -68,19 +68,28 @@ function drawn(x: number, range: ColourRange, options: ColourOptions): number | 
   return Math.min(y, range.max);
 }
 
-/** Colour-bar ticks at 1, 2 and 5 per decade, labelled with the value itself. */
+/**
+ * Colour-bar ticks at 1, 2 and 5 per decade, labelled with the value itself; a range narrower than
+ * that (a surface within a few percent) gets evenly spaced round values instead.
+ */
 function logTicks(range: ColourRange): { tickvals: number[]; ticktext: string[] } {
-  const tickvals: number[] = [];
-  const ticktext: string[] = [];
+  const inRange = (t: number) => t >= range.min - 1e-9 && t <= range.max + 1e-9;
+  let values: number[] = [];
   for (let d = Math.floor(range.min); d <= Math.ceil(range.max); d++) {
-    for (const m of [1, 2, 5]) {
-      const t = d + Math.log10(m);
-      if (t < range.min - 1e-9 || t > range.max + 1e-9) continue;
-      tickvals.push(t);
-      ticktext.push(String(Number((m * 10 ** d).toPrecision(2))));
-    }
+    values.push(...[1, 2, 5].map((m) => m * 10 ** d).filter((x) => inRange(Math.log10(x))));
   }
-  return { tickvals, ticktext };
+  if (values.length < 2) {
+    const lo = 10 ** range.min;
+    const hi = 10 ** range.max;
+    const rough = (hi - lo) / 4;
+    const unit = 10 ** Math.floor(Math.log10(rough));
+    const step = ([1, 2, 5, 10].find((m) => m * unit >= rough) ?? 10) * unit;
+    values = [];
+    for (let k = Math.ceil(lo / step); k * step <= hi * (1 + 1e-12); k++) values.push(k * step);
+    values = values.filter((x) => inRange(Math.log10(x)));
+  }
+  const text = values.map((x) => String(Number(x.toPrecision(6))));
+  return { tickvals: text.map((t) => Math.log10(Number(t))), ticktext: text };
 }
 
 /** Filled contour, triangle and labelled vertices of one face. */
