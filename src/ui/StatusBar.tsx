@@ -31,6 +31,20 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
           {error.message}
         </span>
       ) : null}
+      {error?.code === 'DEVICE_LOST' ? (
+        // A new device comes only with a new worker; runs resume from their checkpoints.
+        <>
+          {' '}
+          <button
+            type="button"
+            onClick={() => {
+              window.location.reload();
+            }}
+          >
+            Reload
+          </button>
+        </>
+      ) : null}
     </footer>
   );
 }

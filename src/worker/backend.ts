@@ -6,11 +6,12 @@ import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AdapterDescription, BackendInfo, BackendName } from '../protocol/backend';
 import { BACKENDS } from '../protocol/backend';
-import { StudioError, type ErrorInfo } from '../protocol/errors';
+import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
 
 const WEBGPU_PRIORITY = 3;
 
 let started: BackendInfo | null = null;
+let lost: ErrorInfo | null = null;
 
 /** What startBackend last answered; null before it has run. */
 export function currentBackend(): BackendInfo | null {
@@ -66,11 +67,21 @@ async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Prom
   });
   void device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
-    onDeviceLost(deviceLostError(info.message));
+    lost = deviceLostError(info.message);
+    onDeviceLost(lost);
   });
   tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', () => new WebGPUBackend(device, adapter.info), WEBGPU_PRIORITY);
   return describeAdapter(adapter.info);
+}
+
+/**
+ * `err` as the user should read it. Once the device is lost, every GPU call fails with whatever
+ * the browser throws (a readback's AbortError, createBuffer's RangeError): an unexpected failure
+ * then is the loss, which a run can resume from after a reload.
+ */
+export function errorInfoOf(err: unknown): ErrorInfo {
+  return lost && !(err instanceof StudioError) ? lost : toErrorInfo(err);
 }
 
 export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {

@@ -3,7 +3,6 @@
 // events carrying the command's id.
 
 import type { Command, CommandMap, CommandName, CommandOf, WorkerEvent } from '../protocol/messages';
-import { toErrorInfo } from '../protocol/errors';
 import { coreHandlers } from './handlers/core';
 import { dataHandlers } from './handlers/data';
 import { ensembleHandlers } from './handlers/ensembles';
@@ -13,6 +12,7 @@ import { benchHandlers } from './handlers/bench';
 import { surfaceHandlers } from './handlers/surfaces';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
+import { errorInfoOf } from './backend';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -40,7 +40,7 @@ async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<v
     });
     postEvent({ type: 'result', id, command: type, result } as WorkerEvent);
   } catch (err) {
-    const error = toErrorInfo(err);
+    const error = errorInfoOf(err);
     if (error.code !== 'CANCELLED') console.error(err);
     postEvent({ type: 'error', id, error });
   } finally {

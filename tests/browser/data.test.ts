@@ -1,6 +1,7 @@
 // The Data section in real Chromium with real IndexedDB: importing the fixture tarballs through
-// the file input, what survives a reload, bad input that must leave the stored dataset alone,
-// the download route through its upstream double, and the synthetic set on first start.
+// the file input, what survives a reload, bad input and a full disk that must leave the stored
+// dataset alone, the download route through its upstream double, and the synthetic set on first
+// start.
 
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
@@ -31,6 +32,39 @@ function listDatasets(page: Page) {
 
 function verify(page: Page, id: 'cifar10' | 'cifar100' | 'synthetic') {
   return page.evaluate((id) => window.__studio?.client.call('verifyDataset', { id }), id);
+}
+
+const MB = 1024 * 1024;
+
+/**
+ * Stores `bytes` of incompressible data in a scratch database of the page's origin; answers 'ok'
+ * or the name of the error that aborted the write.
+ */
+function scratchWrite(page: Page, bytes: number): Promise<string> {
+  return page.evaluate(
+    (bytes) =>
+      new Promise<string>((resolve) => {
+        const value = new Uint8Array(bytes);
+        for (let at = 0; at < bytes; at += 65_536) crypto.getRandomValues(value.subarray(at, at + 65_536));
+        const open = indexedDB.open('quota-scratch');
+        open.onupgradeneeded = () => {
+          open.result.createObjectStore('values');
+        };
+        open.onsuccess = () => {
+          const tx = open.result.transaction('values', 'readwrite');
+          tx.objectStore('values').put(value, 'value');
+          tx.oncomplete = () => {
+            open.result.close();
+            resolve('ok');
+          };
+          tx.onabort = () => {
+            open.result.close();
+            resolve(tx.error?.name ?? 'aborted');
+          };
+        };
+      }),
+    bytes,
+  );
 }
 
 /** Keys in datasetChunks, read straight from IndexedDB. */
@@ -213,6 +247,59 @@ describe('Data section', () => {
     expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
     await expect.poll(() => chunkKeys(page)).toEqual(keysBefore);
     await page.context().close();
+  });
+
+  it('stops an import on a full disk with QUOTA_EXCEEDED, leaves no partial dataset, and keeps the earlier one', async () => {
+    // Chromium's own quota for the origin, lowered through the DevTools protocol. Its IndexedDB
+    // trusts a cached view of the free space for up to 30 s (BucketContext's
+    // kBucketSpaceCacheTimeLimit) and asks again only for a write bigger than that view: a cap
+    // set before the studio's first write keeps the view small, so one big write made after the
+    // quota is lowered makes Chromium read the lowered quota at once.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const cdp = await context.newCDPSession(page);
+    const origin = new URL(inject('baseUrl')).origin;
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 64 * MB });
+    await page.goto(inject('baseUrl'));
+    await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
+    const input = page.getByTestId('dataset-file-input');
+    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 60_000 }).toEqual(['200', '40']);
+    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const keysBefore = await chunkKeys(page);
+
+    // Room for a chunk or two of the new import (six record chunks of 120 KB), not for all of it.
+    const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 300_000 });
+    expect(await scratchWrite(page, 32 * MB)).toBe('QuotaExceededError');
+    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    const alert = page.getByTestId('import-error');
+    await expect
+      .poll(() => alert.textContent().catch(() => null), { timeout: 60_000 })
+      .toContain('The browser refused to store more (disk or storage quota full)');
+    expect(await alert.textContent()).toContain('Nothing was changed');
+
+    // Nothing of the failed import is left, and the dataset stored before reads back whole.
+    expect(await chunkKeys(page)).toEqual(keysBefore);
+    expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
+    expect((await verify(page, 'cifar10'))?.checksum).toBe(stored?.checksum);
+    expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
+
+    // With room again the same file imports.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId('import-note')
+            .textContent()
+            .catch(() => null),
+        { timeout: 60_000 },
+      )
+      .toContain('Imported CIFAR-10');
+    expect((await verify(page, 'cifar10'))?.checksum).toBe(stored?.checksum);
+    await context.close();
   });
 
   it('imports a dropped tarball, removes chunks no dataset owns at startup, catches damaged chunks, and deletes a dataset', async () => {

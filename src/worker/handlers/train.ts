@@ -5,13 +5,14 @@
 import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
 import type { DatasetKind } from '../../protocol/commands/data';
 import type { Json, VertexRole } from '../../protocol/commands/models';
-import { StudioError, toErrorInfo } from '../../protocol/errors';
+import { StudioError } from '../../protocol/errors';
 import type { TrainSettings } from '../../protocol/settings';
 import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
 import type { TfVertex } from '../../engine/formats/layout';
 import { planStages } from '../../engine/train/plan';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
 import { makeBatch, type TrainingData } from '../../engine/train/trainingData';
+import { errorInfoOf } from '../backend';
 import { getDataset, loadSplit } from '../storage/datasets';
 import { getModel, saveModel } from '../storage/models';
 import {
@@ -158,7 +159,7 @@ export const trainHandlers: Handlers<TrainCommands> = {
       }
       return { ...run };
     } catch (err) {
-      run.error = toErrorInfo(err);
+      run.error = errorInfoOf(err);
       await setStatus('failed').catch(() => undefined);
       throw err;
     } finally {
