@@ -1,7 +1,8 @@
 // Runs in the worker: evaluates an ensemble of library simplexes for the Ensembles section. Loads
 // the chosen models once (one SimplexModel per model, its simplexes are the components), predicts
-// on the test split, the held-out train slice and the noisy copies, and hands the engine's report
-// back. Every model is disposed however the evaluation ends (done, cancelled, failed).
+// on the test split, the held-out train slice (only its chunks are read) and the noisy copies, and
+// hands the engine's report back. Every model is disposed however the evaluation ends (done,
+// cancelled, failed).
 
 import type {
   ComponentInfo,
@@ -13,7 +14,6 @@ import { NOISE_SEVERITIES, POINT_GRID } from '../../protocol/commands/ensembles'
 import type { DatasetKind } from '../../protocol/commands/data';
 import type { ModelSummary } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
-import { IMAGE_BYTES } from '../../engine/formats/cifarLayout';
 import {
   drawPoints,
   passesPerComponent,
@@ -27,7 +27,7 @@ import { SimplexModel } from '../../engine/simplex/simplexModel';
 import { makeBatch } from '../../engine/train/trainingData';
 import { Rng } from '../../engine/util/rng';
 import { deriveSeed } from '../../engine/util/seeds';
-import { getDataset, loadSplit, type LoadedSplit } from '../storage/datasets';
+import { getDataset, loadSplit, loadSplitTail, type LoadedSplit } from '../storage/datasets';
 import { getModel, listModels, type ModelRecord } from '../storage/models';
 import type { Handlers } from './types';
 
@@ -241,30 +241,20 @@ async function costTable(records: readonly ModelRecord[]): Promise<Map<string, C
 }
 
 /**
- * The last `heldOut` images of the train split. They are held out only from models whose
- * trainLimit stops before them; the note says which case applies.
+ * The last `heldOut` images of the train split, read without the rest of it. They are held out
+ * only from models whose trainLimit stops before them; the note says which case applies.
  */
 async function heldOutSlice(
   params: EnsembleEvalParams,
   records: ReadonlyMap<string, ModelRecord>,
 ): Promise<{ split: LoadedSplit; first: number; note: string }> {
-  const train = await loadSplit(params.datasetId, 'train');
-  const count = Math.min(params.heldOut, train.count);
-  const first = train.count - count;
+  const { slice, first } = await loadSplitTail(params.datasetId, 'train', params.heldOut);
+  const last = first + slice.count - 1;
   const limits = [...records.values()].map((r) => asTrainSettings(r.training)?.trainLimit ?? null);
   const unseen = limits.every((l) => l !== null && l > 0 && l <= first);
   const note = unseen
-    ? `train images ${first}…${train.count - 1}: beyond every component's trainLimit, so not seen in training`
-    : `train images ${first}…${train.count - 1}: at least one component trained on them (or its ` +
+    ? `train images ${first}…${last}: beyond every component's trainLimit, so not seen in training`
+    : `train images ${first}…${last}: at least one component trained on them (or its ` +
       'training is unknown), so T is fitted on seen data and may under-correct over-confidence';
-  return {
-    split: {
-      ...train,
-      images: train.images.subarray(first * IMAGE_BYTES),
-      labels: train.labels.subarray(first),
-      count,
-    },
-    first,
-    note,
-  };
+  return { split: slice, first, note };
 }

@@ -1,7 +1,8 @@
 // Runs in the worker. The datasets as the rest of the studio reads them: listing, deleting, the
 // sample grid, and `loadSplit`, which training uses to get one split back as a CPU array (the
 // whole set never goes to the GPU; the engine's batch assembly makes per-batch tensors from it).
-// Every read of a whole split checks its counts and CRCs against the metadata.
+// Every read of a whole split checks its counts and CRCs against the metadata; `loadSplitTail`
+// reads only the chunks that hold a split's last images.
 
 import {
   DATASET_KINDS,
@@ -15,7 +16,15 @@ import { StudioError } from '../../protocol/errors';
 import { STORES, getAllRecords, getRecord, openDb, storageError, write } from './db';
 import { crc32 } from '../../engine/data/checksum';
 import { cleanOrphanChunksOnce } from './datasetCleanup';
-import { IMAGE_BYTES, chunksOf, chunksOfSplit, type StoredChunk, type StoredDataset } from './datasetRecords';
+import {
+  IMAGE_BYTES,
+  SplitTail,
+  chunksOf,
+  chunksOfSplit,
+  type ChunkKey,
+  type StoredChunk,
+  type StoredDataset,
+} from './datasetRecords';
 import { publicInfo } from './datasetWriter';
 import { ensureSyntheticDataset } from './syntheticDataset';
 
@@ -155,6 +164,50 @@ export async function loadSplit(datasetId: DatasetKind, split: DatasetSplit): Pr
   return loaded;
 }
 
+/**
+ * The last `count` images of a split (all of them when it has fewer) as a LoadedSplit, with the
+ * index of its first image in the split: the held-out slice for temperature scaling, read without
+ * the rest of the split. Checks chunk order, sizes and labels; the stored CRCs cover whole splits,
+ * so only loadSplit can check them.
+ */
+export async function loadSplitTail(
+  datasetId: DatasetKind,
+  split: DatasetSplit,
+  count: number,
+): Promise<{ slice: LoadedSplit; first: number }> {
+  const got = { tail: null as SplitTail | null };
+  const record = await readSplit(
+    datasetId,
+    split,
+    {
+      begin(found) {
+        got.tail = new SplitTail(found.splits[split], count, (detail) => damaged(found, split, detail));
+      },
+      visit(chunk, _found, index) {
+        return (got.tail as SplitTail).take(chunk, index);
+      },
+    },
+    'prev',
+  );
+  const tail = got.tail as SplitTail;
+  tail.finish();
+  for (const label of tail.labels) {
+    if (label >= record.classNames.length) throw damaged(record, split, `label ${label} is out of range`);
+  }
+  const slice: LoadedSplit = {
+    datasetId,
+    split,
+    images: tail.images,
+    labels: tail.labels,
+    count: tail.count,
+    numClasses: record.classNames.length,
+    classNames: record.classNames,
+    checksum: record.checksum,
+  };
+  if (tail.coarse) slice.coarseLabels = tail.coarse;
+  return { slice, first: tail.first };
+}
+
 /** The first `count` images of a split (fewer when the split is smaller), for previews. */
 export async function readSamples(
   datasetId: DatasetKind,
@@ -200,8 +253,11 @@ export async function verifyDataset(
 interface SplitReader {
   /** Called once with the metadata read in the same transaction as the chunks. */
   begin(record: StoredDataset): void;
-  /** Called per chunk in index order until it returns false; a throw rejects the whole read. */
-  visit(chunk: StoredChunk, record: StoredDataset): boolean;
+  /**
+   * Called per chunk, with its index, in index order (descending for 'prev') until it returns
+   * false; a throw rejects the whole read.
+   */
+  visit(chunk: StoredChunk, record: StoredDataset, index: number): boolean;
 }
 
 /**
@@ -212,6 +268,7 @@ async function readSplit(
   datasetId: DatasetKind,
   split: DatasetSplit,
   reader: SplitReader,
+  direction: 'next' | 'prev' = 'next',
 ): Promise<StoredDataset> {
   await prepare(datasetId);
   const db = await openDb();
@@ -234,12 +291,14 @@ async function readSplit(
         fail(err);
         return;
       }
-      const cursor = tx.objectStore(STORES.datasetChunks).openCursor(chunksOfSplit(record.storageId, split));
+      const cursor = tx
+        .objectStore(STORES.datasetChunks)
+        .openCursor(chunksOfSplit(record.storageId, split), direction);
       cursor.onsuccess = () => {
         const at = cursor.result;
         if (!at) return;
         try {
-          if (reader.visit(at.value as StoredChunk, record)) at.continue();
+          if (reader.visit(at.value as StoredChunk, record, (at.primaryKey as ChunkKey)[2])) at.continue();
         } catch (err) {
           fail(err);
         }
