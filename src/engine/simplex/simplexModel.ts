@@ -19,6 +19,7 @@ import {
   withVertexJoined,
   type Complex,
 } from './complex';
+import { meanRow } from './volume';
 
 export interface SimplexModelOptions {
   /** Per vertex; frozen vertices get no gradient step. Default: none frozen. */
@@ -245,8 +246,8 @@ export class SimplexModel {
     const k = this.vertexCount;
     const next = this.stackVars.map((stack, i) => {
       const grown = tf.tidy(() => {
-        const centroid = tf.mean(tf.gather(stack, tf.tensor1d(members, 'int32')), 0, true);
-        return tf.concat([stack, centroid], 0) as tf.Tensor2D;
+        const centroid = meanRow(tf.gather(stack, tf.tensor1d(members, 'int32')));
+        return tf.concat<tf.Tensor2D>([stack, centroid], 0);
       });
       return newStack(this.name, this.params[i] as ParamSpec, k + 1, grown);
     });

@@ -16,13 +16,26 @@ import type { SimplexModel } from './simplexModel';
 export const MIN_LAMBDA = 1e-8;
 
 /**
+ * The mean of the rows of [n, size], as [1, size], by elementwise adds: a reduction over axis 0
+ * transposes first, and tfjs's WebGPU transpose cannot dispatch more than 65535 × 16 columns
+ * (one conv layer of VGG16 at width 1 has 2.4 million).
+ */
+export function meanRow(rows: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [n, size] = rows.shape;
+    const sum = n === 1 ? rows : tf.addN(tf.unstack(rows));
+    return tf.reshape(tf.div(sum, n), [1, size]);
+  });
+}
+
+/**
  * Gram matrix of rows [n, size] after subtracting their mean row. Distances are unchanged by the
  * shift, and centring keeps float32 from cancelling |x_i|² + |x_j|² − 2x_i·x_j when the vertices
  * are close together and far from the origin (a new vertex next to trained ones).
  */
 export function centeredGram(rows: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
-    const e = tf.sub(rows, tf.mean(rows, 0, true));
+    const e = tf.sub(rows, meanRow(rows));
     return tf.matMul(e, e, false, true);
   });
 }

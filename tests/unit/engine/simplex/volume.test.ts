@@ -12,6 +12,7 @@ import {
   logVolumeTerm,
   measureVolume,
   squaredDistances,
+  meanRow,
 } from '../../../../src/engine/simplex/volume';
 import { Rng } from '../../../../src/engine/util/rng';
 import { expectClose } from '../fixtures';
@@ -141,5 +142,23 @@ describe('λ calibration', () => {
     expect(two.initialVolume).toBeLessThan(600);
     expect(two.lambda).toBe(MIN_LAMBDA);
     await expect(calibrateLambda(spec, 0, 1, new Rng(1))).rejects.toThrow(/vertex count/);
+  });
+});
+
+describe('meanRow', () => {
+  it('is the mean over rows, as [1, size], for one, two and five rows', () => {
+    for (const n of [1, 2, 5]) {
+      const values = Float32Array.from({ length: n * 7 }, (_, i) => Math.sin(i * 1.7) * (i + 1));
+      const rows = tf.tensor2d(values, [n, 7]);
+      const got = meanRow(rows);
+      expect(got.shape).toEqual([1, 7]);
+      const want = Array.from({ length: 7 }, (_, c) => {
+        let sum = 0;
+        for (let r = 0; r < n; r++) sum += values[r * 7 + c] ?? NaN;
+        return sum / n;
+      });
+      expectClose(got.dataSync(), want, 1e-6);
+      tf.dispose([rows, got]);
+    }
   });
 });
