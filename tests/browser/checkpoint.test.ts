@@ -1,5 +1,7 @@
-// A full disk in the middle of a run, for real: after the run's first checkpoint, Chromium's own
-// quota for the page's origin is set to one byte through the DevTools protocol
+// Checkpoints on WebGPU, for real. A run reloaded mid-epoch resumes from its last checkpoint in a
+// fresh worker and ends with exactly the weights and metrics of the same run left alone.
+// A full disk in the middle of a run: after the run's first checkpoint, Chromium's own quota for
+// the page's origin is set to one byte through the DevTools protocol
 // (Storage.overrideQuotaForOrigin; a worker started after the change sees it, so the page is
 // reloaded). Every IndexedDB write then fails. Resuming must stop with QUOTA_EXCEEDED and change
 // nothing stored; with room again, the run resumes from the checkpoint it had and finishes with
@@ -8,8 +10,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { EpochPoint } from '../../src/protocol/commands/train';
 import type { TrainSettings } from '../../src/protocol/settings';
 import { defaultSettings } from '../../src/protocol/settings';
+import { readSafetensors, type SafetensorsFile } from '../../src/engine/formats/safetensors';
 import { launchChromium, openStudio } from './chromium';
 
 let browser: Browser;
@@ -27,10 +31,124 @@ afterAll(async () => {
   await browser.close();
 });
 
-async function storedRun(runId: string) {
-  const runs = await page.evaluate(() => window.__studio?.client.call('listRuns', {}));
+function webgpuReady(on: Page): Promise<void> {
+  return on.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+}
+
+async function storedRun(runId: string, on = page) {
+  const runs = await on.evaluate(() => window.__studio?.client.call('listRuns', {}));
   return runs?.find((r) => r.id === runId);
 }
+
+async function createRun(on: Page, settings: TrainSettings, name: string): Promise<string> {
+  const run = await on.evaluate(
+    ({ s, n }) => window.__studio?.client.call('createRun', { settings: s, name: n }),
+    { s: settings, n: name },
+  );
+  if (!run) throw new Error('no run');
+  return run.id;
+}
+
+/** The model's simplex export as the worker writes it, parsed here. */
+async function exportedTensors(on: Page, modelId: string): Promise<SafetensorsFile> {
+  const base64 = await on.evaluate(async (id) => {
+    const exported = await window.__studio?.client.call('exportModel', { id, part: { kind: 'simplex' } });
+    if (!exported) throw new Error('no export');
+    const bytes = new Uint8Array(await exported.blob.arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) {
+      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    }
+    return btoa(text);
+  }, modelId);
+  return readSafetensors(new Uint8Array(Buffer.from(base64, 'base64')));
+}
+
+function bitsOf(data: Float32Array | undefined): Buffer {
+  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
+}
+
+describe('resuming after a reload on WebGPU', () => {
+  it('reaches bit for bit the weights and metrics of the same run left alone', async () => {
+    // One ESPRO component of one added vertex: a base stage (dropout, shuffles, crops) and a vertex
+    // stage (a draw per step, volume term, a frozen row) in the fewest steps; 2 steps per epoch.
+    const settings: TrainSettings = {
+      ...defaultSettings('ensemble'),
+      architecture: 'vgg11',
+      widthScale: 0.125,
+      batchSize: 8,
+      components: 1,
+      vertices: 1,
+      baseEpochs: 1,
+      epochsPerVertex: 2,
+      nSample: 1,
+      trainLimit: 16,
+      testLimit: 8,
+      readEvery: 1,
+    };
+    const tab = await openStudio(browser);
+    await webgpuReady(tab);
+    await tab.evaluate(() => window.__studio?.client.call('listDatasets', {}));
+
+    // Reload from inside the page at the first step of the vertex stage's second epoch: the worker
+    // is mid-epoch, one step past the checkpoint that holds the vertex stage's momentum.
+    const interruptedId = await createRun(tab, settings, 'interrupted');
+    const reloaded = tab.waitForEvent('load', { timeout: 300_000 });
+    await tab.evaluate((id) => {
+      window.__studio?.client
+        .call(
+          'train',
+          { runId: id },
+          {
+            onProgress: (update) => {
+              if (update.kind === 'steps' && update.point.stage === 1 && update.point.epoch === 2) {
+                window.location.reload();
+              }
+            },
+          },
+        )
+        .catch(() => undefined);
+    }, interruptedId);
+    await reloaded;
+    await webgpuReady(tab);
+    const cut = await storedRun(interruptedId, tab);
+    expect(cut?.status).toBe('interrupted');
+    expect(cut?.checkpointStep).toBe(4);
+    expect(cut?.history.epochs.map((e) => [e.stage, e.epoch])).toEqual([
+      [0, 1],
+      [1, 1],
+    ]);
+    const resumed = await tab.evaluate(
+      (id) => window.__studio?.client.call('train', { runId: id }),
+      interruptedId,
+    );
+    expect(resumed?.status).toBe('done');
+
+    const aloneId = await createRun(tab, settings, 'left alone');
+    const alone = await tab.evaluate((id) => window.__studio?.client.call('train', { runId: id }), aloneId);
+    expect(alone?.status).toBe('done');
+
+    // Same metric history (wall-clock seconds aside): every loss, accuracy, λ and volume.
+    const withoutTime = (epochs: EpochPoint[] | undefined) => epochs?.map(({ seconds: _, ...rest }) => rest);
+    expect(resumed?.history.steps).toEqual(alone?.history.steps);
+    expect(withoutTime(resumed?.history.epochs)).toEqual(withoutTime(alone?.history.epochs));
+
+    const got = await exportedTensors(tab, resumed?.modelIds[0] ?? '');
+    const want = await exportedTensors(tab, alone?.modelIds[0] ?? '');
+    expect([...got.tensors.keys()]).toEqual([...want.tensors.keys()]);
+    const differing = [...want.tensors].filter(
+      ([name, t]) => !bitsOf(got.tensors.get(name)?.data).equals(bitsOf(t.data)),
+    );
+    expect(differing.map(([name]) => name)).toEqual([]);
+    // Training moved the added vertex away from the base vertex it started next to.
+    expect(
+      bitsOf(want.tensors.get('net.c1.weight_1')?.data).equals(
+        bitsOf(want.tensors.get('net.c1.weight_0')?.data),
+      ),
+    ).toBe(false);
+    await tab.context().close();
+  }, 600_000);
+});
 
 describe('checkpoints on a full disk', () => {
   it('stop the run with QUOTA_EXCEEDED, keep the last checkpoint, and resume from it', async () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { launchChromium, openStudio } from './chromium';
+import { fillTinySettings, runCard, startForm } from './trainForm';
 
 const SLOW = 600_000;
 
@@ -21,14 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
 });
-
-function startForm(): Locator {
-  return page.getByRole('form', { name: 'Start a run' });
-}
-
-function runCard(name: string): Locator {
-  return page.getByRole('article', { name: `Run ${name}` });
-}
 
 /** Points in trace `trace` of the chart `chart` inside `scope` (0 while it is not drawn). */
 function tracePoints(scope: Locator, chart: string, trace: number): Promise<number> {
@@ -48,22 +41,11 @@ async function storedStatus(name: string): Promise<string | undefined> {
   return runs?.find((r) => r.name === name)?.status;
 }
 
-/** VGG11 at width 1/8, batches of 8: the smallest network the studio trains. */
-async function fillTinySettings(form: Locator, name: string, trainImages: number): Promise<void> {
-  await form.getByLabel('Architecture').selectOption('vgg11');
-  await form.getByLabel('Width scale').selectOption('0.125');
-  await form.getByLabel('Batch size').fill('8');
-  await form.getByLabel('Training images').fill(String(trainImages));
-  await form.getByLabel('Test images').fill('16');
-  await form.getByLabel('Read metrics every').fill('1');
-  await form.getByLabel('Run name').fill(name);
-}
-
 describe('train section', () => {
   it(
     'trains a base model with live charts and progress',
     async () => {
-      const form = startForm();
+      const form = startForm(page);
       await form.waitFor({ timeout: 120_000 });
 
       // The reference's defaults are filled in; an impossible value is caught inline.
@@ -73,10 +55,10 @@ describe('train section', () => {
       await expect.poll(() => form.getByText('At least 1.').count()).toBe(1);
       expect(await form.getByRole('button', { name: 'Start' }).isDisabled()).toBe(true);
       await form.getByLabel('Base epochs').fill('2');
-      await fillTinySettings(form, 'tiny base', 16);
+      await fillTinySettings(form, { name: 'tiny base', trainImages: 16 });
       await form.getByRole('button', { name: 'Start' }).click();
 
-      const base = runCard('tiny base');
+      const base = runCard(page, 'tiny base');
       await expect.poll(() => tracePoints(base, 'loss', 0), { timeout: SLOW }).toBeGreaterThan(0);
       await expect.poll(() => tracePoints(base, 'lr', 0), { timeout: 10_000 }).toBeGreaterThan(0);
       const progress = base.getByTestId('overall-progress');
@@ -104,7 +86,7 @@ describe('train section', () => {
   it(
     'grows a simplex around it that survives a reload mid-run and lands in the library',
     async () => {
-      const form = startForm();
+      const form = startForm(page);
       // Switching procedure keeps what was edited and refills the rest with the simplex defaults.
       await form.getByLabel('Procedure').selectOption('simplex');
       expect(await form.getByLabel('Batch size').inputValue()).toBe('8');
@@ -116,11 +98,11 @@ describe('train section', () => {
       await form.getByLabel('Vertices to add').fill('1');
       await form.getByLabel('Epochs per vertex').fill('2');
       await form.getByLabel('Draws per batch (n_sample)').fill('2');
-      await fillTinySettings(form, 'tiny simplex', 8);
+      await fillTinySettings(form, { name: 'tiny simplex', trainImages: 8 });
       await form.getByRole('button', { name: 'Start' }).click();
 
       // Reload once the first epoch is checkpointed: the run is then interrupted, not lost.
-      const simplex = runCard('tiny simplex');
+      const simplex = runCard(page, 'tiny simplex');
       await expect.poll(() => tracePoints(simplex, 'loss', 3), { timeout: SLOW }).toBeGreaterThan(0);
       await expect.poll(() => tracePoints(simplex, 'volume', 1), { timeout: 10_000 }).toBeGreaterThan(0);
       await page.reload();
@@ -128,7 +110,7 @@ describe('train section', () => {
         .poll(() => simplex.getAttribute('data-status').catch(() => null), { timeout: 120_000 })
         .toBe('interrupted');
       // A run not training here shows its charts on demand.
-      const base = runCard('tiny base');
+      const base = runCard(page, 'tiny base');
       await base.getByRole('button', { name: 'Show charts' }).click();
       await expect.poll(() => tracePoints(base, 'accuracy', 3)).toBe(2);
       await simplex.getByRole('button', { name: 'Resume' }).click();
