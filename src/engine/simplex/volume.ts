@@ -67,7 +67,7 @@ export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly 
       for (let j = i + 1; j < n; j++) {
         const a = vectors[rows[i] as number] as tf.Tensor1D;
         const b = vectors[rows[j] as number] as tf.Tensor1D;
-        const d = tf.sum<tf.Scalar>(tf.square(tf.sub(a, b)));
+        const d = sumOfSquares(tf.sub(a, b));
         entries[i * n + j] = d;
         entries[j * n + i] = d;
       }
@@ -75,6 +75,19 @@ export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly 
     return tf.reshape(tf.stack(entries), [n, n]);
   });
 }
+
+/**
+ * Σ d², with the gradient 2·d·dy written out: tf.sum's own gradient multiplies by tf.ones(d.shape),
+ * which tfjs fills on the CPU and uploads (60 MB per vertex pair and step for VGG16 at width 1).
+ */
+const sumOfSquares = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const [d, save] = args as [tf.Tensor1D, tf.GradSaveFunc];
+  save([d]);
+  return {
+    value: tf.sum<tf.Scalar>(tf.square(d)),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0] as tf.Tensor1D, tf.mul(dy, 2)),
+  };
+}) as (d: tf.Tensor1D) => tf.Scalar;
 
 export interface VolumeMeasurement extends LogVolume {
   /** Which simplex of the complex (the reference regularises simplex 0). */

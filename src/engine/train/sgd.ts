@@ -120,7 +120,7 @@ export class Sgd {
   }
 
   private update({ variable, grad, rowMask }: SgdPair, lrT: tf.Scalar): void {
-    const keep = rowMask === undefined ? undefined : broadcastMask(rowMask, variable.rank);
+    const keep = rowMask === undefined ? undefined : rowCondition(rowMask, variable);
     const g = this.weightDecay === 0 ? grad : tf.add(grad, tf.mul(this.weightDecayT, variable));
     let direction: tf.Tensor = g;
     if (this.momentum !== 0) {
@@ -252,8 +252,16 @@ function checkPair({ variable, grad, rowMask }: SgdPair): void {
   }
 }
 
-/** Mask [k] → bool [k, 1, …, 1], which broadcasts over each row. */
-function broadcastMask(rowMask: tf.Tensor, rank: number): tf.Tensor {
-  const keep = rowMask.dtype === 'bool' ? rowMask : tf.notEqual(rowMask, 0);
-  return keep.reshape([keep.shape[0], ...new Array<number>(rank - 1).fill(1)]);
+/**
+ * Mask [k] → bool of the variable's shape, true on the rows that train. Built by broadcasting
+ * arithmetic on the backend: tf.where would broadcast the [k, 1, …] mask with Tile, which tfjs's
+ * WebGPU backend runs on the CPU for a small CPU-resident input and then uploads (hundreds of MB a
+ * step for VGG16 at width 1). tf.where, not a multiply, so NaN gradients never reach frozen rows.
+ */
+function rowCondition(rowMask: tf.Tensor, variable: tf.Tensor): tf.Tensor {
+  const rows = tf.reshape(tf.cast(rowMask, 'float32'), [
+    rowMask.shape[0],
+    ...new Array<number>(variable.rank - 1).fill(1),
+  ]);
+  return tf.greater(tf.add(tf.zerosLike(variable), rows), 0.5);
 }
