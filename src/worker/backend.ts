@@ -7,6 +7,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AdapterDescription, BackendInfo, BackendName } from '../protocol/backend';
 import { BACKENDS } from '../protocol/backend';
 import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
+import { chooseWebGpuConvGradients } from '../engine/model/conv3x3';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -31,6 +32,7 @@ export async function startBackend(
   for (const name of order) {
     try {
       const adapter = name === 'webgpu' ? await registerOwnWebGpu(onDeviceLost) : undefined;
+      if (adapter) chooseWebGpuConvGradients(adapter.software);
       if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
       await tf.ready();
       // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).

@@ -1,6 +1,6 @@
 // The baseline the benchmark compares against: the same VGG trained the way a tfjs user would
-// first write it — plain variables, tf.train.momentum(…).minimize, the loss read back every step
-// to log it. Pure engine code, used only by the benchmark.
+// first write it — plain variables, tfjs's own convolution gradients, tf.train.momentum(…).minimize,
+// the loss read back every step to log it. Pure engine code, used only by the benchmark.
 
 import * as tf from '@tensorflow/tfjs';
 import type { TfVertex } from '../formats/layout';
@@ -28,7 +28,11 @@ export class NaiveTrainer {
   async step(batch: Batch): Promise<number> {
     const seeds = [this.seed++, this.seed++] as const;
     const cost = this.optimizer.minimize(() => {
-      const logits = vggForward(this.spec, this.variables, batch.x, { training: true, dropoutSeeds: seeds });
+      const logits = vggForward(this.spec, this.variables, batch.x, {
+        training: true,
+        dropoutSeeds: seeds,
+        convGradients: 'tfjs',
+      });
       return tf.losses.softmaxCrossEntropy(tf.oneHot(batch.labels, this.spec.numClasses), logits);
     }, true);
     const value = (await cost?.data())?.[0] ?? Number.NaN;
@@ -38,6 +42,8 @@ export class NaiveTrainer {
 
   dispose(): void {
     this.optimizer.dispose();
-    this.variables.forEach((v) => { v.dispose(); });
+    this.variables.forEach((v) => {
+      v.dispose();
+    });
   }
 }

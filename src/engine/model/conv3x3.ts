@@ -2,27 +2,43 @@
 // fused conv+bias+ReLU everywhere; the backward pass is chosen per backend, by measurement:
 // - CPU: the studio's gradients. tfjs 4.22's Conv2DBackpropFilter is a per-weight loop there,
 //   ~20× slower than ∂L/∂W as nine matrix products W[i,j] = x_shift(i,j)ᵀ · dz (filterGradient).
-// - WebGPU (and WebGL): tfjs's own kernels, with the worker switching the transposed conv to its
-//   tiled matMul version (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). On SwiftShader the nine split-K
-//   matMuls were about 2× slower than tfjs's filter-gradient kernel (`npm run bench -- --profile`
-//   prints both breakdowns; see the README), so they are not the default there.
+// - WebGPU on a GPU: the studio's too. tfjs's filter gradient runs one thread per weight over
+//   batch × height × width; on an H100 it took 97 of a SPRO step's 105 GPU ms at width 1/8, the
+//   nine matrix products 8 (training 2.2× faster at width 1/8, 1.6× at width 1).
+// - WebGPU on a software adapter (SwiftShader), and WebGL: tfjs's own kernels, which measured
+//   about 2× faster there. The worker also switches tfjs's transposed conv to its tiled matMul
+//   version (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). `npm run bench -- --profile` prints both
+//   breakdowns; the README has the numbers.
 
 import * as tf from '@tensorflow/tfjs';
 
 export type ConvGradients = 'studio' | 'tfjs';
 let forced: ConvGradients | null = null;
+let onWebGpu: ConvGradients = 'studio';
 
 /** Forces one backward pass (the benchmark compares them); null restores the per-backend choice. */
 export function useConvGradients(choice: ConvGradients | null): void {
   forced = choice;
 }
 
-export function activeConvGradients(): ConvGradients {
-  return forced ?? (tf.getBackend() === 'cpu' ? 'studio' : 'tfjs');
+/** The choice on WebGPU, made when the backend starts: tfjs's kernels on a software adapter. */
+export function chooseWebGpuConvGradients(softwareAdapter: boolean): void {
+  onWebGpu = softwareAdapter ? 'tfjs' : 'studio';
 }
 
-export function conv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
-  if (activeConvGradients() === 'tfjs') {
+export function activeConvGradients(): ConvGradients {
+  if (forced) return forced;
+  const backend = tf.getBackend();
+  return backend === 'cpu' ? 'studio' : backend === 'webgpu' ? onWebGpu : 'tfjs';
+}
+
+export function conv3x3Relu(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor,
+  gradients: ConvGradients = activeConvGradients(),
+): tf.Tensor4D {
+  if (gradients === 'tfjs') {
     return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
   }
   return studioConv3x3Relu(x, filter, bias);

@@ -5,7 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import { conv3x3Relu } from './conv3x3';
+import { activeConvGradients, conv3x3Relu, type ConvGradients } from './conv3x3';
 import { VGG_CONFIGS, paramSpecs, type ModelSpec, type ParamSpec } from './architecture';
 
 /** CIFAR images: the five 2×2 pools bring 32×32 down to 1×1, which l1's fan-in assumes. */
@@ -19,6 +19,8 @@ export interface ForwardOptions {
   training: boolean;
   /** Seeds of the two dropout masks (before l1, before l2); required when training. */
   dropoutSeeds?: readonly [number, number];
+  /** Whose convolution gradients the backward pass uses; the backend's choice when absent. */
+  convGradients?: ConvGradients;
 }
 
 /**
@@ -35,6 +37,7 @@ export function vggForward(
   checkWeights(specs, weights);
   checkInput(x);
   const seeds = options.training ? requireSeeds(options.dropoutSeeds) : null;
+  const gradients = options.convGradients ?? activeConvGradients();
   return tf.tidy(() => {
     let h: tf.Tensor4D = x;
     let p = 0;
@@ -43,7 +46,7 @@ export function vggForward(
         h = tf.maxPool(h, 2, 2, 'valid');
         continue;
       }
-      h = conv3x3Relu(h, weights[p] as tf.Tensor4D, weights[p + 1] as tf.Tensor);
+      h = conv3x3Relu(h, weights[p] as tf.Tensor4D, weights[p + 1] as tf.Tensor, gradients);
       p += 2;
     }
     // 1×1 spatial after the last pool, so NHWC and PyTorch's NCHW flatten agree.
