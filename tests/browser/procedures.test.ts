@@ -32,12 +32,20 @@ async function readFixture(name: string): Promise<SafetensorsFile> {
   return readSafetensors(new Uint8Array(await readFile(path.join(FIXTURES, name))));
 }
 
-/** Starts the filled form and waits for the run to finish without an error shown. */
+/** Statuses a run ends in. */
+const ENDED = ['done', 'failed', 'stopped'];
+
+/**
+ * Starts the filled form and waits for the run to end; it must be done with no error shown. A
+ * failed run fails the test at once, with the card's error in the message.
+ */
 async function startAndFinish(name: string): Promise<void> {
   await startForm(page).getByRole('button', { name: 'Start' }).click();
   const card = runCard(page, name);
-  await expect.poll(() => card.getAttribute('data-status').catch(() => null), { timeout: SLOW }).toBe('done');
-  expect(await card.getByRole('alert').count()).toBe(0);
+  const status = () => card.getAttribute('data-status').catch(() => null);
+  await expect.poll(async () => ENDED.includes((await status()) ?? ''), { timeout: SLOW }).toBe(true);
+  const alerts = await card.getByRole('alert').allInnerTexts();
+  expect({ status: await status(), alerts }).toEqual({ status: 'done', alerts: [] });
 }
 
 async function libraryModel(name: string): Promise<ModelSummary | undefined> {
