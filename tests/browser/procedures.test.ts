@@ -3,7 +3,8 @@
 // modes through the Models section; the ensemble grows two components from nothing. Each result
 // must land in the model library with the structure its procedure promises (vertices, simplexes,
 // frozen flags, roles), the complex's modes bit for bit as imported, and finite metrics. One
-// optimizer step per stage keeps each run to a minute or two here.
+// optimizer step per stage keeps each run to a minute or two here. A one-vertex SPRO simplex of a
+// full-width VGG11 checks that a vertex can be added to layers of millions of weights.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
@@ -32,12 +33,20 @@ async function readFixture(name: string): Promise<SafetensorsFile> {
   return readSafetensors(new Uint8Array(await readFile(path.join(FIXTURES, name))));
 }
 
-/** Starts the filled form and waits for the run to finish without an error shown. */
+/** Statuses a run ends in. */
+const ENDED = ['done', 'failed', 'stopped'];
+
+/**
+ * Starts the filled form and waits for the run to end; it must be done with no error shown. A
+ * failed run fails the test at once, with the card's error in the message.
+ */
 async function startAndFinish(name: string): Promise<void> {
   await startForm(page).getByRole('button', { name: 'Start' }).click();
   const card = runCard(page, name);
-  await expect.poll(() => card.getAttribute('data-status').catch(() => null), { timeout: SLOW }).toBe('done');
-  expect(await card.getByRole('alert').count()).toBe(0);
+  const status = () => card.getAttribute('data-status').catch(() => null);
+  await expect.poll(async () => ENDED.includes((await status()) ?? ''), { timeout: SLOW }).toBe(true);
+  const alerts = await card.getByRole('alert').allInnerTexts();
+  expect({ status: await status(), alerts }).toEqual({ status: 'done', alerts: [] });
 }
 
 async function libraryModel(name: string): Promise<ModelSummary | undefined> {
@@ -244,6 +253,43 @@ describe('procedures of several stages, through the Train section', () => {
       expectApart(vertex(0), vertex(2), 'the two base vertices');
       expectApart(vertex(1), vertex(0), 'component 1: added vertex from its base');
       expectApart(vertex(3), vertex(2), 'component 2: added vertex from its base');
+    },
+    SLOW,
+  );
+
+  it(
+    'adds a SPRO vertex to a full-width VGG11, whose 512×512 convs are too wide for one tf.mean',
+    async () => {
+      // At width 1, c5–c8 hold 3·3·512·512 = 2.4 million weights each. tf.mean over axis 0
+      // transposes first, and a WebGPU transpose cannot dispatch more than 65535 × 16 columns.
+      await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Train' }).click();
+      const form = startForm(page);
+      await form.waitFor({ timeout: 120_000 });
+      await form.getByLabel('Procedure').selectOption('ensemble');
+      await fillTinySettings(form, { name: 'full-width spro', trainImages: 2, testImages: 2 });
+      await form.getByLabel('Width scale').selectOption('1');
+      await form.getByLabel('Batch size').fill('2');
+      await form.getByLabel('Components').fill('1');
+      await form.getByLabel('Vertices to add').fill('1');
+      await form.getByLabel('Base epochs').fill('1');
+      await form.getByLabel('Epochs per vertex').fill('1');
+      await form.getByLabel('Draws per batch (n_sample)').fill('1');
+      await startAndFinish('full-width spro');
+
+      const made = await libraryModel('full-width spro');
+      expect(made).toMatchObject({
+        kind: 'ensemble',
+        vertexCount: 2,
+        complex: [[0, 1]],
+        frozen: [true, false],
+        spec: { architecture: 'vgg11', widthScale: 1, numClasses: 10 },
+      });
+      expectFiniteMetrics(made);
+      const lambdas = await epochLambdas('full-width spro');
+      expect(lambdas?.map((l) => l > 0)).toEqual([false, true]);
+      // The added vertex started at the centroid of the frozen base vertex alone, i.e. on it: a
+      // volume above 0 says it trained away from there.
+      expect(made?.metrics?.volume).toBeGreaterThan(0);
     },
     SLOW,
   );
