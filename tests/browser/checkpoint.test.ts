@@ -13,8 +13,8 @@ import type { Browser, CDPSession, Page } from 'playwright-core';
 import type { EpochPoint } from '../../src/protocol/commands/train';
 import type { TrainSettings } from '../../src/protocol/settings';
 import { defaultSettings } from '../../src/protocol/settings';
-import { readSafetensors, type SafetensorsFile } from '../../src/engine/formats/safetensors';
 import { launchChromium, openStudio } from './chromium';
+import { bitsOf, exportedTensors } from './exported';
 
 let browser: Browser;
 let page: Page;
@@ -47,25 +47,6 @@ async function createRun(on: Page, settings: TrainSettings, name: string): Promi
   );
   if (!run) throw new Error('no run');
   return run.id;
-}
-
-/** The model's simplex export as the worker writes it, parsed here. */
-async function exportedTensors(on: Page, modelId: string): Promise<SafetensorsFile> {
-  const base64 = await on.evaluate(async (id) => {
-    const exported = await window.__studio?.client.call('exportModel', { id, part: { kind: 'simplex' } });
-    if (!exported) throw new Error('no export');
-    const bytes = new Uint8Array(await exported.blob.arrayBuffer());
-    let text = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) {
-      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    }
-    return btoa(text);
-  }, modelId);
-  return readSafetensors(new Uint8Array(Buffer.from(base64, 'base64')));
-}
-
-function bitsOf(data: Float32Array | undefined): Buffer {
-  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
 }
 
 describe('resuming after a reload on WebGPU', () => {

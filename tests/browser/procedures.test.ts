@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { ModelSummary } from '../../src/protocol/commands/models';
 import { readSafetensors, type SafetensorsFile } from '../../src/engine/formats/safetensors';
 import { launchChromium, openStudio } from './chromium';
+import { bitsOf, exportedTensors } from './exported';
 import { fillTinySettings, runCard, startForm } from './trainForm';
 
 const SLOW = 600_000;
@@ -58,25 +59,6 @@ async function libraryModel(name: string): Promise<ModelSummary | undefined> {
 async function epochLambdas(name: string): Promise<number[] | undefined> {
   const runs = await page.evaluate(() => window.__studio?.client.call('listRuns', {}));
   return runs?.find((r) => r.name === name)?.history.epochs.map((e) => e.lambda);
-}
-
-/** The model's simplex export as the worker writes it, parsed here. */
-async function exportedTensors(modelId: string): Promise<SafetensorsFile> {
-  const base64 = await page.evaluate(async (id) => {
-    const exported = await window.__studio?.client.call('exportModel', { id, part: { kind: 'simplex' } });
-    if (!exported) throw new Error('no export');
-    const bytes = new Uint8Array(await exported.blob.arrayBuffer());
-    let text = '';
-    for (let i = 0; i < bytes.length; i += 0x8000) {
-      text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-    }
-    return btoa(text);
-  }, modelId);
-  return readSafetensors(new Uint8Array(Buffer.from(base64, 'base64')));
-}
-
-function bitsOf(data: Float32Array | undefined): Buffer {
-  return data ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.alloc(0);
 }
 
 /** One network's weights by their VGG16 names (`c1.weight`, …). */
@@ -194,7 +176,7 @@ describe('procedures of several stages, through the Train section', () => {
       expect(lambdas?.[0]).toBe(0);
       expect(lambdas?.[1]).toBeGreaterThan(0);
 
-      const file = await exportedTensors(made?.id ?? '');
+      const file = await exportedTensors(page, made?.id ?? '');
       const mode0 = weightsOf(await readFixture('vertex0.safetensors'));
       const mode1 = weightsOf(await readFixture('vertex1.safetensors'));
       expect(mode0.size).toBe(32);
@@ -247,7 +229,7 @@ describe('procedures of several stages, through the Train section', () => {
 
       // Components are independent: their base vertices start from different initialisations, and
       // each added vertex trained away from its base vertex.
-      const file = await exportedTensors(made?.id ?? '');
+      const file = await exportedTensors(page, made?.id ?? '');
       const vertex = (v: number) => vertexOf(file, v);
       expect(vertex(0).size).toBe(22);
       expectApart(vertex(0), vertex(2), 'the two base vertices');
