@@ -54,6 +54,8 @@ export class Sgd {
   private stepCount = 0;
   /** Momentum buffers by variable name; a name absent here has not taken a step yet. */
   private readonly buffers = new Map<string, tf.Variable>();
+  /** Per variable name: the frozen-row condition built from `mask`, kept while the mask is. */
+  private readonly conditions = new Map<string, { mask: tf.Tensor; keep: tf.Tensor }>();
   // Kept as tensors so a step uploads only the learning rate, and the kernels see the same
   // shapes and dtypes every step (no shader recompiles).
   private readonly momentumT: tf.Scalar;
@@ -120,7 +122,7 @@ export class Sgd {
   }
 
   private update({ variable, grad, rowMask }: SgdPair, lrT: tf.Scalar): void {
-    const keep = rowMask === undefined ? undefined : rowCondition(rowMask, variable);
+    const keep = rowMask === undefined ? undefined : this.condition(rowMask, variable);
     const g = this.weightDecay === 0 ? grad : tf.add(grad, tf.mul(this.weightDecayT, variable));
     let direction: tf.Tensor = g;
     if (this.momentum !== 0) {
@@ -203,12 +205,14 @@ export class Sgd {
   reset(): void {
     this.assertLive();
     this.clearBuffers();
+    this.clearConditions();
     this.stepCount = 0;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.clearBuffers();
+    this.clearConditions();
     this.momentumT.dispose();
     this.weightDecayT.dispose();
     this.disposed = true;
@@ -217,6 +221,26 @@ export class Sgd {
   private clearBuffers(): void {
     for (const buf of this.buffers.values()) buf.dispose();
     this.buffers.clear();
+  }
+
+  private clearConditions(): void {
+    for (const { keep } of this.conditions.values()) keep.dispose();
+    this.conditions.clear();
+  }
+
+  /**
+   * The variable's row condition, built once per mask (a model keeps its mask until its vertices
+   * change): three full-size kernels and their temporaries saved on every later step.
+   */
+  private condition(rowMask: tf.Tensor, variable: tf.Variable): tf.Tensor {
+    const cached = this.conditions.get(variable.name);
+    if (cached?.mask === rowMask && !rowMask.isDisposed && sameShape(cached.keep.shape, variable.shape)) {
+      return cached.keep;
+    }
+    cached?.keep.dispose();
+    const keep = tf.keep(rowCondition(rowMask, variable));
+    this.conditions.set(variable.name, { mask: rowMask, keep });
+    return keep;
   }
 
   private assertLive(): void {
