@@ -3,28 +3,32 @@
 // A full disk in the middle of a run: after the run's first checkpoint, Chromium's own quota for
 // the page's origin is set to one byte through the DevTools protocol
 // (Storage.overrideQuotaForOrigin; a worker started after the change sees it, so the page is
-// reloaded). Every IndexedDB write then fails. Resuming must stop with QUOTA_EXCEEDED and change
+// reloaded, and a scratch write makes Chromium stop trusting its cached free space). Every IndexedDB write then fails. Resuming must stop with QUOTA_EXCEEDED and change
 // nothing stored; with room again, the run resumes from the checkpoint it had and finishes with
 // every epoch counted once.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
-import type { Browser, CDPSession, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { EpochPoint } from '../../src/protocol/commands/train';
 import type { TrainSettings } from '../../src/protocol/settings';
 import { defaultSettings } from '../../src/protocol/settings';
-import { launchChromium, openStudio } from './chromium';
+import {
+  MB,
+  launchChromium,
+  openStudio,
+  openStudioWithQuota,
+  scratchWrite,
+  type QuotaControl,
+} from './chromium';
 import { bitsOf, exportedTensors } from './exported';
 
 let browser: Browser;
 let page: Page;
-let cdp: CDPSession;
-let origin: string;
+let setQuota: QuotaControl['setQuota'];
 beforeAll(async () => {
   browser = await launchChromium();
-  page = await openStudio(browser);
-  cdp = await page.context().newCDPSession(page);
-  origin = new URL(page.url()).origin;
+  ({ page, setQuota } = await openStudioWithQuota(browser, 128 * MB));
   await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
 });
 afterAll(async () => {
@@ -167,17 +171,19 @@ describe('checkpoints on a full disk', () => {
     expect(await first).toBe('stopped');
     const before = await storedRun(run.id);
 
-    // A disk with no room left (the next write of any size fails), seen by a fresh worker.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 1 });
+    // A disk with no room left (the next write of any size fails), seen by a fresh worker; the
+    // scratch write makes Chromium read the new quota now (see openStudioWithQuota).
+    await setQuota(1);
     await page.reload();
     await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+    expect(await scratchWrite(page, 128 * MB)).not.toBe('ok');
     expect(await train()).toBe('QUOTA_EXCEEDED');
     const failed = await storedRun(run.id);
     // Nothing after the last checkpoint that fit was stored, and that checkpoint is intact.
     expect(failed?.checkpointStep).toBe(before?.checkpointStep);
     expect(failed?.history.epochs.length).toBe(before?.history.epochs.length);
 
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await setQuota();
     await page.reload();
     await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
     const resumed = await page.evaluate((id) => window.__studio?.client.call('train', { runId: id }), run.id);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
-import { launchChromium, openStudio } from './chromium';
+import { MB, launchChromium, openStudio, openStudioWithQuota, scratchWrite } from './chromium';
 import { fixturePath, readFixture } from './dataFixtures';
 import { setUpstreamMode } from './cifarUpstreamDouble';
 
@@ -32,39 +32,6 @@ function listDatasets(page: Page) {
 
 function verify(page: Page, id: 'cifar10' | 'cifar100' | 'synthetic') {
   return page.evaluate((id) => window.__studio?.client.call('verifyDataset', { id }), id);
-}
-
-const MB = 1024 * 1024;
-
-/**
- * Stores `bytes` of incompressible data in a scratch database of the page's origin; answers 'ok'
- * or the name of the error that aborted the write.
- */
-function scratchWrite(page: Page, bytes: number): Promise<string> {
-  return page.evaluate(
-    (bytes) =>
-      new Promise<string>((resolve) => {
-        const value = new Uint8Array(bytes);
-        for (let at = 0; at < bytes; at += 65_536) crypto.getRandomValues(value.subarray(at, at + 65_536));
-        const open = indexedDB.open('quota-scratch');
-        open.onupgradeneeded = () => {
-          open.result.createObjectStore('values');
-        };
-        open.onsuccess = () => {
-          const tx = open.result.transaction('values', 'readwrite');
-          tx.objectStore('values').put(value, 'value');
-          tx.oncomplete = () => {
-            open.result.close();
-            resolve('ok');
-          };
-          tx.onabort = () => {
-            open.result.close();
-            resolve(tx.error?.name ?? 'aborted');
-          };
-        };
-      }),
-    bytes,
-  );
 }
 
 /** Keys in datasetChunks, read straight from IndexedDB. */
@@ -250,17 +217,10 @@ describe('Data section', () => {
   });
 
   it('stops an import on a full disk with QUOTA_EXCEEDED, leaves no partial dataset, and keeps the earlier one', async () => {
-    // Chromium's own quota for the origin, lowered through the DevTools protocol. Its IndexedDB
-    // trusts a cached view of the free space for up to 30 s (BucketContext's
-    // kBucketSpaceCacheTimeLimit) and asks again only for a write bigger than that view: a cap
-    // set before the studio's first write keeps the view small, so one big write made after the
-    // quota is lowered makes Chromium read the lowered quota at once.
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const cdp = await context.newCDPSession(page);
-    const origin = new URL(inject('baseUrl')).origin;
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: 64 * MB });
-    await page.goto(inject('baseUrl'));
+    // Chromium's own quota for the origin, capped before the studio's first write and lowered
+    // later through the DevTools protocol (see openStudioWithQuota).
+    const { page, setQuota } = await openStudioWithQuota(browser, 64 * MB);
+    const context = page.context();
     await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
     const input = page.getByTestId('dataset-file-input');
     await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
@@ -270,7 +230,7 @@ describe('Data section', () => {
 
     // Room for a chunk or two of the new import (six record chunks of 120 KB), not for all of it.
     const usage = await page.evaluate(async () => (await navigator.storage.estimate()).usage ?? 0);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 300_000 });
+    await setQuota(usage + 300_000);
     expect(await scratchWrite(page, 32 * MB)).toBe('QuotaExceededError');
     await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
     const alert = page.getByTestId('import-error');
@@ -286,7 +246,7 @@ describe('Data section', () => {
     expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
 
     // With room again the same file imports.
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
+    await setQuota();
     await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
     await expect
       .poll(
