@@ -12,6 +12,14 @@ export interface AdapterDescription {
   software: boolean;
 }
 
+/** Whose convolution gradients training uses: the studio's (matrix products) or tfjs's kernels. */
+export const CONV_GRADIENTS = ['studio', 'tfjs'] as const;
+export type ConvGradientsName = (typeof CONV_GRADIENTS)[number];
+
+export function isConvGradientsName(value: string | null): value is ConvGradientsName {
+  return value !== null && (CONV_GRADIENTS as readonly string[]).includes(value);
+}
+
 export interface BackendInfo {
   name: BackendName;
   /** Set when name is 'webgpu'. */
@@ -20,6 +28,10 @@ export interface BackendInfo {
   fallbackReasons: string[];
   /** The backend was forced with ?backend=…. */
   forced: boolean;
+  /** The backward pass of the convolutions; chosen per backend and adapter unless forced. */
+  convGradients: ConvGradientsName;
+  /** It was forced with ?conv=…. */
+  convGradientsForced: boolean;
 }
 
 export function isBackendName(value: string | null): value is BackendName {

@@ -2,7 +2,7 @@
 // types in CommandMap; the worker must have a handler for every key (a missing one is a compile
 // error there), and the client's call() is typed by the same map. Errors cross as ErrorInfo.
 
-import type { BackendInfo, BackendName } from './backend';
+import type { BackendInfo, BackendName, ConvGradientsName } from './backend';
 import type { ErrorInfo } from './errors';
 import type { DataCommands } from './commands/data';
 import type { EnsembleCommands } from './commands/ensembles';
@@ -14,7 +14,11 @@ import type { BenchCommands } from './commands/bench';
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
 export interface CoreCommands {
   /** Start tfjs on the preferred backend (or the forced one); answers what it got. */
-  init: { params: { backend: BackendName | null }; result: BackendInfo; progress: never };
+  init: {
+    params: { backend: BackendName | null; convGradients: ConvGradientsName | null };
+    result: BackendInfo;
+    progress: never;
+  };
   /** Multiply two row-major matrices on the active backend: a round trip through real kernels. */
   matmul: {
     params: { a: number[]; b: number[]; m: number; k: number; n: number };

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import type { BackendInfo } from '../protocol/backend';
-import { isBackendName } from '../protocol/backend';
+import { isBackendName, isConvGradientsName } from '../protocol/backend';
 import type { ErrorInfo } from '../protocol/errors';
 import { toErrorInfo } from '../protocol/errors';
 import { EngineClient } from './engineClient';
@@ -27,10 +27,15 @@ export function App() {
   const [section, setSection] = useState<SectionId>(sectionFromHash);
 
   useEffect(() => {
-    const forced = new URLSearchParams(window.location.search).get('backend');
+    const query = new URLSearchParams(window.location.search);
+    const forced = query.get('backend');
+    const conv = query.get('conv');
     const unsubscribe = client.onDeviceLost(setError);
     client
-      .call('init', { backend: isBackendName(forced) ? forced : null })
+      .call('init', {
+        backend: isBackendName(forced) ? forced : null,
+        convGradients: isConvGradientsName(conv) ? conv : null,
+      })
       .then(setBackend, (err: unknown) => {
         setError(toErrorInfo(err));
       });

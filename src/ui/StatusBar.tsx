@@ -19,6 +19,13 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
         {backend ? `Backend: ${describeBackend(backend)}` : error ? 'Backend: none' : 'Backend: starting…'}
       </span>
       {backend?.forced ? <span className="muted"> (forced by ?backend=)</span> : null}
+      {backend ? (
+        <span className="muted" data-testid="conv-gradients">
+          {' '}
+          · conv gradients: {backend.convGradients}
+          {backend.convGradientsForced ? ' (forced by ?conv=)' : ''}
+        </span>
+      ) : null}
       {backend && backend.fallbackReasons.length > 0 ? (
         <span className="muted" data-testid="backend-fallback">
           {' '}

@@ -7,7 +7,12 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AdapterDescription, BackendInfo, BackendName } from '../protocol/backend';
 import { BACKENDS } from '../protocol/backend';
 import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
-import { chooseWebGpuConvGradients } from '../engine/model/conv3x3';
+import {
+  activeConvGradients,
+  chooseWebGpuConvGradients,
+  useConvGradients,
+  type ConvGradients,
+} from '../engine/model/conv3x3';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -26,6 +31,7 @@ export function currentBackend(): BackendInfo | null {
 export async function startBackend(
   forced: BackendName | null,
   onDeviceLost: (error: ErrorInfo) => void,
+  forcedConvGradients: ConvGradients | null = null,
 ): Promise<BackendInfo> {
   const order = forced ? [forced] : [...BACKENDS];
   const fallbackReasons: string[] = [];
@@ -37,7 +43,15 @@ export async function startBackend(
       await tf.ready();
       // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
       if (name === 'webgpu') tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
-      started = { name, adapter, fallbackReasons, forced: forced !== null };
+      useConvGradients(forcedConvGradients);
+      started = {
+        name,
+        adapter,
+        fallbackReasons,
+        forced: forced !== null,
+        convGradients: activeConvGradients(),
+        convGradientsForced: forcedConvGradients !== null,
+      };
       return started;
     } catch (err) {
       fallbackReasons.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);

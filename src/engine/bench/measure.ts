@@ -8,7 +8,7 @@ import type { BenchParams, KernelTime, StepProfile } from '../../protocol/comman
 import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../formats/layout';
 import { paramCount, type ModelSpec } from '../model/architecture';
-import { useConvGradients, type ConvGradients } from '../model/conv3x3';
+import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
 import { SimplexModel } from '../simplex/simplexModel';
 import { PointEvaluator } from '../surface/pointEvaluator';
@@ -282,6 +282,7 @@ async function profileSproStep(
   batchSize: number,
   convGradients: ConvGradients,
 ): Promise<StepProfile> {
+  const previous = forcedConvGradients();
   useConvGradients(convGradients);
   const model = SimplexModel.fresh(spec, 3, new Rng(4), { frozen: [true, true, false] });
   const sgd = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
@@ -319,7 +320,7 @@ async function profileSproStep(
     }
     return { convGradients, stepMs, kernels: [...byKernel.values()].sort((a, b) => b.ms - a.ms) };
   } finally {
-    useConvGradients(null);
+    useConvGradients(previous);
     model.dispose();
     sgd.dispose();
   }

@@ -16,9 +16,14 @@ export type ConvGradients = 'studio' | 'tfjs';
 let forced: ConvGradients | null = null;
 let onWebGpu: ConvGradients = 'studio';
 
-/** Forces one backward pass (the benchmark compares them); null restores the per-backend choice. */
+/** Forces one backward pass (?conv=, and the benchmark compares them); null restores the per-backend choice. */
 export function useConvGradients(choice: ConvGradients | null): void {
   forced = choice;
+}
+
+/** The forced choice, if any (so a temporary one can be undone). */
+export function forcedConvGradients(): ConvGradients | null {
+  return forced;
 }
 
 /** The choice on WebGPU, made when the backend starts: tfjs's kernels on a software adapter. */

@@ -9,10 +9,14 @@ import type { Handlers } from './types';
 import { postEvent, cancelRequest } from '../events';
 
 export const coreHandlers: Handlers<CoreCommands> = {
-  async init({ backend }) {
-    return startBackend(backend, (error) => {
-      postEvent({ type: 'deviceLost', error });
-    });
+  async init({ backend, convGradients }) {
+    return startBackend(
+      backend,
+      (error) => {
+        postEvent({ type: 'deviceLost', error });
+      },
+      convGradients,
+    );
   },
 
   async matmul({ a, b, m, k, n }) {
