@@ -300,7 +300,7 @@ async function profileSproStep(
       { lambda: 0, reduction: 'sum' },
       null,
     );
-    sgd.step(result.grads, 0.01);
+    sgd.step(result.grads, 0.01, result.rows);
     await result.loss.data();
     disposeSproResult(result);
     batch.x.dispose();

@@ -1,8 +1,7 @@
 // A simplicial complex of VGG vertices held as tfjs variables. Each parameter of all vertices is ONE
 // variable of shape [vertexCount, size] (row i = vertex i, tf layout flattened), so mixing a layer
-// at coefficients α is a few elementwise kernels, and the optimizer updates all vertices of a
-// parameter with one kernel. Frozen vertices are rows the optimizer must skip: trainableRowMask()
-// is the mask it applies. Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
+// at coefficients α is one kernel, and the optimizer updates all vertices of a parameter at once
+// (rowKernels.ts). Frozen vertices are rows the optimizer skips. Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
@@ -19,6 +18,7 @@ import {
   withVertexJoined,
   type Complex,
 } from './complex';
+import { mixRows } from './rowKernels';
 import { meanRow } from './volume';
 
 export interface SimplexModelOptions {
@@ -43,7 +43,6 @@ export class SimplexModel {
   private stackVars: tf.Variable<tf.Rank.R2>[];
   private frozenFlags: boolean[];
   private complexList: number[][];
-  private mask: tf.Tensor1D | null = null;
   private disposed = false;
 
   private constructor(
@@ -126,24 +125,10 @@ export class SimplexModel {
     return this.frozenFlags.some((f) => !f);
   }
 
-  /**
-   * bool [vertexCount], true where the vertex trains: the row mask for the optimizer. Owned by
-   * the model (do not dispose); replaced when frozen flags or the vertex count change.
-   */
-  trainableRowMask(): tf.Tensor1D {
-    this.assertLive();
-    this.mask ??= tf.tensor1d(
-      this.frozenFlags.map((f) => !f),
-      'bool',
-    );
-    return this.mask;
-  }
-
   setFrozen(vertex: number, frozen: boolean): void {
     this.checkIndex(vertex);
     if (this.frozenFlags[vertex] === frozen) return;
     this.frozenFlags[vertex] = frozen;
-    this.dropMask();
   }
 
   /** One draw: a simplex uniformly, then Dirichlet(1,…,1) coefficients on it (0 elsewhere). */
@@ -160,22 +145,17 @@ export class SimplexModel {
         `Give one coefficient per vertex: ${this.vertexCount} expected, ${coeffs.length} given.`,
       );
     }
-    // Σ_i α_i·row_i as one broadcast multiply, the k rows, and one AddN: elementwise kernels only.
-    // tfjs's WebGPU matMul for these thin shapes ([k,size]ᵀ×[k,1] or [1,k]×[k,size]) and its
-    // row reduction were each ~100× slower, and made mixing most of a training step.
-    // A single vertex at coefficient 1 (a base model) needs no kernel at all.
+    // One kernel per parameter on WebGPU (rowKernels.ts); a single vertex at coefficient 1 (a
+    // base model) needs none at all.
     if (this.vertexCount === 1 && coeffs[0] === 1) {
       return this.stackVars.map((stack, i) =>
         tf.reshape(stack, (this.params[i] as ParamSpec).tfShape as number[]),
       );
     }
-    const column = tf.tensor2d(coeffs as number[], [this.vertexCount, 1]);
-    return this.stackVars.map((stack, i) => {
-      const shape = (this.params[i] as ParamSpec).tfShape as number[];
-      const scaled = tf.mul(column, stack);
-      const mixed = this.vertexCount === 1 ? scaled : tf.addN(tf.unstack(scaled));
-      return tf.reshape(mixed, shape);
-    });
+    const coefficients = tf.tensor1d(coeffs as number[]);
+    return this.stackVars.map((stack, i) =>
+      tf.reshape(mixRows(stack, coefficients), (this.params[i] as ParamSpec).tfShape as number[]),
+    );
   }
 
   /** The weights of one vertex exactly (a row slice, no mixing), in tf shapes. Call inside tf.tidy. */
@@ -257,7 +237,6 @@ export class SimplexModel {
     this.stackVars = next;
     this.complexList = withVertexJoined(this.complexList, k, joins);
     this.frozenFlags = [...new Array<boolean>(k).fill(true), false];
-    this.dropMask();
     return k;
   }
 
@@ -266,13 +245,7 @@ export class SimplexModel {
     this.stackVars.forEach((v) => {
       v.dispose();
     });
-    this.dropMask();
     this.disposed = true;
-  }
-
-  private dropMask(): void {
-    this.mask?.dispose();
-    this.mask = null;
   }
 
   private checkIndex(vertex: number): void {

@@ -1,8 +1,8 @@
 // The reference's volume regulariser, split where precision and speed want it: squared distances
-// between vertices on the backend (one small Gram product per parameter), the Cayley–Menger
-// determinant and its gradient in float64 on the CPU (cayleyMenger.ts). The k×k distances cross
-// to the CPU once per optimizer step (measureVolume, async); the gradient then flows back into
-// the tape through tf.customGrad on D, so autodiff carries it to every vertex through the Gram.
+// between vertices on the backend, the Cayley–Menger determinant and its gradient in float64 on
+// the CPU (cayleyMenger.ts). The k×k distances cross to the CPU when the volume is measured
+// (measureVolume, async); the gradient with respect to them reaches the vertices through the
+// optimizer (train/spro.ts volumePull), with no tape.
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
@@ -50,11 +50,11 @@ export function distancesFromGram(gram: tf.Tensor2D): tf.Tensor2D {
 }
 
 /**
- * Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters. Runs on
- * every SPRO step (inside the gradient tape), so it uses elementwise kernels and full reductions
- * only: one concat of the rows, then Σ(x_i − x_j)² per pair. The differences also keep float32
- * exact where x_i and x_j are close and far from the origin. (A Gram matrix per parameter needs
- * row means and thin [n,size]×[size,n] products, which tfjs's WebGPU backend runs ~100× slower.)
+ * Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters: one
+ * concat of the rows, then Σ(x_i − x_j)² per pair, elementwise kernels and full reductions only.
+ * The differences keep float32 exact where x_i and x_j are close and far from the origin. (A Gram
+ * matrix per parameter needs row means and thin [n,size]×[size,n] products, which tfjs's WebGPU
+ * backend runs ~100× slower.)
  */
 export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly number[]): tf.Tensor2D {
   return tf.tidy(() => {
@@ -67,7 +67,7 @@ export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly 
       for (let j = i + 1; j < n; j++) {
         const a = vectors[rows[i] as number] as tf.Tensor1D;
         const b = vectors[rows[j] as number] as tf.Tensor1D;
-        const d = sumOfSquares(tf.sub(a, b));
+        const d = tf.sum<tf.Scalar>(tf.square(tf.sub(a, b)));
         entries[i * n + j] = d;
         entries[j * n + i] = d;
       }
@@ -75,19 +75,6 @@ export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly 
     return tf.reshape(tf.stack(entries), [n, n]);
   });
 }
-
-/**
- * Σ d², with the gradient 2·d·dy written out: tf.sum's own gradient multiplies by tf.ones(d.shape),
- * which tfjs fills on the CPU and uploads (60 MB per vertex pair and step for VGG16 at width 1).
- */
-const sumOfSquares = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [d, save] = args as [tf.Tensor1D, tf.GradSaveFunc];
-  save([d]);
-  return {
-    value: tf.sum<tf.Scalar>(tf.square(d)),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0] as tf.Tensor1D, tf.mul(dy, 2)),
-  };
-}) as (d: tf.Tensor1D) => tf.Scalar;
 
 export interface VolumeMeasurement extends LogVolume {
   /** Which simplex of the complex (the reference regularises simplex 0). */
@@ -100,7 +87,7 @@ export interface VolumeMeasurement extends LogVolume {
 
 /**
  * The reference's volume of one simplex of the model, with the gradient of log(V + ε) with
- * respect to its squared distances. Reads k×k numbers back: measure again after every update.
+ * respect to its squared distances. Reads k×k numbers back.
  */
 export async function measureVolume(model: SimplexModel, simplex = 0): Promise<VolumeMeasurement> {
   const vertices = model.complex[simplex];
@@ -124,25 +111,32 @@ export async function measureVolume(model: SimplexModel, simplex = 0): Promise<V
 }
 
 /**
- * log(V + ε) of the measured simplex as a scalar on the tape: its value is the measurement's, its
- * gradient ∂log(V+ε)/∂D reaches the vertex variables through D. Call under a gradient tape
- * (tf.variableGrads), with a measurement of the current vertex values.
+ * The volume term's gradient as a linear map of the vertices: ∂(−λ·log(V+ε))/∂x_r = Σ_j pull[r][j]·x_j.
+ * With G = ∂log(V+ε)/∂D from the measurement and D_ab = |x_a − x_b|² over the simplex's vertices,
+ * ∂/∂x_a = −2λ·Σ_b (G_ab + G_ba)·(x_a − x_b). Fixed until the volume is measured again.
  */
-export function logVolumeTerm(model: SimplexModel, measurement: VolumeMeasurement): tf.Scalar {
-  const { vertices, gradient, logVolume } = measurement;
-  const current = model.complex[measurement.simplex];
+export function volumePull(model: SimplexModel, volume: VolumeMeasurement, lambda: number): number[][] {
+  const { vertices, gradient } = volume;
+  const current = model.complex[volume.simplex];
   if (!current || current.length !== vertices.length || current.some((v, i) => v !== vertices[i])) {
     throw new StudioError(
       'INTERNAL',
       'The volume was measured on a different simplex than the model now has; measure it again.',
     );
   }
+  const k = model.vertexCount;
+  const pull = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   const n = vertices.length;
-  const term = tf.customGrad((_d: tf.Tensor | tf.GradSaveFunc) => ({
-    value: tf.scalar(logVolume),
-    gradFunc: (dy: tf.Scalar) => tf.mul(dy, tf.tensor2d(Float32Array.from(gradient), [n, n])),
-  }));
-  return tf.tidy(() => term(squaredDistances(model.stacks, vertices)));
+  vertices.forEach((va, a) => {
+    const row = pull[va] as number[];
+    vertices.forEach((vb, b) => {
+      if (a === b) return;
+      const w = -2 * lambda * ((gradient[a * n + b] ?? 0) + (gradient[b * n + a] ?? 0));
+      row[va] = (row[va] ?? 0) + w;
+      row[vb] = (row[vb] ?? 0) - w;
+    });
+  });
+  return pull;
 }
 
 /** The reference's λ for a simplex whose freshly initialised volume is `initialVolume`. */

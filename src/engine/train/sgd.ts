@@ -7,12 +7,13 @@
 //   buf = g                      on the variable's first step
 //   buf = momentum · buf + g     afterwards
 //   p   = p − lr · buf
-// A variable may carry a row mask (vertices stacked as rows of one [k, …] variable): rows whose
-// mask is 0/false are frozen, so neither p, nor buf, nor weight decay touches them, as PyTorch
-// does for a parameter with requires_grad = False.
+// A simplex's variables stack its vertices as rows ([k, …]); a step then says, in RowGradients,
+// how each row's grad comes from the step's per-draw gradients and the volume term, and which
+// rows are frozen. Two kernels per variable and step on WebGPU (simplex/rowKernels.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
+import { sgdPlan, sgdRows, singleRow, type RowGradients } from '../simplex/rowKernels';
 
 export interface SgdOptions {
   /** PyTorch's `momentum`; 0 keeps no buffers (plain SGD). The reference uses 0.9. */
@@ -22,14 +23,13 @@ export interface SgdOptions {
 }
 
 export interface SgdPair {
+  /** [k, …]: k rows when the step has RowGradients, otherwise any shape. */
   variable: tf.Variable;
-  /** dLoss/dvariable, same shape. Owned by the caller: step() neither keeps nor disposes it. */
-  grad: tf.Tensor;
   /**
-   * Optional mask of shape [variable.shape[0]]: 1/true = row is trained, 0/false = row frozen.
-   * Owned by the caller.
+   * [S, …] with the variable's row shape: the S gradient rows RowGradients mixes; without
+   * RowGradients, dLoss/dvariable in the variable's shape. Owned by the caller.
    */
-  rowMask?: tf.Tensor;
+  grad: tf.Tensor;
 }
 
 /** Momentum buffer of one variable, keyed by the variable's name. */
@@ -54,12 +54,6 @@ export class Sgd {
   private stepCount = 0;
   /** Momentum buffers by variable name; a name absent here has not taken a step yet. */
   private readonly buffers = new Map<string, tf.Variable>();
-  /** Per variable name: the frozen-row condition built from `mask`, kept while the mask is. */
-  private readonly conditions = new Map<string, { mask: tf.Tensor; keep: tf.Tensor }>();
-  // Kept as tensors so a step uploads only the learning rate, and the kernels see the same
-  // shapes and dtypes every step (no shader recompiles).
-  private readonly momentumT: tf.Scalar;
-  private readonly weightDecayT: tf.Scalar;
   private disposed = false;
 
   constructor(opts: SgdOptions) {
@@ -75,8 +69,6 @@ export class Sgd {
     }
     this.momentum = momentum;
     this.weightDecay = weightDecay;
-    this.momentumT = tf.scalar(momentum);
-    this.weightDecayT = tf.scalar(weightDecay);
   }
 
   /** Number of step() calls since construction, the last reset, or as imported. */
@@ -85,21 +77,19 @@ export class Sgd {
   }
 
   /**
-   * One update of every pair with learning rate `lr`. A number is uploaded as a scalar tensor;
-   * either way the value lives in a buffer, not in the shader, so a new rate each step costs no
-   * recompile and no readback. A tensor rate stays the caller's and is not checked for sign.
+   * One update of every pair with learning rate `lr`. Every number of the step (lr, the row
+   * weights, the pull) travels in one small upload, never in a shader, so a new rate or new
+   * coefficients each step cost no recompile and no readback.
    */
-  step(pairs: readonly SgdPair[], lr: number | tf.Scalar): void {
+  step(pairs: readonly SgdPair[], lr: number, rows: RowGradients = singleRow()): void {
     this.assertLive();
-    if (typeof lr === 'number' && (!Number.isFinite(lr) || lr < 0)) {
+    if (!Number.isFinite(lr) || lr < 0) {
       throw new StudioError('BAD_SETTINGS', `Learning rate must be a finite number ≥ 0, got ${lr}.`);
     }
-    if (typeof lr !== 'number' && (lr.rank !== 0 || lr.dtype !== 'float32')) {
-      throw new StudioError('INTERNAL', 'A tensor learning rate must be a float32 scalar.', false);
-    }
+    checkRows(rows);
     const names = new Set<string>();
     for (const pair of pairs) {
-      checkPair(pair);
+      checkPair(pair, rows);
       if (names.has(pair.variable.name)) {
         throw new StudioError('INTERNAL', `SGD step got variable "${pair.variable.name}" twice.`);
       }
@@ -114,32 +104,30 @@ export class Sgd {
         );
       }
     }
+    const k = rows.trainable.length;
     tf.tidy(() => {
-      const lrT = typeof lr === 'number' ? tf.scalar(lr) : lr;
-      for (const pair of pairs) this.update(pair, lrT);
+      const plan = tf.tensor1d(sgdPlan(lr, this.momentum, this.weightDecay, rows));
+      const step = { lr, momentum: this.momentum, weightDecay: this.weightDecay, rows, plan };
+      for (const { variable, grad } of pairs) {
+        const size = variable.size / k;
+        let buf: tf.Variable | null = null;
+        if (this.momentum !== 0) {
+          // Zeros before the first step: momentum · 0 + g = g, PyTorch's first buffer, and frozen
+          // rows start (and stay) at zero, as if absent.
+          buf = this.buffers.get(variable.name) ?? tf.variable(tf.zerosLike(variable), false);
+          this.buffers.set(variable.name, buf);
+        }
+        const { direction, updated } = sgdRows(
+          tf.reshape(variable, [k, size]),
+          buf ? tf.reshape(buf, [k, size]) : null,
+          tf.reshape(grad, [grad.size / size, size]),
+          step,
+        );
+        buf?.assign(tf.reshape(direction, variable.shape));
+        variable.assign(tf.reshape(updated, variable.shape));
+      }
     });
     this.stepCount += 1;
-  }
-
-  private update({ variable, grad, rowMask }: SgdPair, lrT: tf.Scalar): void {
-    const keep = rowMask === undefined ? undefined : this.condition(rowMask, variable);
-    const g = this.weightDecay === 0 ? grad : tf.add(grad, tf.mul(this.weightDecayT, variable));
-    let direction: tf.Tensor = g;
-    if (this.momentum !== 0) {
-      const buf = this.buffers.get(variable.name);
-      if (buf === undefined) {
-        // First step: buf = g, and frozen rows start (and stay) at zero, as if absent.
-        const init = keep === undefined ? g : tf.where(keep, g, tf.zerosLike(g));
-        this.buffers.set(variable.name, tf.variable(init, false));
-        direction = init;
-      } else {
-        const next = tf.add(tf.mul(this.momentumT, buf), g);
-        direction = keep === undefined ? next : tf.where(keep, next, buf);
-        buf.assign(direction);
-      }
-    }
-    const updated = tf.sub(variable, tf.mul(lrT, direction));
-    variable.assign(keep === undefined ? updated : tf.where(keep, updated, variable));
   }
 
   /** Reads the momentum buffers back (the only readback this class does). */
@@ -205,42 +193,18 @@ export class Sgd {
   reset(): void {
     this.assertLive();
     this.clearBuffers();
-    this.clearConditions();
     this.stepCount = 0;
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.clearBuffers();
-    this.clearConditions();
-    this.momentumT.dispose();
-    this.weightDecayT.dispose();
     this.disposed = true;
   }
 
   private clearBuffers(): void {
     for (const buf of this.buffers.values()) buf.dispose();
     this.buffers.clear();
-  }
-
-  private clearConditions(): void {
-    for (const { keep } of this.conditions.values()) keep.dispose();
-    this.conditions.clear();
-  }
-
-  /**
-   * The variable's row condition, built once per mask (a model keeps its mask until its vertices
-   * change): three full-size kernels and their temporaries saved on every later step.
-   */
-  private condition(rowMask: tf.Tensor, variable: tf.Variable): tf.Tensor {
-    const cached = this.conditions.get(variable.name);
-    if (cached?.mask === rowMask && !rowMask.isDisposed && sameShape(cached.keep.shape, variable.shape)) {
-      return cached.keep;
-    }
-    cached?.keep.dispose();
-    const keep = tf.keep(rowCondition(rowMask, variable));
-    this.conditions.set(variable.name, { mask: rowMask, keep });
-    return keep;
   }
 
   private assertLive(): void {
@@ -252,11 +216,38 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-function checkPair({ variable, grad, rowMask }: SgdPair): void {
-  if (!sameShape(grad.shape, variable.shape)) {
+function checkRows({ weights, pull, trainable }: RowGradients): void {
+  const k = trainable.length;
+  const square = (m: readonly (readonly number[])[]): boolean =>
+    m.length === k && m.every((r) => r.length === k);
+  if (
+    k === 0 ||
+    weights.length === 0 ||
+    weights.some((w) => w.length !== k) ||
+    (pull !== null && !square(pull))
+  ) {
+    throw new StudioError(
+      'INTERNAL',
+      `SGD row gradients must be S×k weights and a k×k pull for k = ${k} trainable flags.`,
+      false,
+    );
+  }
+}
+
+function checkPair({ variable, grad }: SgdPair, rows: RowGradients): void {
+  const k = rows.trainable.length;
+  const draws = rows.weights.length;
+  const fits =
+    k === 1 && draws === 1
+      ? sameShape(grad.shape, variable.shape)
+      : variable.shape[0] === k &&
+        grad.shape[0] === draws &&
+        sameShape(grad.shape.slice(1), variable.shape.slice(1));
+  if (!fits) {
     throw new StudioError(
       'SHAPE_MISMATCH',
-      `Gradient for "${variable.name}" has shape [${grad.shape.join(',')}], variable has [${variable.shape.join(',')}].`,
+      `Gradient for "${variable.name}" has shape [${grad.shape.join(',')}], variable has [${variable.shape.join(',')}] ` +
+        `(${k} rows, ${draws} gradient rows).`,
       false,
     );
   }
@@ -267,25 +258,4 @@ function checkPair({ variable, grad, rowMask }: SgdPair): void {
       false,
     );
   }
-  if (rowMask !== undefined && (rowMask.rank !== 1 || rowMask.shape[0] !== variable.shape[0])) {
-    throw new StudioError(
-      'SHAPE_MISMATCH',
-      `Row mask for "${variable.name}" has shape [${rowMask.shape.join(',')}]; expected [${variable.shape[0]}].`,
-      false,
-    );
-  }
-}
-
-/**
- * Mask [k] → bool of the variable's shape, true on the rows that train. Built by broadcasting
- * arithmetic on the backend: tf.where would broadcast the [k, 1, …] mask with Tile, which tfjs's
- * WebGPU backend runs on the CPU for a small CPU-resident input and then uploads (hundreds of MB a
- * step for VGG16 at width 1). tf.where, not a multiply, so NaN gradients never reach frozen rows.
- */
-function rowCondition(rowMask: tf.Tensor, variable: tf.Tensor): tf.Tensor {
-  const rows = tf.reshape(tf.cast(rowMask, 'float32'), [
-    rowMask.shape[0],
-    ...new Array<number>(variable.rank - 1).fill(1),
-  ]);
-  return tf.greater(tf.add(tf.zerosLike(variable), rows), 0.5);
 }

@@ -3,13 +3,19 @@
 // with α_s drawn on the complex (a simplex uniformly, then Dirichlet(1,…,1)) and V the volume of
 // simplex 0. The reference sums the draws (its `.div(nsample)` is discarded); 'mean' divides. The
 // volume term is on when λ > 0 and simplex 0 has ≥ 2 vertices (the reference trains one vertex
-// with plain CE). Hot path: everything stays on the device except the k×k distance readback the
-// CPU determinant needs (measureVolume, once per step); gradients come out as optimizer pairs.
+// with plain CE). Hot path: the tape differentiates the cross-entropy with respect to each draw's
+// mixed weights only; how those gradients and the volume term reach each vertex is k×k numbers
+// on the CPU (RowGradients), applied by the optimizer's own kernels. So a SPRO step dispatches
+// the kernels of a plain step plus one mixing kernel per parameter, and reads nothing back
+// except the k×k distances when the volume is measured.
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import type { SimplexModel } from '../simplex/simplexModel';
-import { logVolumeTerm, measureVolume, type VolumeMeasurement } from '../simplex/volume';
+import { vggForward } from '../model/vgg';
+import type { RowGradients } from '../simplex/rowKernels';
+import { measureVolume, volumePull, type VolumeMeasurement } from '../simplex/volume';
+import type { SgdPair } from './sgd';
 import type { Rng } from '../util/rng';
 
 export type Reduction = 'sum' | 'mean';
@@ -34,14 +40,6 @@ export interface SproDraw {
   dropoutSeeds: readonly [number, number] | null;
 }
 
-/** Shaped for the optimizer (train/sgd.ts SgdPair): frozen rows are those where rowMask is false. */
-export interface GradPair {
-  variable: tf.Variable;
-  grad: tf.Tensor;
-  /** Owned by the model: do not dispose. Absent when no vertex is frozen (no masking kernels). */
-  rowMask?: tf.Tensor1D;
-}
-
 export interface SproResult {
   /** The objective above. */
   loss: tf.Scalar;
@@ -49,8 +47,13 @@ export interface SproResult {
   crossEntropy: tf.Scalar;
   /** Correct predictions of the first draw on the batch (training accuracy, read back later). */
   correct: tf.Scalar;
-  /** One pair per stack variable; the grads are the caller's to dispose (disposeSproResult). */
-  grads: GradPair[];
+  /**
+   * One pair per stack variable, its grad [S, size]: ∂(the draws' cross-entropy)/∂(draw s's mixed
+   * weights), the caller's to dispose (disposeSproResult). With `rows`, the optimizer's step.
+   */
+  grads: SgdPair[];
+  /** How each vertex's gradient comes from those and from the volume term. */
+  rows: RowGradients;
 }
 
 /** Mean cross-entropy over the batch, as torch.nn.CrossEntropyLoss(). */
@@ -80,7 +83,8 @@ export function usesVolumeTerm(model: SimplexModel, options: SproOptions): boole
 
 /**
  * Loss and gradients for given draws; `volume` must measure the current vertices when
- * usesVolumeTerm(). Synchronous and readback-free: the loss stays a tensor.
+ * usesVolumeTerm() (its gradient is then applied to the vertices as they are at the step).
+ * Synchronous and readback-free: the loss stays a tensor.
  */
 export function sproLossAndGrads(
   model: SimplexModel,
@@ -97,41 +101,47 @@ export function sproLossAndGrads(
   if (withVolume && volume === null) {
     throw new StudioError('INTERNAL', 'The volume term is on but no volume was measured for this step.');
   }
-  const rowMask = model.frozen.some((f) => f) ? model.trainableRowMask() : undefined;
-  const variables = [...model.stacks];
   const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
-  // λ·log(V+ε) is known on the CPU, so CE = loss + λ·log(V+ε) needs no second tape output.
-  const volumeShift = withVolume && volume ? options.lambda * volume.logVolume : 0;
+  const paramCount = model.params.length;
   const first: { correct: tf.Scalar | null } = { correct: null };
-  const { loss, ce, grads } = tf.tidy(() => {
-    const objective = (): tf.Scalar => {
+  const { ce, grads } = tf.tidy(() => {
+    const mixed = draws.flatMap((draw) => model.mixedWeights(draw.coefficients));
+    const objective = (...weights: tf.Tensor[]): tf.Scalar => {
       let total: tf.Scalar = tf.scalar(0);
-      for (const draw of draws) {
+      draws.forEach((draw, s) => {
         const options = draw.dropoutSeeds
           ? { training: true, dropoutSeeds: draw.dropoutSeeds }
           : { training: false };
-        const logits = model.forward(batch.x, draw.coefficients, options);
+        const own = weights.slice(s * paramCount, (s + 1) * paramCount);
+        const logits = vggForward(model.spec, own, batch.x, options);
         first.correct ??= tf.keep(countCorrect(logits, batch.labels));
         total = tf.add(total, crossEntropy(logits, batch.labels));
-      }
-      if (scale !== 1) total = tf.mul(total, scale);
-      if (withVolume && volume) {
-        total = tf.sub(total, tf.mul(logVolumeTerm(model, volume), options.lambda));
-      }
+      });
       return total;
     };
-    const { value, grads } = tf.variableGrads(objective, variables);
-    return {
-      loss: value,
-      ce: volumeShift === 0 ? tf.clone(value) : tf.add<tf.Scalar>(value, volumeShift),
-      grads: variables.map((v) => grads[v.name] ?? tf.zerosLike(v)),
-    };
+    // The tape sees Σ CE: the reduction's scale goes into the rows' weights, once.
+    const { value, grads } = tf.valueAndGrads(objective)(mixed);
+    const rows = model.params.map((p, i) => {
+      const perDraw = draws.map((_, s) => tf.reshape(grads[s * paramCount + i] as tf.Tensor, [1, p.size]));
+      return perDraw.length === 1 ? (perDraw[0] as tf.Tensor) : tf.concat(perDraw, 0);
+    });
+    return { ce: scale === 1 ? value : tf.mul<tf.Scalar>(value, scale), grads: rows };
   });
+  // λ·log(V+ε) is known on the CPU: the loss is the cross-entropy shifted by it.
+  const loss =
+    withVolume && volume
+      ? tf.tidy(() => tf.sub<tf.Scalar>(ce, options.lambda * volume.logVolume))
+      : tf.clone(ce);
   return {
     loss,
     crossEntropy: ce,
     correct: first.correct ?? tf.scalar(0),
-    grads: variables.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor, rowMask })),
+    grads: model.stacks.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor })),
+    rows: {
+      weights: draws.map((d) => d.coefficients.map((c) => c * scale)),
+      pull: withVolume && volume ? volumePull(model, volume, options.lambda) : null,
+      trainable: model.frozen.map((f) => !f),
+    },
   };
 }
 

@@ -149,7 +149,7 @@ export async function* trainRun(
             { lambda, reduction: settings.reduction },
             volume,
           );
-          sgd.step(result.grads, lr);
+          sgd.step(result.grads, lr, result.rows);
           const perDraw = settings.reduction === 'sum' ? 1 / stage.nSample : 1;
           window.add(result.crossEntropy, result.correct, perDraw);
           disposeSproResult(result);

@@ -73,11 +73,10 @@ describe('SimplexModel', () => {
     expect(model.vertexCount).toBe(5);
     expect(model.complex).toEqual([[0, 2, 4], [1, 2, 4], [3]]);
     expect(model.frozen).toEqual([true, true, true, true, false]);
-    expect(Array.from(await model.trainableRowMask().data())).toEqual([0, 0, 0, 0, 1]);
     expect(model.stacks[0]?.name).toBe('centroid_test/c1.weight@5');
     expect(oldNames[0]).toBe('centroid_test/c1.weight@4');
-    // Old stacks replaced, not leaked (the mask is the one new tensor).
-    expect(tf.memory().numTensors).toBe(before + 1);
+    // Old stacks replaced, not leaked.
+    expect(tf.memory().numTensors).toBe(before);
     const added = await model.readVertex(4);
     for (const [i, p] of model.params.entries()) {
       const expected = (vs[0]?.[i] as TfLayout).map(
@@ -101,15 +100,13 @@ describe('SimplexModel', () => {
     });
   });
 
-  it('exposes the frozen rows as a bool mask for the optimizer', async () => {
+  it('freezes and unfreezes vertices', () => {
     const model = track(SimplexModel.fromVertices(SPEC, vertices(3, 7), { frozen: [true, false, true] }));
-    const mask = model.trainableRowMask();
-    expect(mask.dtype).toBe('bool');
-    expect(Array.from(await mask.data())).toEqual([0, 1, 0]);
-    expect(model.trainableRowMask()).toBe(mask);
     model.setFrozen(0, false);
-    expect(Array.from(await model.trainableRowMask().data())).toEqual([1, 1, 0]);
-    expect(model.hasTrainable).toBe(true);
+    expect(model.frozen).toEqual([false, false, true]);
+    model.setFrozen(1, true);
+    model.setFrozen(0, true);
+    expect(model.hasTrainable).toBe(false);
   });
 
   it('samples coefficients from its complex, reproducibly', () => {
@@ -144,7 +141,6 @@ describe('SimplexModel', () => {
   it('releases every tensor on dispose', () => {
     const before = tf.memory().numTensors;
     const model = SimplexModel.fresh(SPEC, 2, new Rng(10));
-    model.trainableRowMask();
     model.addVertex();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);

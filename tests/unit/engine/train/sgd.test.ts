@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RowGradients } from '../../../../src/engine/simplex/rowKernels';
 import { Sgd, type SgdState } from '../../../../src/engine/train/sgd';
 import { StudioError } from '../../../../src/protocol/errors';
 
@@ -11,6 +12,15 @@ let names = 0;
 function variable(values: number[], shape: number[]): tf.Variable {
   names += 1;
   return tf.tidy(() => tf.variable(tf.tensor(values, shape), true, `sgd_test_${names}`));
+}
+
+/** Each row its own gradient row; rows whose flag is false frozen. */
+function rowsOf(trainable: boolean[]): RowGradients {
+  return {
+    weights: trainable.map((_, s) => trainable.map((__, r) => (r === s ? 1 : 0))),
+    pull: null,
+    trainable,
+  };
 }
 
 const created: { dispose(): void }[] = [];
@@ -106,12 +116,11 @@ describe('Sgd', () => {
       [5, 6],
     ];
     const v = track(variable(rows.flat(), [3, 2]));
-    const mask = track(tf.tensor([0, 1, 0]));
     const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 0.1 }));
     const grads = gradSeq.map((g) => [g[0] ?? 0, g[1] ?? 0]);
     for (const [t, g] of grads.entries()) {
       const grad = tf.tensor([g, g, g]);
-      sgd.step([{ variable: v, grad, rowMask: mask }], lrSeq[t] ?? 0);
+      sgd.step([{ variable: v, grad }], lrSeq[t] ?? 0, rowsOf([false, true, false]));
       grad.dispose();
     }
     const got = Array.from(v.dataSync());
@@ -132,41 +141,77 @@ describe('Sgd', () => {
 
   it('keeps frozen rows finite even when their gradient is NaN', () => {
     const v = track(variable([1, 2, 3, 4], [2, 2]));
-    const mask = track(tf.tensor([1, 0]));
     const grad = track(tf.tensor([0.5, 0.5, Number.NaN, Number.POSITIVE_INFINITY], [2, 2]));
     const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
-    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
-    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
+    sgd.step([{ variable: v, grad }], 0.1, rowsOf([true, false]));
+    sgd.step([{ variable: v, grad }], 0.1, rowsOf([true, false]));
     expect(Array.from(v.dataSync()).slice(2)).toEqual([3, 4]);
   });
 
-  it('takes the learning rate as a scalar tensor too', () => {
-    const a = track(variable(p0, [6]));
-    const b = track(variable(p0, [6]));
-    const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
-    const sgd2 = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
-    for (const [t, g] of gradSeq.entries()) {
-      const grad = tf.tensor(g);
-      const lr = tf.scalar(lrSeq[t] ?? 0);
-      sgd.step([{ variable: a, grad }], lrSeq[t] ?? 0);
-      sgd2.step([{ variable: b, grad }], lr);
-      expect(lr.isDisposed).toBe(false);
-      grad.dispose();
-      lr.dispose();
+  it("forms each row's gradient from weighted gradient rows and the pull of the other rows", () => {
+    // k = 3 rows of 2, S = 2 gradient rows; row 0 frozen. Expected in float64, written out.
+    const x0 = [
+      [1, -2],
+      [0.5, 3],
+      [-1.5, 0.25],
+    ];
+    const g = [
+      [0.2, -0.1],
+      [-0.3, 0.4],
+    ];
+    const rows: RowGradients = {
+      weights: [
+        [0.1, 0.6, 0.3],
+        [0.5, 0.2, 0.3],
+      ],
+      pull: [
+        [0, 0, 0],
+        [0.4, -0.7, 0.3],
+        [0.1, 0.2, -0.3],
+      ],
+      trainable: [false, true, true],
+    };
+    const v = track(variable(x0.flat(), [3, 2]));
+    const grad = track(tf.tensor(g.flat(), [2, 2]));
+    const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 0.1 }));
+    const x = x0.map((r) => [...r]);
+    let buf: number[][] | null = null;
+    for (const lr of [0.1, 0.05]) {
+      const grads = x.map((xr, r) =>
+        xr.map((xi, i) => {
+          let sum = 0.1 * xi;
+          g.forEach((gs, s) => (sum += (rows.weights[s]?.[r] ?? 0) * (gs[i] ?? 0)));
+          x.forEach((xj, j) => (sum += (rows.pull?.[r]?.[j] ?? 0) * (xj[i] ?? 0)));
+          return sum;
+        }),
+      );
+      const prev: number[][] | null = buf;
+      const next: number[][] = grads.map((gr, r) =>
+        gr.map((gi, i) => (prev ? 0.9 * (prev[r]?.[i] ?? 0) : 0) + gi),
+      );
+      buf = next;
+      for (let r = 1; r < 3; r++) {
+        const xr = x[r] as number[];
+        for (let i = 0; i < 2; i++) xr[i] = (xr[i] ?? 0) - lr * (next[r]?.[i] ?? 0);
+      }
+      sgd.step([{ variable: v, grad }], lr, rows);
     }
-    expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
+    const got = Array.from(v.dataSync());
+    expect(got.slice(0, 2)).toEqual(x0[0]);
+    x.flat().forEach((e, i) => {
+      expect(got[i]).toBeCloseTo(e, 6);
+    });
   });
 
-  it('accepts a bool mask and masks rows of rank-4 (conv) variables', () => {
+  it('freezes rows of rank-4 (conv) variables', () => {
     const shape = [2, 3, 3, 2];
     const size = 36;
     const init = Array.from({ length: size }, (_, i) => i / 10);
     const v = track(variable(init, shape));
-    const mask = track(tf.tensor([true, false], [2], 'bool'));
     const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 5e-4 }));
     const grad = track(tf.ones(shape));
-    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
-    sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
+    sgd.step([{ variable: v, grad }], 0.1, rowsOf([true, false]));
+    sgd.step([{ variable: v, grad }], 0.1, rowsOf([true, false]));
     const got = v.dataSync();
     const half = size / 2;
     for (let i = 0; i < half; i++) expect(got[i]).not.toBeCloseTo(init[i] ?? NaN, 3);
@@ -236,7 +281,7 @@ describe('Sgd', () => {
     for (const x of big.dataSync()) expect(x).toBeCloseTo(-0.1, 7);
   });
 
-  it('rejects mismatched gradients and masks', () => {
+  it('rejects mismatched gradients and row counts', () => {
     const sgd = track(new Sgd({ momentum: 0.9, weightDecay: 0 }));
     const v = track(variable(p0, [2, 3]));
     const bad = track(tf.zeros([3, 2]));
@@ -244,42 +289,43 @@ describe('Sgd', () => {
       sgd.step([{ variable: v, grad: bad }], 0.1);
     }).toThrow(/shape/);
     const grad = track(tf.zeros([2, 3]));
-    const mask = track(tf.ones([3]));
     expect(() => {
-      sgd.step([{ variable: v, grad, rowMask: mask }], 0.1);
-    }).toThrow(/mask/i);
+      sgd.step([{ variable: v, grad }], 0.1, rowsOf([true, true, true]));
+    }).toThrow(/3 rows/);
     expect(() => {
       sgd.step([{ variable: v, grad }], Number.NaN);
     }).toThrow(StudioError);
     expect(() => new Sgd({ momentum: -1, weightDecay: 0 })).toThrow(StudioError);
   });
 
-  it('keeps the tensor count flat over 50 masked steps and a save/load, and frees all on dispose', async () => {
+  it('keeps the tensor count flat over 50 steps with frozen rows and a save/load, and frees all on dispose', async () => {
     const before = tf.memory().numTensors;
     const a = variable(
       Array.from({ length: 12 }, (_, i) => i),
       [3, 4],
     );
     const b = variable([1, 2, 3], [3]);
-    const mask = tf.tensor([1, 0, 1]);
+    const rows = rowsOf([true, false, true]);
     const ga = tf.fill([3, 4], 0.01);
     const gb = tf.fill([3], -0.02);
     const sgd = new Sgd({ momentum: 0.9, weightDecay: 5e-4 });
     sgd.step(
       [
-        { variable: a, grad: ga, rowMask: mask },
+        { variable: a, grad: ga },
         { variable: b, grad: gb },
       ],
       0.05,
+      rows,
     );
     const afterFirst = tf.memory().numTensors;
     for (let t = 1; t < 50; t++) {
       sgd.step(
         [
-          { variable: a, grad: ga, rowMask: mask },
+          { variable: a, grad: ga },
           { variable: b, grad: gb },
         ],
         (0.05 * (1 + Math.cos((Math.PI * t) / 50))) / 2,
+        rows,
       );
       expect(tf.memory().numTensors).toBe(afterFirst);
     }
@@ -288,7 +334,7 @@ describe('Sgd', () => {
     sgd.importState(state, [a, b]);
     expect(tf.memory().numTensors).toBe(afterFirst);
     sgd.dispose();
-    for (const x of [a, b, mask, ga, gb]) x.dispose();
+    for (const x of [a, b, ga, gb]) x.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { ModelSpec } from '../../../../src/engine/model/architecture';
+import { rowGradients } from '../../../../src/engine/simplex/rowKernels';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';
 import { Sgd } from '../../../../src/engine/train/sgd';
 import {
@@ -13,7 +14,7 @@ import {
   type SproOptions,
 } from '../../../../src/engine/train/spro';
 import { Rng } from '../../../../src/engine/util/rng';
-import { expectSame } from '../fixtures';
+import { expectClose, expectSame } from '../fixtures';
 
 const SPEC: ModelSpec = { architecture: 'vgg11', widthScale: 0.125, numClasses: 10 };
 
@@ -56,7 +57,7 @@ describe('SPRO step', () => {
     for (let step = 0; step < 20; step++) {
       const result = await computeSproGradients(model, data, rng, OPTIONS);
       expect(result.volume).not.toBeNull();
-      sgd.step(result.grads, 0.01);
+      sgd.step(result.grads, 0.01, result.rows);
       disposeSproResult(result);
       counts.push(tf.memory().numTensors);
     }
@@ -79,7 +80,7 @@ describe('SPRO step', () => {
         const result = await computeSproGradients(model, data, rng, { ...OPTIONS, nSample: 2 });
         draws.push(result.draws);
         losses.push((await result.loss.data())[0] ?? NaN);
-        sgd.step(result.grads, 0.05);
+        sgd.step(result.grads, 0.05, result.rows);
         disposeSproResult(result);
       }
       const vertex = await model.readVertex(1);
@@ -106,6 +107,24 @@ describe('SPRO step', () => {
     const s = (await sum.loss.data())[0] ?? NaN;
     expect((await mean.loss.data())[0]).toBeCloseTo(s / 3, 5);
     expect((await sum.crossEntropy.data())[0]).toBeCloseTo(s, 5);
+    // And so do the vertices' gradients, as the optimizer forms them.
+    const vertexGrad = (r: typeof sum) =>
+      tf.tidy(() =>
+        rowGradients(
+          r.grads[0]?.variable as tf.Variable<tf.Rank.R2>,
+          r.grads[0]?.grad as tf.Tensor2D,
+          r.rows,
+        ),
+      );
+    const gs = vertexGrad(sum);
+    const gm = vertexGrad(mean);
+    expectClose(
+      await gm.data(),
+      Array.from(await gs.data(), (g) => g / 3),
+      1e-5,
+      'mean gradient',
+    );
+    tf.dispose([gs, gm]);
     [sum, mean].forEach(disposeSproResult);
     model.dispose();
     tf.dispose([data.x, data.labels]);
@@ -146,7 +165,7 @@ describe('SPRO step', () => {
     for (let step = 0; step < 8; step++) {
       const result = await computeSproGradients(model, data, rng, options);
       losses.push((await result.crossEntropy.data())[0] ?? NaN);
-      sgd.step(result.grads, 0.05);
+      sgd.step(result.grads, 0.05, result.rows);
       disposeSproResult(result);
     }
     expect(losses.at(-1), losses.join(', ')).toBeLessThan((losses[0] ?? 0) - 0.05);
