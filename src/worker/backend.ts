@@ -13,6 +13,7 @@ import {
   useConvGradients,
   type ConvGradients,
 } from '../engine/model/conv3x3';
+import { registerWebGpuKernels } from './webgpuKernels';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -42,7 +43,10 @@ export async function startBackend(
       if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
       await tf.ready();
       // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
-      if (name === 'webgpu') tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
+      if (name === 'webgpu') {
+        tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
+        registerWebGpuKernels();
+      }
       useConvGradients(forcedConvGradients);
       started = {
         name,

@@ -4,12 +4,10 @@
 // train to the same losses and weights within float32 rounding either way.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import type {} from '../../src/ui/debugHandle';
-import type { SafetensorsFile } from '../../src/engine/formats/safetensors';
+import type { Browser } from 'playwright-core';
 import { defaultSettings, type TrainSettings } from '../../src/protocol/settings';
-import { launchChromium, openStudio } from './chromium';
-import { exportedTensors } from './exported';
+import { launchChromium } from './chromium';
+import { expectSameLosses, expectSameWeights, trainInTab } from './sameRun';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -30,50 +28,18 @@ const settings: TrainSettings = {
   readEvery: 1,
 };
 
-interface Trained {
-  shown: string;
-  losses: number[];
-  weights: SafetensorsFile;
-}
-
-async function trainWith(conv: 'studio' | 'tfjs'): Promise<Trained> {
-  const page: Page = await openStudio(browser, `?conv=${conv}`);
-  await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
-  const shown = (await page.getByTestId('conv-gradients').textContent()) ?? '';
-  await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
-  const run = await page.evaluate(
-    (s) =>
-      window.__studio?.client
-        .call('createRun', { settings: s, name: 'conv' })
-        .then((r) => window.__studio?.client.call('train', { runId: r.id })),
-    settings,
-  );
-  expect(run?.status).toBe('done');
-  const weights = await exportedTensors(page, run?.modelIds[0] ?? '');
-  await page.context().close();
-  return { shown, losses: run?.history.steps.map((s) => s.loss) ?? [], weights };
-}
-
 describe('convolution gradients on WebGPU', () => {
   it("train the same run to the same weights with the studio's and with tfjs's", async () => {
-    const studio = await trainWith('studio');
-    const tfjs = await trainWith('tfjs');
-    expect(studio.shown).toContain('conv gradients: studio (forced by ?conv=)');
-    expect(tfjs.shown).toContain('conv gradients: tfjs (forced by ?conv=)');
+    const studio = await trainInTab(browser, '?conv=studio', 'webgpu', settings);
+    const tfjs = await trainInTab(browser, '?conv=tfjs', 'webgpu', settings);
+    expect(studio.convShown).toContain('conv gradients: studio (forced by ?conv=)');
+    expect(tfjs.convShown).toContain('conv gradients: tfjs (forced by ?conv=)');
 
     expect(studio.losses).toHaveLength(4);
     expect(studio.losses.every(Number.isFinite)).toBe(true);
-    studio.losses.forEach((loss, i) => {
-      expect(Math.abs(loss - (tfjs.losses[i] ?? NaN))).toBeLessThan(1e-4 * Math.abs(loss));
-    });
+    expectSameLosses(studio.losses, tfjs.losses, 1e-4);
     // Four SGD steps at lr 0.05 move the weights by far more than float32 rounding of two
     // summation orders: a wrong gradient shows here as a difference of the update's size.
-    expect([...studio.weights.tensors.keys()]).toEqual([...tfjs.weights.tensors.keys()]);
-    for (const [name, t] of studio.weights.tensors) {
-      const other = tfjs.weights.tensors.get(name)?.data ?? new Float32Array(0);
-      const scale = Math.max(...t.data.map(Math.abs));
-      const worst = Math.max(...t.data.map((v, i) => Math.abs(v - (other[i] ?? NaN))));
-      expect(worst, name).toBeLessThan(1e-4 * scale);
-    }
+    expectSameWeights(studio.weights, tfjs.weights, 1e-4);
   }, 600_000);
 });
