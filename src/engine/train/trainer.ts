@@ -141,7 +141,7 @@ export async function* trainRun(
             order.subarray(b * settings.batchSize, (b + 1) * settings.batchSize),
             augment,
           );
-          if (lambda > 0 && b % settings.readEvery === 0) volume = await measureVolume(model);
+          if (lambda > 0 && volume === null) volume = await measureVolume(model);
           const result = sproLossAndGrads(
             model,
             batch,
@@ -158,7 +158,11 @@ export async function* trainRun(
           state.step++;
           clock.tick(stage.nSample);
           if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1) {
-            const { loss, correct, count } = await window.read();
+            // The volume for the next steps is measured with the metrics: one wait on the GPU.
+            const next: Promise<VolumeMeasurement | null> =
+              lambda > 0 && b < perEpoch - 1 ? measureVolume(model) : Promise.resolve(volume);
+            const [{ loss, correct, count }, measured] = await Promise.all([window.read(), next]);
+            volume = measured;
             if (!Number.isFinite(loss)) {
               throw new StudioError(
                 'NAN_LOSS',
