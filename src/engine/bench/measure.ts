@@ -215,14 +215,17 @@ async function naiveImagesPerSecond(
   const trainer = new NaiveTrainer(spec, initVertex(spec, new Rng(3), 'vgg16'), 0.05);
   const order = new Rng(5).permutation(data.train.count);
   const augment = new Rng(6);
+  // Full batches only, going round the training set again when --steps asks for more.
+  const perEpoch = Math.floor(data.train.count / params.batchSize);
   try {
     let start = 0;
     const warmUp = 2;
     for (let s = 0; s < params.steps + warmUp; s++) {
       if (s === warmUp) start = performance.now();
+      const b = s % perEpoch;
       const batch = makeBatch(
         data.train,
-        order.subarray(s * params.batchSize, (s + 1) * params.batchSize),
+        order.subarray(b * params.batchSize, (b + 1) * params.batchSize),
         augment,
       );
       await trainer.step(batch);
