@@ -1,14 +1,21 @@
 // The benchmark in Node on Dawn (the `webgpu` package: Chromium's WebGPU implementation as a Node
 // addon), for GPU machines that have a Vulkan driver but no browser. The same engine measurements
-// as in the tab (engine/bench/measure.ts) on the same synthetic set, generated in memory; the two
-// that need a browser's storage (loader_img_s, import_mb_s) are left out.
+// as in the tab (engine/bench/measure.ts) on the same synthetic set, generated in memory. There is
+// no storage: loader_img_s is the batches alone (augmentation and upload, what a training step
+// runs), and import_mb_s is left out.
 
 import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
 import type { BackendName } from '../../src/protocol/backend';
 import { generateSynthetic } from '../../src/engine/data/synthetic';
 import { imageCount, type LabeledImages } from '../../src/engine/data/labeledImages';
-import { emitShape, measureTraining, profileSteps, type Emit } from '../../src/engine/bench/measure';
+import {
+  emitShape,
+  loaderImagesPerSecond,
+  measureTraining,
+  profileSteps,
+  type Emit,
+} from '../../src/engine/bench/measure';
 
 export async function benchInNode(
   params: BenchParams,
@@ -47,6 +54,7 @@ export async function benchInNode(
   for (const profile of profiles ?? [])
     record(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
   await measureTraining(params, data, record);
+  record('loader_img_s', loaderImagesPerSecond(data, params.batchSize, performance.now()));
   if (device.lost !== null) throw new Error(device.lost);
   return { measurements, profiles };
 }
