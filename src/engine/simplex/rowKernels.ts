@@ -72,12 +72,20 @@ export function mixRows(stack: tf.Tensor2D, coefficients: tf.Tensor1D): tf.Tenso
   if (registered(MIX_ROWS)) {
     return tf.engine().runKernel<tf.Tensor1D>(MIX_ROWS, { stack, coefficients });
   }
-  const scaled = tf.mul(tf.reshape(coefficients, [-1, 1]), stack);
-  return tf.reshape(stack.shape[0] === 1 ? scaled : tf.addN(tf.unstack(scaled)), [stack.shape[1]]);
+  return tf.reshape(tf.matMul(tf.reshape(coefficients, [1, -1]), stack), [stack.shape[1]]);
 }
 
 /** grad_r of RowGradients for every row, [k, size] (without weight decay). Call inside tf.tidy. */
 export function rowGradients(variable: tf.Tensor2D, grads: tf.Tensor2D, rows: RowGradients): tf.Tensor2D {
+  // A plain variable's gradient is its own: no product (the base model's every step).
+  if (
+    rows.pull === null &&
+    rows.weights.length === 1 &&
+    rows.trainable.length === 1 &&
+    rows.weights[0]?.[0] === 1
+  ) {
+    return grads;
+  }
   const fromGrads: tf.Tensor2D = tf.matMul(tf.tensor2d(rows.weights as number[][]), grads, true, false);
   if (!rows.pull) return fromGrads;
   return tf.add<tf.Tensor2D>(fromGrads, tf.matMul(tf.tensor2d(rows.pull as number[][]), variable));
@@ -111,18 +119,18 @@ export function sgdRows(
       .runKernel<tf.Tensor2D>(SGD_APPLY, { variable, direction, plan: step.plan }, attrs);
     return { direction, updated };
   }
-  // tf.where, not a multiply by the flags, so a NaN gradient never reaches a frozen row.
-  const keep = tf.greater(
-    tf.add(tf.zerosLike(variable), tf.tensor2d(rows.trainable.map((t) => [t ? 1 : 0]))),
-    0.5,
-  );
   const g = tf.add<tf.Tensor2D>(rowGradients(variable, grads, rows), tf.mul(variable, step.weightDecay));
   const next = buffer ? tf.add<tf.Tensor2D>(tf.mul(buffer, step.momentum), g) : g;
-  const direction = tf.where<tf.Tensor2D>(keep, next, buffer ?? tf.zerosLike(variable));
-  const updated = tf.where<tf.Tensor2D>(
-    keep,
-    tf.sub<tf.Tensor2D>(variable, tf.mul(direction, step.lr)),
-    variable,
+  const moved = tf.sub<tf.Tensor2D>(variable, tf.mul(next, step.lr));
+  if (rows.trainable.every((t) => t)) return { direction: next, updated: moved };
+  // tf.where, not a multiply by the flags, so a NaN gradient never reaches a frozen row; the
+  // [k, 1] condition broadcasts (tfjs tiles it, which is cheap on the CPU and WebGL).
+  const keep = tf.tensor2d(
+    rows.trainable.map((t) => [t]),
+    [rows.trainable.length, 1],
+    'bool',
   );
+  const direction = tf.where<tf.Tensor2D>(keep, next, buffer ?? tf.zerosLike(variable));
+  const updated = tf.where<tf.Tensor2D>(keep, moved, variable);
   return { direction, updated };
 }
