@@ -5,9 +5,11 @@
 // - WebGPU on a GPU: the studio's too. tfjs's filter gradient runs one thread per weight over
 //   batch × height × width; on an H100 it took 97 of a SPRO step's 105 GPU ms at width 1/8, the
 //   nine matrix products 8 (training 2.2× faster at width 1/8, 1.6× at width 1).
-// - WebGPU on a software adapter (SwiftShader), and WebGL: tfjs's own kernels, which measured
-//   about 2× faster there. The worker also switches tfjs's transposed conv to its tiled matMul
-//   version (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). `npm run bench -- --profile` prints both
+// - WebGL: the studio's too. tfjs's filter gradient there is the same per-weight loop; on
+//   SwiftShader's GL, training ran 1.3× faster with the nine products.
+// - WebGPU on a software adapter (SwiftShader): tfjs's own kernels, which measured about 2×
+//   faster there. The worker also switches tfjs's transposed conv to its tiled matMul version
+//   (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). `npm run bench -- --profile` prints both
 //   breakdowns; the README has the numbers.
 
 import * as tf from '@tensorflow/tfjs';
@@ -34,7 +36,7 @@ export function chooseWebGpuConvGradients(softwareAdapter: boolean): void {
 export function activeConvGradients(): ConvGradients {
   if (forced) return forced;
   const backend = tf.getBackend();
-  return backend === 'cpu' ? 'studio' : backend === 'webgpu' ? onWebGpu : 'tfjs';
+  return backend === 'webgpu' ? onWebGpu : 'studio';
 }
 
 export function conv3x3Relu(
