@@ -13,6 +13,7 @@ import {
   useConvGradients,
   type ConvGradients,
 } from '../engine/model/conv3x3';
+import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
 
 const WEBGPU_PRIORITY = 3;
@@ -47,6 +48,7 @@ export async function startBackend(
         tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
         registerWebGpuKernels();
       }
+      if (name === 'webgl') registerWebGlKernels();
       useConvGradients(forcedConvGradients);
       started = {
         name,

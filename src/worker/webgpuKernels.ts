@@ -1,16 +1,21 @@
 // The studio's own WebGPU kernels (names, inputs and math in engine/simplex/rowKernels.ts):
-// mixing a parameter's stacked vertices, and the two halves of an SGD step over them. Each
-// replaces several tfjs kernels with one, because a training step on a GPU is bound by tfjs's CPU
-// cost per kernel. Shaders are specialised on the row and draw counts only (a handful per run);
-// everything else that changes per step is read from the `plan` input.
+// mixing a parameter's stacked vertices, the two halves of an SGD step over them, and the
+// volume's squared distances. Each replaces several tfjs kernels with one, because a training
+// step on a GPU is bound by tfjs's CPU cost per kernel. Shaders are specialised on the row and
+// draw counts (and the distances' vertex pairs) only, a handful per run; everything else that
+// changes per step is read from the `plan` input.
 
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import {
+  DISTANCE_COLUMNS,
   MIX_ROWS,
+  ROW_DISTANCES,
   SGD_APPLY,
   SGD_DIRECTION,
   planOffsets,
+  registerRowKernels,
+  type RowDistanceAttrs,
   type SgdKernelAttrs,
 } from '../engine/simplex/rowKernels';
 
@@ -128,18 +133,43 @@ function sgdApply(args: KernelArgs): tf.TensorInfo {
   return run(args, program, [variable, direction, plan] as tf.TensorInfo[]);
 }
 
-let registered = false;
+/** S[p, c] + Σ_{i ≡ c} (V[a_p, i] − V[b_p, i])²: neighbouring threads read neighbouring weights. */
+function rowDistances(args: KernelArgs): tf.TensorInfo {
+  const { stack, sums } = args.inputs as { stack: tf.Tensor2D; sums: tf.Tensor2D };
+  const { pairs } = args.attrs as RowDistanceAttrs;
+  const choose = Array.from(
+    { length: pairs.length / 2 },
+    (_, p) => `case ${p}: { a = ${pairs[2 * p]}; b = ${pairs[2 * p + 1]}; }`,
+  );
+  const program = flatProgram(
+    sums.shape,
+    `studioRowDistances_${pairs.join('_')}`,
+    ['V', 'S'],
+    `
+          let p = index / ${DISTANCE_COLUMNS};
+          let size = uniforms.vShape[1];
+          var a = 0;
+          var b = 0;
+          switch (p) {
+            ${choose.join('\n            ')}
+            default: {}
+          }
+          var s = S[index];
+          for (var i = index - p * ${DISTANCE_COLUMNS}; i < size; i = i + ${DISTANCE_COLUMNS}) {
+            let d = V[a * size + i] - V[b * size + i];
+            s = s + d * d;
+          }
+          setOutputAtIndex(index, s);`,
+  );
+  return run(args, program, [stack, sums]);
+}
 
-/** Registers the kernels for tfjs's 'webgpu' backend (once per worker). */
+/** Registers the kernels for tfjs's 'webgpu' backend. */
 export function registerWebGpuKernels(): void {
-  if (registered) return;
-  const kernels: [string, (args: KernelArgs) => tf.TensorInfo][] = [
-    [MIX_ROWS, mixRows],
-    [SGD_DIRECTION, sgdDirection],
-    [SGD_APPLY, sgdApply],
-  ];
-  for (const [kernelName, kernelFunc] of kernels) {
-    tf.registerKernel({ kernelName, backendName: 'webgpu', kernelFunc: kernelFunc as tf.KernelFunc });
-  }
-  registered = true;
+  registerRowKernels('webgpu', {
+    [MIX_ROWS]: mixRows,
+    [SGD_DIRECTION]: sgdDirection,
+    [SGD_APPLY]: sgdApply,
+    [ROW_DISTANCES]: rowDistances,
+  });
 }

@@ -1,9 +1,10 @@
 // The two things a training step does once per parameter to its stack of vertices ([k, size],
 // row i = vertex i): mix the rows at the step's coefficients, and move the trainable rows by SGD
-// with the simplex's gradient folded in. On WebGPU each is one kernel the worker registers
-// (worker/webgpuKernels.ts): a step there is bound by tfjs's CPU cost per kernel, not by the GPU,
-// so a SPRO step must cost about as many kernels as a plain one. Other backends run the same
-// math as tfjs ops, below; that is also the definition the WebGPU kernels are tested against.
+// with the simplex's gradient folded in. Each is one kernel on every backend the studio runs on:
+// on a GPU a step is bound by tfjs's CPU cost per kernel, and elsewhere by passes over memory, so
+// a SPRO step must cost about as many kernels and passes as a plain one. The CPU kernels below
+// are the definition; the worker registers the same math for WebGPU (worker/webgpuKernels.ts) and
+// WebGL (worker/webglKernels.ts), tested against these.
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -13,6 +14,20 @@ export const MIX_ROWS = 'StudioMixRows';
 export const SGD_DIRECTION = 'StudioSgdDirection';
 /** Inputs {variable, direction, plan} → the trainable rows moved by −lr·direction, the rest kept. */
 export const SGD_APPLY = 'StudioSgdApply';
+
+/**
+ * Inputs {stack [k, size], sums [pairs, DISTANCE_COLUMNS]}, attrs {pairs: [a0, b0, a1, b1, …]} →
+ * sums[p, c] + Σ_{i ≡ c mod DISTANCE_COLUMNS} (stack[a_p, i] − stack[b_p, i])²: the volume's squared
+ * distances, one parameter at a time into a running sum, so nothing copies the vertices.
+ */
+export const ROW_DISTANCES = 'StudioRowDistances';
+/** Columns of ROW_DISTANCES' running sums: enough threads for a GPU, few enough to sum once. */
+export const DISTANCE_COLUMNS = 1024;
+
+export interface RowDistanceAttrs {
+  pairs: number[];
+  [key: string]: number[];
+}
 
 /**
  * How each row of a [k, size] variable takes its gradient from the step's S gradient rows
@@ -63,74 +78,193 @@ export function planOffsets(attrs: SgdKernelAttrs): { weights: number; pull: num
   return { weights, pull, trainable: pull + (attrs.pull ? attrs.rows * attrs.rows : 0) };
 }
 
-function registered(kernel: string): boolean {
-  return (tf.getKernel(kernel, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined;
-}
-
 /** Σ_i coefficients[i]·stack[i] as [size]. Call inside tf.tidy. */
 export function mixRows(stack: tf.Tensor2D, coefficients: tf.Tensor1D): tf.Tensor1D {
-  if (registered(MIX_ROWS)) {
-    return tf.engine().runKernel<tf.Tensor1D>(MIX_ROWS, { stack, coefficients });
-  }
-  return tf.reshape(tf.matMul(tf.reshape(coefficients, [1, -1]), stack), [stack.shape[1]]);
+  return tf.engine().runKernel<tf.Tensor1D>(MIX_ROWS, { stack, coefficients });
 }
 
-/** grad_r of RowGradients for every row, [k, size] (without weight decay). Call inside tf.tidy. */
-export function rowGradients(variable: tf.Tensor2D, grads: tf.Tensor2D, rows: RowGradients): tf.Tensor2D {
-  // A plain variable's gradient is its own: no product (the base model's every step).
-  if (
-    rows.pull === null &&
-    rows.weights.length === 1 &&
-    rows.trainable.length === 1 &&
-    rows.weights[0]?.[0] === 1
-  ) {
-    return grads;
+/**
+ * Squared distances between the rows `pairs` ([a, b] each) of every stack, summed over the
+ * stacks: [pairs.length]. One kernel per stack, then one sum. Call inside tf.tidy.
+ */
+export function rowDistances(
+  stacks: readonly tf.Tensor2D[],
+  pairs: readonly (readonly [number, number])[],
+): tf.Tensor1D {
+  if (pairs.length === 0) return tf.zeros([0]);
+  const attrs: RowDistanceAttrs = { pairs: pairs.flat() };
+  let sums: tf.Tensor2D = tf.zeros([pairs.length, DISTANCE_COLUMNS]);
+  for (const stack of stacks) {
+    sums = tf.engine().runKernel<tf.Tensor2D>(ROW_DISTANCES, { stack, sums }, attrs);
   }
-  const fromGrads: tf.Tensor2D = tf.matMul(tf.tensor2d(rows.weights as number[][]), grads, true, false);
-  if (!rows.pull) return fromGrads;
-  return tf.add<tf.Tensor2D>(fromGrads, tf.matMul(tf.tensor2d(rows.pull as number[][]), variable));
+  return tf.sum(sums, 1);
 }
 
 /**
  * One SGD step of a [k, size] variable: { direction (the new momentum buffer when there is
  * momentum), updated (the new variable) }, both [k, size]. `buffer` is the momentum buffer (zeros
  * before the first step, so the first direction is the gradient, as PyTorch's), or null without
- * momentum. Call inside tf.tidy.
+ * momentum. `plan` is sgdPlan()'s vector for `rows`. Call inside tf.tidy.
  */
 export function sgdRows(
   variable: tf.Tensor2D,
   buffer: tf.Tensor2D | null,
   grads: tf.Tensor2D,
-  step: { lr: number; momentum: number; weightDecay: number; rows: RowGradients; plan: tf.Tensor1D },
+  rows: RowGradients,
+  plan: tf.Tensor1D,
 ): { direction: tf.Tensor2D; updated: tf.Tensor2D } {
-  const { rows } = step;
-  if (registered(SGD_DIRECTION)) {
-    const attrs: SgdKernelAttrs = {
-      rows: variable.shape[0],
-      draws: grads.shape[0],
-      pull: rows.pull !== null,
-      momentum: buffer !== null,
-    };
-    const inputs: tf.NamedTensorMap = { variable, grads, plan: step.plan };
-    if (buffer) inputs.buffer = buffer;
-    const direction = tf.engine().runKernel<tf.Tensor2D>(SGD_DIRECTION, inputs, attrs);
-    const updated = tf
-      .engine()
-      .runKernel<tf.Tensor2D>(SGD_APPLY, { variable, direction, plan: step.plan }, attrs);
-    return { direction, updated };
-  }
-  const g = tf.add<tf.Tensor2D>(rowGradients(variable, grads, rows), tf.mul(variable, step.weightDecay));
-  const next = buffer ? tf.add<tf.Tensor2D>(tf.mul(buffer, step.momentum), g) : g;
-  const moved = tf.sub<tf.Tensor2D>(variable, tf.mul(next, step.lr));
-  if (rows.trainable.every((t) => t)) return { direction: next, updated: moved };
-  // tf.where, not a multiply by the flags, so a NaN gradient never reaches a frozen row; the
-  // [k, 1] condition broadcasts (tfjs tiles it, which is cheap on the CPU and WebGL).
-  const keep = tf.tensor2d(
-    rows.trainable.map((t) => [t]),
-    [rows.trainable.length, 1],
-    'bool',
-  );
-  const direction = tf.where<tf.Tensor2D>(keep, next, buffer ?? tf.zerosLike(variable));
-  const updated = tf.where<tf.Tensor2D>(keep, moved, variable);
+  const attrs: SgdKernelAttrs = {
+    rows: variable.shape[0],
+    draws: grads.shape[0],
+    pull: rows.pull !== null,
+    momentum: buffer !== null,
+  };
+  const inputs: tf.NamedTensorMap = { variable, grads, plan };
+  if (buffer) inputs.buffer = buffer;
+  const direction = tf.engine().runKernel<tf.Tensor2D>(SGD_DIRECTION, inputs, attrs);
+  const updated = tf.engine().runKernel<tf.Tensor2D>(SGD_APPLY, { variable, direction, plan }, attrs);
   return { direction, updated };
 }
+
+/**
+ * grad_r of RowGradients for every row, [k, size]: the direction kernel without momentum, weight
+ * decay or frozen rows, so tests compare the vertices' gradients the optimizer really applies.
+ * Call inside tf.tidy.
+ */
+export function rowGradients(variable: tf.Tensor2D, grads: tf.Tensor2D, rows: RowGradients): tf.Tensor2D {
+  const all = { ...rows, trainable: rows.trainable.map(() => true) };
+  const plan = tf.tensor1d(sgdPlan(0, 0, 0, all));
+  return sgdRows(variable, null, grads, all, plan).direction;
+}
+
+// The kernels on tfjs's CPU backend: the definition the GPU kernels are tested against, and what
+// the Node CLI, the unit tests and a browser without a GPU run. Plain loops over the backend's
+// arrays, one pass per row and term.
+
+interface CpuKernelArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: tf.MathBackendCPU;
+  attrs?: unknown;
+}
+
+function floats(backend: tf.MathBackendCPU, tensor: tf.TensorInfo | undefined): Float32Array {
+  if (!tensor) throw new Error('a row kernel input is missing');
+  return backend.data.get(tensor.dataId).values as Float32Array;
+}
+
+function mixRowsCpu({ inputs, backend }: CpuKernelArgs): tf.TensorInfo {
+  const { stack, coefficients } = inputs as { stack: tf.TensorInfo; coefficients: tf.TensorInfo };
+  const [k = 0, size = 0] = stack.shape;
+  const v = floats(backend, stack);
+  const c = floats(backend, coefficients);
+  const out = new Float32Array(size);
+  for (let r = 0; r < k; r++) {
+    const cr = c[r] as number;
+    const at = r * size;
+    for (let i = 0; i < size; i++) out[i] = (out[i] as number) + cr * (v[at + i] as number);
+  }
+  return backend.makeTensorInfo([size], 'float32', out);
+}
+
+function sgdDirectionCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorInfo {
+  const shape = attrs as SgdKernelAttrs;
+  const { variable, buffer, grads, plan } = inputs;
+  const [k = 0, n = 0] = (variable as tf.TensorInfo).shape;
+  const v = floats(backend, variable);
+  const g = floats(backend, grads);
+  const p = floats(backend, plan);
+  const b = shape.momentum ? floats(backend, buffer) : null;
+  const at = planOffsets(shape);
+  const [momentum = 0, weightDecay = 0] = [p[1], p[2]];
+  const out = new Float32Array(k * n);
+  for (let r = 0; r < k; r++) {
+    const row = r * n;
+    if ((p[at.trainable + r] as number) < 0.5) {
+      if (b) out.set(b.subarray(row, row + n), row);
+      continue;
+    }
+    for (let i = 0; i < n; i++) out[row + i] = weightDecay * (v[row + i] as number);
+    for (let s = 0; s < shape.draws; s++) {
+      addScaled(out, row, p[at.weights + s * k + r] as number, g, s * n, n);
+    }
+    if (shape.pull) {
+      for (let j = 0; j < k; j++) addScaled(out, row, p[at.pull + r * k + j] as number, v, j * n, n);
+    }
+    if (b) {
+      for (let i = 0; i < n; i++) out[row + i] = momentum * (b[row + i] as number) + (out[row + i] as number);
+    }
+  }
+  return backend.makeTensorInfo([k, n], 'float32', out);
+}
+
+/** out[to + i] += scale · from[at + i] for i < n. */
+function addScaled(
+  out: Float32Array,
+  to: number,
+  scale: number,
+  from: Float32Array,
+  at: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) out[to + i] = (out[to + i] as number) + scale * (from[at + i] as number);
+}
+
+function sgdApplyCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorInfo {
+  const { variable, direction, plan } = inputs;
+  const [k = 0, n = 0] = (variable as tf.TensorInfo).shape;
+  const v = floats(backend, variable);
+  const d = floats(backend, direction);
+  const p = floats(backend, plan);
+  const at = planOffsets(attrs as SgdKernelAttrs);
+  const lr = p[0] as number;
+  const out = Float32Array.from(v);
+  for (let r = 0; r < k; r++) {
+    if ((p[at.trainable + r] as number) < 0.5) continue;
+    for (let i = r * n; i < (r + 1) * n; i++) out[i] = (v[i] as number) - lr * (d[i] as number);
+  }
+  return backend.makeTensorInfo([k, n], 'float32', out);
+}
+
+function rowDistancesCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorInfo {
+  const { stack, sums } = inputs;
+  const { pairs } = attrs as RowDistanceAttrs;
+  const [, size = 0] = (stack as tf.TensorInfo).shape;
+  const v = floats(backend, stack);
+  const out = Float32Array.from(floats(backend, sums));
+  for (let p = 0; p < pairs.length / 2; p++) {
+    const a = (pairs[2 * p] as number) * size;
+    const b = (pairs[2 * p + 1] as number) * size;
+    const column = p * DISTANCE_COLUMNS;
+    for (let start = 0; start < size; start += DISTANCE_COLUMNS) {
+      const end = Math.min(start + DISTANCE_COLUMNS, size);
+      for (let i = start; i < end; i++) {
+        const d = (v[a + i] as number) - (v[b + i] as number);
+        out[column + i - start] = (out[column + i - start] as number) + d * d;
+      }
+    }
+  }
+  return backend.makeTensorInfo([pairs.length / 2, DISTANCE_COLUMNS], 'float32', out);
+}
+
+/** One backend's implementation of every row kernel, by kernel name. */
+export type RowKernelSet = Record<
+  typeof MIX_ROWS | typeof SGD_DIRECTION | typeof SGD_APPLY | typeof ROW_DISTANCES,
+  (args: never) => tf.TensorInfo
+>;
+
+/** Registers `kernels` for tfjs's backend `backendName`, once per process. */
+export function registerRowKernels(backendName: string, kernels: RowKernelSet): void {
+  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
+    // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
+    if ((tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined) === undefined) {
+      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
+    }
+  }
+}
+
+registerRowKernels('cpu', {
+  [MIX_ROWS]: mixRowsCpu,
+  [SGD_DIRECTION]: sgdDirectionCpu,
+  [SGD_APPLY]: sgdApplyCpu,
+  [ROW_DISTANCES]: rowDistancesCpu,
+});

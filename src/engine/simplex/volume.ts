@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import { paramSpecs, type ModelSpec } from '../model/architecture';
 import { initParamValues } from '../model/init';
+import { rowDistances } from './rowKernels';
 import type { Rng } from '../util/rng';
 import { LOG_VOLUME_EPS, logVolumeWithGradient, simplexVolume, type LogVolume } from './cayleyMenger';
 import type { SimplexModel } from './simplexModel';
@@ -49,31 +50,34 @@ export function distancesFromGram(gram: tf.Tensor2D): tf.Tensor2D {
   });
 }
 
+/** The pairs [i, j] (i < j) of `rows`, in the order squaredDistances() returns them. */
+function pairsOf(rows: readonly number[]): [number, number][] {
+  return rows.flatMap((a, i) => rows.slice(i + 1).map((b): [number, number] => [a, b]));
+}
+
 /**
- * Squared distances [n, n] between rows `rows` of the stacks, summed over all parameters: one
- * concat of the rows, then Σ(x_i − x_j)² per pair, elementwise kernels and full reductions only.
- * The differences keep float32 exact where x_i and x_j are close and far from the origin. (A Gram
- * matrix per parameter needs row means and thin [n,size]×[size,n] products, which tfjs's WebGPU
- * backend runs ~100× slower.)
+ * Squared distances between rows `rows` of the stacks, summed over all parameters, one per pair
+ * i < j of `rows` in order ([n(n−1)/2]; distanceMatrix() lays them out n×n). One kernel per
+ * parameter reads each vertex once (rowKernels.ts): no concatenation of the vertices, which
+ * tfjs's WebGL backend runs in many passes, and no Gram matrix, whose cancellation loses float32
+ * precision where vertices are close together and far from the origin.
  */
-export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly number[]): tf.Tensor2D {
-  return tf.tidy(() => {
-    const all = stacks.length === 1 ? (stacks[0] as tf.Tensor2D) : tf.concat(stacks as tf.Tensor2D[], 1);
-    const vectors = tf.unstack(all);
-    const n = rows.length;
-    const zero = tf.scalar(0);
-    const entries: tf.Scalar[] = new Array<tf.Scalar>(n * n).fill(zero);
-    for (let i = 0; i < n; i++) {
-      for (let j = i + 1; j < n; j++) {
-        const a = vectors[rows[i] as number] as tf.Tensor1D;
-        const b = vectors[rows[j] as number] as tf.Tensor1D;
-        const d = tf.sum<tf.Scalar>(tf.square(tf.sub(a, b)));
-        entries[i * n + j] = d;
-        entries[j * n + i] = d;
-      }
+export function squaredDistances(stacks: readonly tf.Tensor2D[], rows: readonly number[]): tf.Tensor1D {
+  return tf.tidy(() => rowDistances(stacks, pairsOf(rows)));
+}
+
+/** The symmetric n×n matrix (zero diagonal) of squaredDistances()' pairs, in float64. */
+export function distanceMatrix(pairs: ArrayLike<number>, n: number): Float64Array {
+  const d = new Float64Array(n * n);
+  let p = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      const value = pairs[p++] ?? Number.NaN;
+      d[i * n + j] = value;
+      d[j * n + i] = value;
     }
-    return tf.reshape(tf.stack(entries), [n, n]);
-  });
+  }
+  return d;
 }
 
 export interface VolumeMeasurement extends LogVolume {
@@ -101,7 +105,7 @@ export async function measureVolume(model: SimplexModel, simplex = 0): Promise<V
   } finally {
     d.dispose();
   }
-  const sq = Float64Array.from(values);
+  const sq = distanceMatrix(values, vertices.length);
   return {
     simplex,
     vertices: [...vertices],

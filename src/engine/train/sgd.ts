@@ -9,7 +9,7 @@
 //   p   = p − lr · buf
 // A simplex's variables stack its vertices as rows ([k, …]); a step then says, in RowGradients,
 // how each row's grad comes from the step's per-draw gradients and the volume term, and which
-// rows are frozen. Two kernels per variable and step on WebGPU (simplex/rowKernels.ts).
+// rows are frozen. Two kernels per variable and step (simplex/rowKernels.ts).
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
@@ -107,7 +107,6 @@ export class Sgd {
     const k = rows.trainable.length;
     tf.tidy(() => {
       const plan = tf.tensor1d(sgdPlan(lr, this.momentum, this.weightDecay, rows));
-      const step = { lr, momentum: this.momentum, weightDecay: this.weightDecay, rows, plan };
       for (const { variable, grad } of pairs) {
         const size = variable.size / k;
         let buf: tf.Variable | null = null;
@@ -121,7 +120,8 @@ export class Sgd {
           tf.reshape(variable, [k, size]),
           buf ? tf.reshape(buf, [k, size]) : null,
           tf.reshape(grad, [grad.size / size, size]),
-          step,
+          rows,
+          plan,
         );
         buf?.assign(tf.reshape(direction, variable.shape));
         variable.assign(tf.reshape(updated, variable.shape));
