@@ -9,7 +9,6 @@
 
 import * as tf from '@tensorflow/tfjs';
 import {
-  DISTANCE_COLUMNS,
   MIX_ROWS,
   ROW_DISTANCES,
   SGD_APPLY,
@@ -134,7 +133,7 @@ function rowDistances(args: KernelArgs): tf.TensorInfo {
         int b = 0;
         ${choose.join('\n        else ')}
         float s = getS(p, pc.y);
-        for (int i = pc.y; i < ${size}; i += ${DISTANCE_COLUMNS}) {
+        for (int i = pc.y; i < ${size}; i += ${sums.shape[1]}) {
           float d = getV(a, i) - getV(b, i);
           s += d * d;
         }

@@ -8,7 +8,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { webgpu_util, type WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import {
-  DISTANCE_COLUMNS,
   MIX_ROWS,
   ROW_DISTANCES,
   SGD_APPLY,
@@ -146,7 +145,8 @@ function rowDistances(args: KernelArgs): tf.TensorInfo {
     `studioRowDistances_${pairs.join('_')}`,
     ['V', 'S'],
     `
-          let p = index / ${DISTANCE_COLUMNS};
+          let columns = uniforms.outShape[1];
+          let p = index / columns;
           let size = uniforms.vShape[1];
           var a = 0;
           var b = 0;
@@ -155,7 +155,7 @@ function rowDistances(args: KernelArgs): tf.TensorInfo {
             default: {}
           }
           var s = S[index];
-          for (var i = index - p * ${DISTANCE_COLUMNS}; i < size; i = i + ${DISTANCE_COLUMNS}) {
+          for (var i = index - p * columns; i < size; i = i + columns) {
             let d = V[a * size + i] - V[b * size + i];
             s = s + d * d;
           }

@@ -16,13 +16,16 @@ export const SGD_DIRECTION = 'StudioSgdDirection';
 export const SGD_APPLY = 'StudioSgdApply';
 
 /**
- * Inputs {stack [k, size], sums [pairs, DISTANCE_COLUMNS]}, attrs {pairs: [a0, b0, a1, b1, …]} →
- * sums[p, c] + Σ_{i ≡ c mod DISTANCE_COLUMNS} (stack[a_p, i] − stack[b_p, i])²: the volume's squared
- * distances, one parameter at a time into a running sum, so nothing copies the vertices.
+ * Inputs {stack [k, size], sums [pairs, columns]}, attrs {pairs: [a0, b0, a1, b1, …]} →
+ * sums[p, c] + Σ_{i ≡ c mod columns} (stack[a_p, i] − stack[b_p, i])²: the volume's squared
+ * distances, one parameter at a time into running sums, so nothing copies the vertices.
  */
 export const ROW_DISTANCES = 'StudioRowDistances';
-/** Columns of ROW_DISTANCES' running sums: enough threads for a GPU, few enough to sum once. */
-export const DISTANCE_COLUMNS = 1024;
+/**
+ * At most this many elements of a row per column of ROW_DISTANCES' sums: a GPU thread per column
+ * and pair then loops a few hundred times even on a width-1 layer (2.4 million weights).
+ */
+export const DISTANCE_SPAN = 256;
 
 export interface RowDistanceAttrs {
   pairs: number[];
@@ -93,7 +96,8 @@ export function rowDistances(
 ): tf.Tensor1D {
   if (pairs.length === 0) return tf.zeros([0]);
   const attrs: RowDistanceAttrs = { pairs: pairs.flat() };
-  let sums: tf.Tensor2D = tf.zeros([pairs.length, DISTANCE_COLUMNS]);
+  const largest = Math.max(...stacks.map((stack) => stack.shape[1]));
+  let sums: tf.Tensor2D = tf.zeros([pairs.length, Math.max(1, Math.ceil(largest / DISTANCE_SPAN))]);
   for (const stack of stacks) {
     sums = tf.engine().runKernel<tf.Tensor2D>(ROW_DISTANCES, { stack, sums }, attrs);
   }
@@ -229,21 +233,22 @@ function rowDistancesCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorIn
   const { stack, sums } = inputs;
   const { pairs } = attrs as RowDistanceAttrs;
   const [, size = 0] = (stack as tf.TensorInfo).shape;
+  const [, columns = 1] = (sums as tf.TensorInfo).shape;
   const v = floats(backend, stack);
   const out = Float32Array.from(floats(backend, sums));
   for (let p = 0; p < pairs.length / 2; p++) {
     const a = (pairs[2 * p] as number) * size;
     const b = (pairs[2 * p + 1] as number) * size;
-    const column = p * DISTANCE_COLUMNS;
-    for (let start = 0; start < size; start += DISTANCE_COLUMNS) {
-      const end = Math.min(start + DISTANCE_COLUMNS, size);
+    const column = p * columns;
+    for (let start = 0; start < size; start += columns) {
+      const end = Math.min(start + columns, size);
       for (let i = start; i < end; i++) {
         const d = (v[a + i] as number) - (v[b + i] as number);
         out[column + i - start] = (out[column + i - start] as number) + d * d;
       }
     }
   }
-  return backend.makeTensorInfo([pairs.length / 2, DISTANCE_COLUMNS], 'float32', out);
+  return backend.makeTensorInfo([pairs.length / 2, columns], 'float32', out);
 }
 
 /** One backend's implementation of every row kernel, by kernel name. */
