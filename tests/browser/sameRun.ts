@@ -1,5 +1,5 @@
 // One training run, twice: the browser tests that check two ways of computing the same thing
-// (two conv backward passes, WebGPU kernels against their tfjs definition) train one tiny run in
+// (two conv backward passes, GPU kernels against their CPU definition) train one tiny run in
 // a fresh tab per variant, through the worker's protocol, and compare what comes out.
 
 import { expect } from 'vitest';

@@ -145,7 +145,7 @@ export class SimplexModel {
         `Give one coefficient per vertex: ${this.vertexCount} expected, ${coeffs.length} given.`,
       );
     }
-    // One kernel per parameter on WebGPU (rowKernels.ts); a single vertex at coefficient 1 (a
+    // One kernel per parameter (rowKernels.ts); a single vertex at coefficient 1 (a
     // base model) needs none at all.
     if (this.vertexCount === 1 && coeffs[0] === 1) {
       return this.stackVars.map((stack, i) =>
