@@ -21,32 +21,48 @@ import {
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.MathBackendWebGL; attrs?: unknown };
 
-/** Runs `program`; `uniforms`' values fill its one custom uniform array. */
+/** Runs `program`; `uniforms`' values fill its one uniform array (see uniformArray). */
 function run(
   args: KernelArgs,
   program: tf.GPGPUProgram,
   inputs: (tf.TensorInfo | undefined)[],
   uniforms?: tf.TensorInfo,
 ): tf.TensorInfo {
-  const values = uniforms ? [Array.from(args.backend.readSync(uniforms.dataId) as Float32Array)] : undefined;
+  let values: number[][] | undefined;
+  if (uniforms) {
+    const numbers = Array.from(args.backend.readSync(uniforms.dataId) as Float32Array);
+    values = [[...numbers, ...new Array<number>((4 - (numbers.length % 4)) % 4).fill(0)]];
+  }
   return args.backend.runWebGLProgram(program, inputs as tf.TensorInfo[], 'float32', values);
 }
 
-/** The uniform float array `name[size]`. */
-function uniformArray(name: string, size: number): tf.GPGPUProgram['customUniforms'] {
-  return [{ name, arrayIndex: size, type: 'float' }];
+/**
+ * `size` floats as a uniform array of vec4s, read in the shader as `name(i)`: a float array
+ * takes a whole vec4 slot per element, and WebGL 2 promises only 224 slots (a plan has
+ * 3 + S·k + k² + k numbers).
+ */
+function uniformArray(
+  name: string,
+  size: number,
+): Pick<tf.GPGPUProgram, 'customUniforms'> & { reader: string } {
+  return {
+    customUniforms: [{ name: `${name}Values`, arrayIndex: Math.ceil(size / 4), type: 'vec4' }],
+    reader: `float ${name}(int i) { return ${name}Values[i / 4][i - 4 * (i / 4)]; }`,
+  };
 }
 
-/** out[i] = Σ_r C[r]·V[r, i], unrolled over the k rows. */
+/** out[i] = Σ_r coefficient(r)·V[r, i], unrolled over the k rows. */
 function mixRows(args: KernelArgs): tf.TensorInfo {
   const { stack, coefficients } = args.inputs as { stack: tf.TensorInfo; coefficients: tf.TensorInfo };
   const [k = 0, size = 0] = stack.shape;
-  const terms = Array.from({ length: k }, (_, r) => `C[${r}] * getV(${r}, i)`);
+  const terms = Array.from({ length: k }, (_, r) => `coefficient(${r}) * getV(${r}, i)`);
+  const { customUniforms, reader } = uniformArray('coefficient', k);
   const program: tf.GPGPUProgram = {
     variableNames: ['V'],
     outputShape: [size],
-    customUniforms: uniformArray('C', k),
+    customUniforms,
     userCode: `
+      ${reader}
       void main() {
         int i = getOutputCoords();
         setOutput(${terms.join(' + ')});
@@ -66,29 +82,31 @@ function sgdDirection(args: KernelArgs): tf.TensorInfo {
   const at = planOffsets(attrs);
   const fromGrads = Array.from(
     { length: draws },
-    (_, s) => `g += P[${at.weights + s * k} + r] * getG(${s}, i);`,
+    (_, s) => `g += plan(${at.weights + s * k} + r) * getG(${s}, i);`,
   );
   const fromRows = attrs.pull
-    ? Array.from({ length: k }, (_, j) => `g += P[${at.pull} + r * ${k} + ${j}] * getV(${j}, i);`)
+    ? Array.from({ length: k }, (_, j) => `g += plan(${at.pull} + r * ${k} + ${j}) * getV(${j}, i);`)
     : [];
+  const { customUniforms, reader } = uniformArray('plan', at.trainable + k);
   const program: tf.GPGPUProgram = {
     variableNames: attrs.momentum ? ['V', 'B', 'G'] : ['V', 'G'],
     outputShape: (variable as tf.TensorInfo).shape,
-    customUniforms: uniformArray('P', at.trainable + k),
+    customUniforms,
     userCode: `
+      ${reader}
       void main() {
         ivec2 ri = getOutputCoords();
         int r = ri.x;
         int i = ri.y;
         float old = ${attrs.momentum ? 'getB(r, i)' : '0.0'};
-        if (P[${at.trainable} + r] < 0.5) {
+        if (plan(${at.trainable} + r) < 0.5) {
           setOutput(old);
           return;
         }
-        float g = P[2] * getV(r, i);
+        float g = plan(2) * getV(r, i);
         ${fromGrads.join('\n        ')}
         ${fromRows.join('\n        ')}
-        setOutput(${attrs.momentum ? 'P[1] * old + g' : 'g'});
+        setOutput(${attrs.momentum ? 'plan(1) * old + g' : 'g'});
       }`,
   };
   return run(args, program, attrs.momentum ? [variable, buffer, grads] : [variable, grads], plan);
@@ -99,15 +117,17 @@ function sgdApply(args: KernelArgs): tf.TensorInfo {
   const { variable, direction, plan } = args.inputs;
   const attrs = args.attrs as SgdKernelAttrs;
   const at = planOffsets(attrs);
+  const { customUniforms, reader } = uniformArray('plan', at.trainable + attrs.rows);
   const program: tf.GPGPUProgram = {
     variableNames: ['V', 'D'],
     outputShape: (variable as tf.TensorInfo).shape,
-    customUniforms: uniformArray('P', at.trainable + attrs.rows),
+    customUniforms,
     userCode: `
+      ${reader}
       void main() {
         ivec2 ri = getOutputCoords();
         float v = getV(ri.x, ri.y);
-        setOutput(P[${at.trainable} + ri.x] < 0.5 ? v : v - P[0] * getD(ri.x, ri.y));
+        setOutput(plan(${at.trainable} + ri.x) < 0.5 ? v : v - plan(0) * getD(ri.x, ri.y));
       }`,
   };
   return run(args, program, [variable, direction], plan);
