@@ -1,0 +1,106 @@
+// The benchmark's command in the worker, as `npm run bench` drives it, on a small VGG11: every
+// measurement arrives (as progress, then in the result), the rates are real numbers, nothing
+// leaks and metrics are not read every step, and --profile's two step breakdowns show what each
+// backward pass really dispatches. No timing thresholds: speed is read from the benchmark's
+// output, not asserted here.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {} from '../../src/ui/debugHandle';
+import type { Browser } from 'playwright-core';
+import type { BenchMeasurement, BenchParams, BenchResult } from '../../src/protocol/commands/bench';
+import { paramCount } from '../../src/engine/model/architecture';
+import { launchChromium, openStudio } from './chromium';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser.close();
+});
+
+const params: BenchParams = {
+  architecture: 'vgg11',
+  widthScale: 0.125,
+  batchSize: 4,
+  steps: 2,
+  profile: true,
+};
+
+const RATES = [
+  'base_img_s',
+  'naive_img_s',
+  'speedup_vs_naive',
+  'spro_img_s',
+  'spro_overhead',
+  'spro5_img_s',
+  'surface_points_s',
+  'loader_img_s',
+  'import_mb_s',
+  'step_ms_tfjs_conv_gradients',
+  'step_ms_studio_conv_gradients',
+];
+
+describe('bench command', () => {
+  it('reports every measurement, no leak, fewer reads than steps, and both step profiles', async () => {
+    const page = await openStudio(browser);
+    await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+    await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
+    const run = await page.evaluate(async (p) => {
+      const progress: BenchMeasurement[] = [];
+      const result = await window.__studio?.client.call('bench', p, {
+        onProgress: (m) => progress.push(m),
+      });
+      return { progress, result };
+    }, params);
+    const result = run.result as BenchResult;
+    const m = result.measurements;
+
+    expect(Object.keys(m).sort()).toEqual(
+      [
+        ...RATES,
+        'backend',
+        'adapter',
+        'width',
+        'batch',
+        'params_per_vertex',
+        'leak_tensors',
+        'readbacks_per_step',
+      ].sort(),
+    );
+    expect(Object.fromEntries(run.progress.map((p) => [p.name, p.value]))).toEqual(m);
+    expect(m).toMatchObject({ backend: 'webgpu', width: 0.125, batch: 4, leak_tensors: 0 });
+    expect(m.params_per_vertex).toBe(
+      paramCount({ architecture: 'vgg11', widthScale: 0.125, numClasses: 10 }),
+    );
+    expect(m.readbacks_per_step).toBeGreaterThan(0);
+    expect(m.readbacks_per_step).toBeLessThan(1);
+    for (const name of RATES) {
+      const value = m[name];
+      expect(typeof value === 'number' && Number.isFinite(value) && value > 0, `${name} = ${value}`).toBe(
+        true,
+      );
+    }
+    expect(m.speedup_vs_naive).toBeCloseTo((m.base_img_s as number) / (m.naive_img_s as number), 10);
+    expect(m.spro_overhead).toBeCloseTo((m.base_img_s as number) / (m.spro_img_s as number), 10);
+
+    // One SPRO step with each backward pass: tfjs's filter gradient kernel in one, the studio's
+    // matrix products in the other, and the studio's row kernels (one mix and two SGD kernels
+    // per parameter) in both.
+    const [tfjs, studio] = result.profiles ?? [];
+    const calls = (profile: typeof tfjs, kernel: string) =>
+      profile?.kernels.find((k) => k.kernel === kernel)?.calls ?? 0;
+    expect([tfjs?.convGradients, studio?.convGradients]).toEqual(['tfjs', 'studio']);
+    expect(calls(tfjs, 'Conv2DBackpropFilter')).toBeGreaterThan(0);
+    expect(calls(studio, 'Conv2DBackpropFilter')).toBe(0);
+    expect(calls(studio, 'BatchMatMul')).toBeGreaterThan(calls(tfjs, 'BatchMatMul'));
+    for (const profile of [tfjs, studio]) {
+      const parameters = calls(profile, 'StudioMixRows');
+      expect(parameters).toBeGreaterThan(0);
+      expect(calls(profile, 'StudioSgdDirection')).toBe(parameters);
+      expect(calls(profile, 'StudioSgdApply')).toBe(parameters);
+      expect(profile?.stepMs).toBeGreaterThan(0);
+    }
+    await page.context().close();
+  }, 900_000);
+});
