@@ -18,7 +18,7 @@ describe('studio shell', () => {
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^Backend: webgpu/);
     const text = (await status.textContent()) ?? '';
     expect(text.toLowerCase()).toContain('swiftshader');
-    expect(text).toContain('training will be slow');
+    expect(text).toContain('training will be slow (try ?backend=webgl)');
     for (const title of ['Data', 'Models', 'Train', 'Surfaces', 'Ensembles', 'Export']) {
       expect(await page.getByRole('link', { name: title }).isVisible()).toBe(true);
     }
