@@ -3,7 +3,8 @@
 // A full disk in the middle of a run: after the run's first checkpoint, Chromium's own quota for
 // the page's origin is set to one byte through the DevTools protocol
 // (Storage.overrideQuotaForOrigin; a worker started after the change sees it, so the page is
-// reloaded, and a scratch write makes Chromium stop trusting its cached free space). Every IndexedDB write then fails. Resuming must stop with QUOTA_EXCEEDED and change
+// reloaded, and scratch writes wait until Chromium stops trusting its cached free space). Every
+// IndexedDB write then fails. Resuming must stop with QUOTA_EXCEEDED and change
 // nothing stored; with room again, the run resumes from the checkpoint it had and finishes with
 // every epoch counted once.
 
@@ -177,6 +178,10 @@ describe('checkpoints on a full disk', () => {
     await page.reload();
     await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
     expect(await scratchWrite(page, 128 * MB)).not.toBe('ok');
+    // A small write can still pass on the free space Chromium cached before the change, for up
+    // to 30 s after it last asked (one CI run stored the run's next checkpoint that way): wait
+    // until one fails too, so the run's first write meets the full disk.
+    await expect.poll(() => scratchWrite(page, 1024), { timeout: 60_000, interval: 1000 }).not.toBe('ok');
     expect(await train()).toBe('QUOTA_EXCEEDED');
     const failed = await storedRun(run.id);
     // Nothing after the last checkpoint that fit was stored, and that checkpoint is intact.
