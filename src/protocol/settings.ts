@@ -2,7 +2,7 @@
 // does follows from it (seeds included); derived values (stage plan, λ, step counts) are
 // recomputed, never stored. Plain data shared by the page, the worker, the CLI and the engine.
 
-import type { Architecture, WidthScale } from '../engine/model/architecture';
+import type { Architecture, WidthScale } from './architecture';
 
 export const PROCEDURES = ['base', 'simplex', 'complex', 'ensemble'] as const;
 export type Procedure = (typeof PROCEDURES)[number];

@@ -16,7 +16,7 @@ import { StudioError } from '../../protocol/errors';
 import type { TrainSettings } from '../../protocol/settings';
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
 import type { TfVertex } from '../formats/layout';
-import type { ModelSpec } from '../model/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
 import { evaluatePoint } from '../eval/evaluate';
 import { SimplexModel } from '../simplex/simplexModel';
 import { calibrateLambda, measureVolume, type VolumeMeasurement } from '../simplex/volume';

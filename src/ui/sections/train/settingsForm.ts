@@ -10,7 +10,7 @@ import {
 } from '../../../protocol/settings';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
-import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../engine/model/architecture';
+import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../protocol/architecture';
 
 export type NumericKey =
   | 'seed'
