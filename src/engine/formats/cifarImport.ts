@@ -341,7 +341,7 @@ class DatasetAssembly {
 }
 
 /** Reads a ReadableStream as chunks, counting bytes; cancels it when stopped early or aborted. */
-async function* readStream(
+export async function* readStream(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
@@ -366,7 +366,7 @@ async function* readStream(
 }
 
 /** Reads at least `n` bytes (fewer at the end) and returns them with a stream that replays them. */
-async function peek(
+export async function peek(
   input: AsyncIterable<Uint8Array>,
   n: number,
 ): Promise<{ bytes: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
@@ -405,7 +405,7 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
+export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new StudioError('CANCELLED', 'Import cancelled.');
 }
 
