@@ -53,6 +53,10 @@ describe('vggForward', () => {
     expect(trainA).not.toEqual(trainB);
     expect(trainA).not.toEqual(evalA);
     expect(codeOf(() => vggForward(spec, w, x, { training: true }))).toBe('INTERNAL');
+    // The rate is a parameter: 0 is the evaluation pass, another rate another mask.
+    expect(run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 0 })).toEqual(evalA);
+    expect(run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 0.2 })).not.toEqual(trainA);
+    expect(codeOf(() => run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 1 }))).toBe('BAD_SETTINGS');
     tf.dispose([x, ...w]);
     await Promise.resolve();
   });
