@@ -1,7 +1,8 @@
-// The evaluation data of `eval`: one split of CIFAR-10 or CIFAR-100 in memory, from a record file
+// The evaluation data of `eval`: one split in memory, of CIFAR-10 or CIFAR-100 from a record file
 // (`*.bin`, any name) or an official tarball (streamed through the studio's importer, keeping only
-// the split asked for). Which dataset a record file holds comes from --format, else its official
-// name, else its size (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100). Runs in Node.
+// the split asked for), or of an MNIST-family dataset from its IDX files (a folder, see idxData.ts).
+// Which dataset a record file holds comes from --format, else its official name, else its size
+// (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100). Runs in Node.
 
 import { openAsBlob, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
@@ -15,9 +16,13 @@ import type { ImageSplit } from '../engine/train/trainingData';
 import { StudioError } from '../protocol/errors';
 import { badArgument } from './args';
 import { checkInput, readInput } from './files';
+import { isIdxPath, loadIdxData } from './idxData';
 
 export interface EvalData {
-  kind: CifarKind;
+  kind: CifarKind | 'idx';
+  /** "CIFAR-10", "Fashion-MNIST", …: the dataset as messages name it. */
+  title: string;
+  numClasses: number;
   split: ImageSplit;
   /** 'records' for a .bin file (one split as it is), 'archive' for a tarball. */
   source: 'records' | 'archive';
@@ -36,6 +41,7 @@ export async function loadEvalData(
   file: string,
   options: { format?: CifarKind | undefined; split?: Split | undefined },
 ): Promise<EvalData> {
+  if (isIdxPath(file)) return loadIdx(file, options);
   const size = checkInput(file, 'data file');
   const head = readHead(file, 512);
   if (isGzip(head) || isTarHeader(head))
@@ -48,8 +54,35 @@ export async function loadEvalData(
   const chunk = decodeRecords(CIFAR_FORMATS[kind], readInput(file, 'data file'), 'test', name);
   return {
     kind,
+    ...titled(kind),
     split: { images: chunk.images, labels: chunk.labels, count: chunk.labels.length },
     source: 'records',
+  };
+}
+
+function titled(kind: CifarKind): { title: string; numClasses: number } {
+  return { title: CIFAR_FORMATS[kind].title, numClasses: CIFAR_FORMATS[kind].classes };
+}
+
+async function loadIdx(
+  file: string,
+  options: { format?: CifarKind | undefined; split?: Split | undefined },
+): Promise<EvalData> {
+  if (options.format !== undefined) {
+    throw badArgument(
+      `--format applies to CIFAR record files; ${path.basename(file)} is MNIST-family (IDX) data`,
+    );
+  }
+  const split = options.split ?? 'test';
+  const data = await loadIdxData(file);
+  const { images, labels } = data.splits[split];
+  return {
+    kind: 'idx',
+    title: data.summary.suggestedName,
+    numClasses: data.summary.classNames.length,
+    split: { images, labels, count: labels.length },
+    source: 'archive',
+    splitName: split,
   };
 }
 
@@ -101,7 +134,13 @@ async function loadArchive(
     );
   }
   const { images, labels } = concatLabeledImages(chunks);
-  return { kind, split: { images, labels, count: labels.length }, source: 'archive', splitName: split };
+  return {
+    kind,
+    ...titled(kind),
+    split: { images, labels, count: labels.length },
+    source: 'archive',
+    splitName: split,
+  };
 }
 
 function readHead(file: string, n: number): Uint8Array {

@@ -25,6 +25,7 @@ function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): D
     createdAt: 0,
     sources: [],
     warnings: [],
+    normalisation: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   };
 }
 
