@@ -1,6 +1,6 @@
 // What the status bar shows about compute: which tfjs backend the worker actually runs on, and why.
 
-export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface AdapterDescription {

@@ -15,6 +15,7 @@ import {
 } from '../engine/model/conv3x3';
 import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
+import { startWasmBackend, type WasmBinaryUrls } from '../engine/backend/wasm';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -34,6 +35,7 @@ export async function startBackend(
   forced: BackendName | null,
   onDeviceLost: (error: ErrorInfo) => void,
   forcedConvGradients: ConvGradients | null = null,
+  wasmBinaries?: WasmBinaryUrls,
 ): Promise<BackendInfo> {
   const order = forced ? [forced] : [...BACKENDS];
   const fallbackReasons: string[] = [];
@@ -41,7 +43,8 @@ export async function startBackend(
     try {
       const adapter = name === 'webgpu' ? await registerOwnWebGpu(onDeviceLost) : undefined;
       if (adapter) chooseWebGpuConvGradients(adapter.software);
-      if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
+      const wasm = name === 'wasm' ? await startWasmBackend(wasmBinaries) : undefined;
+      if (!wasm && !(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
       await tf.ready();
       // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
       if (name === 'webgpu') {

@@ -40,7 +40,8 @@ if (!(WIDTH_SCALES as readonly number[]).includes(width))
   fail(`--width must be one of ${WIDTH_SCALES.join(', ')}`);
 if (!(ARCHITECTURES as readonly string[]).includes(values.arch))
   fail(`--arch must be one of ${ARCHITECTURES.join(', ')}`);
-if (!['webgpu', 'webgl', 'cpu'].includes(values.backend)) fail('--backend must be webgpu, webgl or cpu');
+if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(values.backend))
+  fail('--backend must be webgpu, webgl, wasm or cpu');
 if (!['chromium', 'node'].includes(values.host)) fail('--host must be chromium or node');
 if (values.host === 'node' && values.backend === 'webgl') fail('--host node has no WebGL: use webgpu or cpu');
 const params: BenchParams = {
