@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: the engine in Node on the tfjs CPU backend, and the built app in real Chromium.
+// Two projects: the engine in Node on tfjs's wasm backend, and the built app in real Chromium.
 export default defineConfig({
   test: {
     projects: [
@@ -9,6 +9,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['tests/unit/setup.ts'],
           testTimeout: 60_000,
           pool: 'forks',
         },

@@ -1,0 +1,17 @@
+import { preview } from 'vite';
+import { launchChromium } from './tests/support/chromium';
+const server = await preview({ preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
+const url = server.resolvedUrls!.local[0]!;
+const browser = await launchChromium({ webgpu: false });
+const page = await browser.newPage();
+page.on('console', (m) => console.log('[console]', m.text().slice(0, 300)));
+page.on('worker', (w) => { console.log('[worker]', w.url().slice(0,80)); w.on('console', (m) => console.log('[wconsole]', m.text().slice(0, 400))); });
+page.on('pageerror', (e) => console.log('[pageerror]', e.message));
+await page.goto(`${url}?backend=wasm`);
+const status = page.getByTestId('backend-status');
+await status.filter({ hasNotText: 'starting' }).waitFor({ timeout: 120_000 });
+console.log(await page.locator('footer').textContent());
+console.log('isolated', await page.evaluate('crossOriginIsolated'));
+const r = await page.evaluate(`window.__studio.client.call('matmul', {a:[1,2,3,4], b:[1,0,0,1], m:2,k:2,n:2})`);
+console.log(JSON.stringify(r));
+await browser.close(); await server.close();
