@@ -30,22 +30,22 @@ export interface NodeBackend {
 }
 
 let started: NodeBackend | null = null;
+let startedFor: NodeBackendRequest | null = null;
 
 export function isNodeBackendRequest(value: string): value is NodeBackendRequest {
   return (NODE_BACKENDS as readonly string[]).includes(value);
 }
 
 /**
- * Starts tfjs on `requested` and says what started. Starting the one already running is free;
+ * Starts tfjs on `requested` and says what started. Asking again for what is running is free;
  * a failed 'webgpu' or 'wasm' request throws NO_BACKEND with the reason.
  */
 export async function startNodeBackend(requested: NodeBackendRequest = 'auto'): Promise<NodeBackend> {
   tf.env().set('PROD', true);
-  if (started && (requested === 'auto' || requested === started.name) && tf.getBackend() === started.name) {
-    return started;
-  }
+  if (started && startedFor === requested && tf.getBackend() === started.name) return started;
   try {
     started = await start(requested);
+    startedFor = requested;
   } catch (err) {
     if (err instanceof StudioError) throw err;
     const detail = err instanceof Error ? err.message : String(err);
