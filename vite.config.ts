@@ -14,5 +14,7 @@ export default defineConfig({
   server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: ISOLATED },
   preview: { host: '127.0.0.1', port: 4173, headers: ISOLATED },
   worker: { format: 'es' },
+  // Not minified: tfjs-wasm hands its threaded module to the pthreads as the source text of a
+  // bundled function, and a minifier's renaming breaks that text (ReferenceError in every pthread).
   build: { target: 'es2022', chunkSizeWarningLimit: 6000, minify: false },
 });
