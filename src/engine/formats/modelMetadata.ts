@@ -26,7 +26,7 @@
 // shapes decide and these keys must agree with them.
 
 import { StudioError } from '../../protocol/errors';
-import type { ModelSpec } from '../model/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import { activeConvGradients, conv3x3Relu, type ConvGradients } from './conv3x3';
-import { VGG_CONFIGS, paramSpecs, type ModelSpec, type ParamSpec } from './architecture';
+import { VGG_CONFIGS, paramSpecs, type ModelSpec, type ParamSpec } from '../../protocol/architecture';
 
 /** CIFAR images: the five 2×2 pools bring 32×32 down to 1×1, which l1's fan-in assumes. */
 export const INPUT_SIZE = 32;

@@ -6,10 +6,9 @@ import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../proto
 import type { DatasetKind } from '../../protocol/commands/data';
 import type { Json, VertexRole } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
-import type { TrainSettings } from '../../protocol/settings';
+import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
 import type { TfVertex } from '../../engine/formats/layout';
-import { planStages } from '../../engine/train/plan';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
 import { makeBatch, type TrainingData } from '../../engine/train/trainingData';
 import { errorInfoOf } from '../backend';
@@ -202,39 +201,6 @@ export const trainHandlers: Handlers<TrainCommands> = {
     return { deleted: true };
   },
 };
-
-/** What the form checks, checked again here: a run created without the form must be sound too. */
-function checkSettings(settings: TrainSettings): void {
-  planStages(settings);
-  const counts: (keyof TrainSettings)[] = [
-    'batchSize',
-    'nSample',
-    'readEvery',
-    'baseEpochs',
-    'epochsPerVertex',
-  ];
-  for (const key of counts) {
-    const value = settings[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 1.`);
-    }
-  }
-  for (const key of ['baseLr', 'simplexLr'] as const) {
-    if (!Number.isFinite(settings[key]) || settings[key] <= 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number > 0.`);
-    }
-  }
-  for (const key of ['momentum', 'weightDecay', 'lmbd'] as const) {
-    if (!Number.isFinite(settings[key]) || settings[key] < 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number ≥ 0.`);
-    }
-  }
-  for (const key of ['vertices', 'connectors', 'components', 'trainLimit', 'testLimit'] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 0.`);
-    }
-  }
-}
 
 async function loadTrainingData(datasetId: string): Promise<TrainingData> {
   const id = datasetId as DatasetKind;

@@ -80,7 +80,10 @@ describe('start-a-run form', () => {
     );
     expect(settings).toBeNull();
     expect(errors.simplexLr).toBe('Must be above 0.');
-    expect(errors.nSample).toBe('Enter a whole number.');
+    expect(errors.nSample).toBe('Must be a whole number.');
+    expect(
+      parseForm({ ...form, text: { ...form.text, nSample: 'five' } }, [synthetic], []).errors.nSample,
+    ).toMatch(/Enter a whole number, e.g. 10/);
     expect(errors.lmbd).toMatch(/Enter a number/);
     expect(errors.batchSize).toMatch(/1000 training images/);
     expect(errors.modes).toBe(

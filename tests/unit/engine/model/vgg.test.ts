@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { TfLayout } from '../../../../src/engine/formats/layout';
-import { ARCHITECTURES, paramSpecs, type ModelSpec } from '../../../../src/engine/model/architecture';
+import { ARCHITECTURES, paramSpecs, type ModelSpec } from '../../../../src/protocol/architecture';
 import { initVertex } from '../../../../src/engine/model/init';
 import { vggForward } from '../../../../src/engine/model/vgg';
 import { Rng } from '../../../../src/engine/util/rng';
