@@ -5,7 +5,7 @@
 // passed (at least two). One readback per step, so each step is timed to its end. Pure engine.
 
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../model/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
 import { SimplexModel } from '../simplex/simplexModel';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
