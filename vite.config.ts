@@ -1,11 +1,20 @@
 import { defineConfig } from 'vite';
 import { cifarDownloadPlugin } from './src/server/cifarDownload';
 
-// The studio is served from 127.0.0.1: WebGPU needs a secure context, and loopback is one.
+// The studio is served from 127.0.0.1: WebGPU needs a secure context, and loopback is one. Both
+// servers make the page cross-origin isolated (COOP/COEP), which lets tfjs-wasm run threads
+// (SharedArrayBuffer); everything the page loads is its own origin's.
+const ISOLATED = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 export default defineConfig({
   plugins: [cifarDownloadPlugin()],
-  server: { host: '127.0.0.1', port: 5173, strictPort: true },
-  preview: { host: '127.0.0.1', port: 4173 },
+  server: { host: '127.0.0.1', port: 5173, strictPort: true, headers: ISOLATED },
+  preview: { host: '127.0.0.1', port: 4173, headers: ISOLATED },
   worker: { format: 'es' },
-  build: { target: 'es2022', chunkSizeWarningLimit: 6000 },
+  // Not minified: tfjs-wasm hands its threaded module to the pthreads as the source text of a
+  // bundled function, and a minifier's renaming breaks that text (ReferenceError in every pthread).
+  build: { target: 'es2022', chunkSizeWarningLimit: 6000, minify: false },
 });

@@ -8,7 +8,7 @@ const chromiumLib = '/usr/lib/chromium';
 process.env.VK_ICD_FILENAMES ??= `${chromiumLib}/vk_swiftshader_icd.json`;
 process.env.LD_LIBRARY_PATH = [chromiumLib, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
 
-// Three projects: the engine in Node on the tfjs CPU backend, the compiled step's kernels in Node
+// Three projects: the engine in Node on tfjs's wasm backend, the compiled step's kernels in Node
 // on Dawn, and the built app in real Chromium.
 export default defineConfig({
   test: {
@@ -18,6 +18,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['tests/unit/setup.ts'],
           testTimeout: 60_000,
           pool: 'forks',
         },

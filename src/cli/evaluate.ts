@@ -18,7 +18,7 @@ import { batchMaker, type ImageSplit } from '../engine/train/trainingData';
 import { Rng } from '../engine/util/rng';
 import { StudioError } from '../protocol/errors';
 import { badArgument, intFlag, parseCommand, stringFlag } from './args';
-import { useCpuBackend } from './backend';
+import { startNodeBackend } from './backend';
 import { loadEvalData, parseFormat, type EvalData } from './cifarData';
 import { pointRequest, resolvePoint, type ResolvedPoint } from './evalPoint';
 import { writeOutput } from './files';
@@ -80,7 +80,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     );
   }
 
-  await useCpuBackend();
+  await startNodeBackend();
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),

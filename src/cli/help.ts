@@ -2,7 +2,7 @@
 // its help says can be read side by side. Runs in Node.
 
 export const MAIN_HELP = `Simplex Studio CLI: inspect, evaluate and convert VGG / SimplexNet weight files.
-Runs on the tfjs CPU backend.
+Runs on WebGPU (Dawn) where it finds a GPU, else on tfjs's wasm backend (the CPU path).
 
 Usage: npm run -s cli -- <command> [options]
 

@@ -1,6 +1,6 @@
 // What the status bar shows about compute: which tfjs backend the worker actually runs on, and why.
 
-export const BACKENDS = ['webgpu', 'webgl', 'cpu'] as const;
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
 
 export interface AdapterDescription {
@@ -24,6 +24,8 @@ export interface BackendInfo {
   name: BackendName;
   /** Set when name is 'webgpu'. */
   adapter?: AdapterDescription;
+  /** Set when name is 'wasm': XNNPACK's SIMD build, and its threads (1 unless cross-origin isolated). */
+  wasm?: { simd: boolean; threads: number };
   /** Why a backend earlier in the preference list was not used; empty when the first one worked. */
   fallbackReasons: string[];
   /** The backend was forced with ?backend=…. */
@@ -32,6 +34,21 @@ export interface BackendInfo {
   convGradients: ConvGradientsName;
   /** It was forced with ?conv=…. */
   convGradientsForced: boolean;
+  /** Set when the backend was chosen by measuring wasm against WebGL (no hardware GPU). */
+  choice?: BackendChoice;
+}
+
+/**
+ * A measured choice between the CPU path (wasm) and WebGL: training images per second of each in
+ * a short warm-up. The page remembers it per browser profile so later starts skip the warm-up.
+ */
+export interface BackendChoice {
+  winner: BackendName;
+  rates: Partial<Record<BackendName, number>>;
+  /** ISO time of the measurement. */
+  measuredAt: string;
+  /** True when this start reused a remembered verdict instead of measuring. */
+  remembered: boolean;
 }
 
 export function isBackendName(value: string | null): value is BackendName {

@@ -2,7 +2,7 @@
 // types in CommandMap; the worker must have a handler for every key (a missing one is a compile
 // error there), and the client's call() is typed by the same map. Errors cross as ErrorInfo.
 
-import type { BackendInfo, BackendName, ConvGradientsName } from './backend';
+import type { BackendChoice, BackendInfo, BackendName, ConvGradientsName } from './backend';
 import type { ErrorInfo } from './errors';
 import type { DataCommands } from './commands/data';
 import type { EnsembleCommands } from './commands/ensembles';
@@ -15,7 +15,12 @@ import type { BenchCommands } from './commands/bench';
 export interface CoreCommands {
   /** Start tfjs on the preferred backend (or the forced one); answers what it got. */
   init: {
-    params: { backend: BackendName | null; convGradients: ConvGradientsName | null };
+    params: {
+      backend: BackendName | null;
+      convGradients: ConvGradientsName | null;
+      /** The verdict of an earlier measured choice, remembered by the page. */
+      remembered?: BackendChoice | null;
+    };
     result: BackendInfo;
     progress: never;
   };

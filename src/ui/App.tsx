@@ -12,6 +12,7 @@ import { SECTIONS, isSectionId, type SectionId } from './sections';
 import { StatusBar } from './StatusBar';
 import { SectionView } from './sections/SectionView';
 import { exposeDebugHandle } from './debugHandle';
+import { rememberChoice, rememberedChoice } from './backendChoice';
 
 const client = EngineClient.start();
 exposeDebugHandle(client);
@@ -35,10 +36,17 @@ export function App() {
       .call('init', {
         backend: isBackendName(forced) ? forced : null,
         convGradients: isConvGradientsName(conv) ? conv : null,
+        remembered: rememberedChoice(),
       })
-      .then(setBackend, (err: unknown) => {
-        setError(toErrorInfo(err));
-      });
+      .then(
+        (info) => {
+          if (info.choice && !info.choice.remembered) rememberChoice(info.choice);
+          setBackend(info);
+        },
+        (err: unknown) => {
+          setError(toErrorInfo(err));
+        },
+      );
     const onHash = () => {
       setSection(sectionFromHash());
     };

@@ -1,16 +1,62 @@
 // Runs on the page: which compute backend the worker really uses, and what that means for speed.
 
 import type { BackendInfo } from '../protocol/backend';
+import { BACKENDS, isBackendName } from '../protocol/backend';
 import type { ErrorInfo } from '../protocol/errors';
+import { switchBackend } from './backendChoice';
 
 export function describeBackend(backend: BackendInfo): string {
   if (backend.name === 'webgpu' && backend.adapter) {
     const { vendor, architecture, software } = backend.adapter;
     const base = `webgpu · ${vendor} ${architecture}`;
     // Measured on a 2-core machine without a GPU: WebGL on SwiftShader's GL trained 4.7× faster.
-    return software ? `${base} — software adapter: training will be slow (try ?backend=webgl)` : base;
+    return software ? `${base} — software adapter: training will be slow (try wasm or webgl)` : base;
+  }
+  if (backend.name === 'wasm' && backend.wasm) {
+    const { simd, threads } = backend.wasm;
+    return `wasm · ${simd ? 'SIMD' : 'no SIMD'} · ${threads} ${threads === 1 ? 'thread' : 'threads'}`;
   }
   return backend.name;
+}
+
+/** Why the measured choice fell where it did, e.g. "chosen by measurement: wasm 41 img/s, webgl 24 img/s". */
+export function describeChoice(backend: BackendInfo): string | null {
+  const choice = backend.choice;
+  if (!choice) return null;
+  const rates = Object.entries(choice.rates)
+    .sort(([, a], [, b]) => b - a)
+    .map(([name, rate]) => `${name} ${rate.toFixed(1)} img/s`)
+    .join(', ');
+  const when = choice.measuredAt.slice(0, 10);
+  return `no GPU: chosen by measurement (${rates}; ${choice.remembered ? `remembered from ${when}` : 'measured now'})`;
+}
+
+/** Switches the backend by restarting the studio; "auto" is the default choice. */
+function BackendMenu({ backend }: { backend: BackendInfo }) {
+  const value = backend.forced ? backend.name : 'auto';
+  return (
+    <label className="muted">
+      {' '}
+      · switch:{' '}
+      <select
+        data-testid="backend-menu"
+        value={value}
+        onChange={(event) => {
+          const next = event.target.value;
+          if (next === 'remeasure') switchBackend(null, true);
+          else switchBackend(isBackendName(next) ? next : null);
+        }}
+      >
+        <option value="auto">auto</option>
+        {backend.choice ? <option value="remeasure">auto, measure again</option> : null}
+        {BACKENDS.map((name) => (
+          <option key={name} value={name}>
+            {name}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
 }
 
 export function StatusBar({ backend, error }: { backend: BackendInfo | null; error: ErrorInfo | null }) {
@@ -20,6 +66,13 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
         {backend ? `Backend: ${describeBackend(backend)}` : error ? 'Backend: none' : 'Backend: starting…'}
       </span>
       {backend?.forced ? <span className="muted"> (forced by ?backend=)</span> : null}
+      {backend && describeChoice(backend) ? (
+        <span className="muted" data-testid="backend-choice">
+          {' '}
+          — {describeChoice(backend)}
+        </span>
+      ) : null}
+      {backend ? <BackendMenu backend={backend} /> : null}
       {backend ? (
         <span className="muted" data-testid="conv-gradients">
           {' '}

@@ -4,8 +4,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { AdapterDescription, BackendInfo, BackendName } from '../protocol/backend';
-import { BACKENDS } from '../protocol/backend';
+import type { AdapterDescription, BackendChoice, BackendInfo, BackendName } from '../protocol/backend';
+import { measureTrainingRate } from '../engine/bench/trainingRate';
 import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
 import {
   activeConvGradients,
@@ -15,6 +15,7 @@ import {
 } from '../engine/model/conv3x3';
 import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
+import { startWasmBackend, type WasmBinaryUrls } from '../engine/backend/wasm';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -26,42 +27,81 @@ export function currentBackend(): BackendInfo | null {
   return started;
 }
 
+export interface StartOptions {
+  /** ?backend=…: this one or none. */
+  forced: BackendName | null;
+  /** Fires once if the GPU device is lost later. */
+  onDeviceLost: (error: ErrorInfo) => void;
+  /** ?conv=…. */
+  convGradients?: ConvGradients | null;
+  /** Where the wasm binaries are served (the worker's bundle); omitted in Node. */
+  wasmBinaries?: WasmBinaryUrls;
+  /** The page's remembered verdict of an earlier measured choice, if any. */
+  remembered?: BackendChoice | null;
+}
+
+/** The two candidates measured against each other where there is no hardware GPU. */
+const WITHOUT_GPU = ['wasm', 'webgl'] as const;
+
 /**
- * Starts tfjs on `forced` or on the first of webgpu, webgl, cpu that works, and says why any
- * earlier one was skipped. `onDeviceLost` fires once if the GPU device is lost later.
+ * Starts tfjs on `forced`, else: WebGPU on a hardware adapter; without one (no adapter, or only a
+ * software one like SwiftShader), whichever of wasm and WebGL trained faster in a short warm-up
+ * (measureTrainingRate), or the remembered verdict of an earlier measurement; tfjs's CPU backend
+ * last. Says why every backend before the one started was skipped.
  */
-export async function startBackend(
-  forced: BackendName | null,
-  onDeviceLost: (error: ErrorInfo) => void,
-  forcedConvGradients: ConvGradients | null = null,
-): Promise<BackendInfo> {
-  const order = forced ? [forced] : [...BACKENDS];
+export async function startBackend(options: StartOptions): Promise<BackendInfo> {
+  const { forced, remembered = null } = options;
   const fallbackReasons: string[] = [];
-  for (const name of order) {
+  const info = (name: BackendName, extra: Partial<BackendInfo>): BackendInfo => {
+    useConvGradients(options.convGradients ?? null);
+    started = {
+      name,
+      ...extra,
+      fallbackReasons,
+      forced: forced !== null,
+      convGradients: activeConvGradients(),
+      convGradientsForced: (options.convGradients ?? null) !== null,
+    };
+    return started;
+  };
+  const attempt = async (name: BackendName) => {
     try {
-      const adapter = name === 'webgpu' ? await registerOwnWebGpu(onDeviceLost) : undefined;
-      if (adapter) chooseWebGpuConvGradients(adapter.software);
-      if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
-      await tf.ready();
-      // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
-      if (name === 'webgpu') {
-        tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
-        registerWebGpuKernels();
-      }
-      if (name === 'webgl') registerWebGlKernels();
-      useConvGradients(forcedConvGradients);
-      started = {
-        name,
-        adapter,
-        fallbackReasons,
-        forced: forced !== null,
-        convGradients: activeConvGradients(),
-        convGradientsForced: forcedConvGradients !== null,
-      };
-      return started;
+      return await startOne(name, options);
     } catch (err) {
       fallbackReasons.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+      return null;
     }
+  };
+  if (forced) {
+    const one = await attempt(forced);
+    if (one) return info(forced, one);
+  } else {
+    const gpu = await attempt('webgpu');
+    if (gpu?.adapter && !gpu.adapter.software) return info('webgpu', gpu);
+    if (gpu) fallbackReasons.push('webgpu: a software adapter, much slower than the CPU paths');
+    const verdict = remembered && WITHOUT_GPU.includes(remembered.winner as 'wasm') ? remembered : null;
+    const winner = verdict ? await attempt(verdict.winner) : null;
+    if (verdict && winner)
+      return info(verdict.winner, { ...winner, choice: { ...verdict, remembered: true } });
+    const rates: Partial<Record<BackendName, number>> = {};
+    for (const name of WITHOUT_GPU) {
+      if (await attempt(name)) rates[name] = await measureTrainingRate();
+    }
+    const measured = WITHOUT_GPU.filter((name) => rates[name] !== undefined).sort(
+      (a, b) => (rates[b] ?? 0) - (rates[a] ?? 0),
+    )[0];
+    if (measured) {
+      const best = await attempt(measured);
+      const choice: BackendChoice = {
+        winner: measured,
+        rates,
+        measuredAt: new Date().toISOString(),
+        remembered: false,
+      };
+      if (best) return info(measured, { ...best, choice });
+    }
+    const cpu = await attempt('cpu');
+    if (cpu) return info('cpu', cpu);
   }
   throw new StudioError(
     'NO_BACKEND',
@@ -69,6 +109,32 @@ export async function startBackend(
     false,
   );
 }
+
+/** Makes `name` tfjs's backend with the studio's kernels; throws why it cannot. */
+async function startOne(
+  name: BackendName,
+  options: StartOptions,
+): Promise<Pick<BackendInfo, 'adapter' | 'wasm'>> {
+  if (name === 'wasm') {
+    const threads = typeof navigator === 'undefined' ? undefined : navigator.hardwareConcurrency;
+    return { wasm: await startWasmBackend(options.wasmBinaries, threads) };
+  }
+  // The studio's own WebGPU device, registered once; later starts only switch back to it.
+  const adapter =
+    name === 'webgpu' ? (ownAdapter ??= await registerOwnWebGpu(options.onDeviceLost)) : undefined;
+  if (adapter) chooseWebGpuConvGradients(adapter.software);
+  if (!(await tf.setBackend(name))) throw new Error('tfjs could not initialise it');
+  await tf.ready();
+  // The tiled matrix-multiply transposed conv instead of tfjs's per-pixel default (conv3x3.ts).
+  if (name === 'webgpu') {
+    tf.env().set('WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE', false);
+    registerWebGpuKernels();
+  }
+  if (name === 'webgl') registerWebGlKernels();
+  return adapter ? { adapter } : {};
+}
+
+let ownAdapter: AdapterDescription | undefined;
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {
   if (!('gpu' in navigator)) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');

@@ -1,5 +1,6 @@
-// The benchmark in Node on Dawn (the `webgpu` package: Chromium's WebGPU implementation as a Node
-// addon), for GPU machines that have a Vulkan driver but no browser. The same engine measurements
+// The benchmark in Node, started as the CLI starts (cli/backend.ts): on Dawn (the `webgpu`
+// package: Chromium's WebGPU implementation as a Node addon), for GPU machines that have a Vulkan
+// driver but no browser, or on the wasm or CPU backend. The same engine measurements
 // as in the tab (engine/bench/measure.ts) on the same synthetic set, generated in memory. There is
 // no storage: loader_img_s is the batches alone (augmentation and upload, what a training step
 // runs), and import_mb_s is left out.
@@ -7,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
 import type { BackendName } from '../../src/protocol/backend';
+import { startNodeBackend } from '../../src/cli/backend';
 import { generateSynthetic } from '../../src/engine/data/synthetic';
 import { imageCount, type LabeledImages } from '../../src/engine/data/labeledImages';
 import {
@@ -22,27 +24,19 @@ export async function benchInNode(
   backend: BackendName,
   emit: Emit,
 ): Promise<BenchResult> {
-  if (backend === 'webgpu') {
-    const { create, globals } = await import('webgpu');
-    Object.assign(globalThis, globals);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true });
-  }
   const measurements: Record<string, number | string> = {};
   const record: Emit = (name, value) => {
     measurements[name] = value;
     emit(name, value);
   };
-  // After navigator.gpu exists: tfjs's WebGPU package registers its backend only if it sees one.
-  const { startBackend } = await import('../../src/worker/backend');
-  const device = { lost: null as string | null };
-  const started = await startBackend(backend, (error) => {
-    device.lost = error.message;
-  });
+  if (backend === 'webgl') throw new Error('--host node has no WebGL');
+  const started = await startNodeBackend(backend);
   record('backend', tf.getBackend());
   record(
     'adapter',
     started.adapter ? `${started.adapter.vendor} ${started.adapter.architecture}`.trim() : 'none',
   );
+  if (started.threads !== undefined) record('threads', started.threads);
   emitShape(params, record);
   const synthetic = generateSynthetic();
   const data = {
@@ -55,7 +49,6 @@ export async function benchInNode(
     record(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
   await measureTraining(params, data, record);
   record('loader_img_s', loaderImagesPerSecond(data, params.batchSize, performance.now()));
-  if (device.lost !== null) throw new Error(device.lost);
   return { measurements, profiles };
 }
 

@@ -7,6 +7,16 @@ export { launchChromium } from '../support/chromium';
 
 export const MB = 1024 * 1024;
 
+/**
+ * `query` with ?backend=webgpu unless it names a backend: the browser tests run on WebGPU, where
+ * the studio's default on a machine without a GPU is a measured choice between wasm and WebGL.
+ * `?backend=auto` (not a backend name) opens the studio on that default.
+ */
+export function withBackend(query: string): string {
+  if (query.includes('backend=')) return query;
+  return query.startsWith('?') ? `?backend=webgpu&${query.slice(1)}` : `?backend=webgpu${query}`;
+}
+
 /** Opens the studio in a fresh context (empty IndexedDB) and forwards its console errors. */
 export async function openStudio(
   browser: Browser,
@@ -22,7 +32,7 @@ export async function openStudio(
   page.on('pageerror', (err) => {
     console.error(`[page] ${err.message}`);
   });
-  await page.goto(`${inject('baseUrl')}${query}`);
+  await page.goto(`${inject('baseUrl')}${withBackend(query)}`);
   return page;
 }
 

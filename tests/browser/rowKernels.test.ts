@@ -1,10 +1,11 @@
-// The studio's WebGPU and WebGL kernels (worker/webgpuKernels.ts, worker/webglKernels.ts: mixing
-// a simplex's vertices, SGD over them with the draws' gradients, the volume term and frozen
-// vertices folded in, and the volume's squared distances) against their definition, the CPU
-// kernels (engine/simplex/rowKernels.ts). The same tiny ESPRO run (a base vertex, then two
+// The studio's WebGPU, WebGL and wasm kernels (worker/webgpuKernels.ts, worker/webglKernels.ts,
+// engine/simplex/wasmRowKernels.ts: mixing a simplex's vertices, SGD over them with the draws'
+// gradients, the volume term and frozen vertices folded in, and the volume's squared distances)
+// against their definition, the CPU kernels (engine/simplex/rowKernels.ts). The same tiny ESPRO run (a base vertex, then two
 // vertices added with two draws per batch and a strong volume term) is trained with
-// ?backend=webgpu, ?backend=webgl and ?backend=cpu, and must reach the same losses and weights
-// within float32 rounding.
+// ?backend=webgpu, ?backend=webgl, ?backend=wasm (whose convolution gradients are convolutions,
+// conv3x3.ts) and ?backend=cpu, and must reach the same losses and weights within float32
+// rounding.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
@@ -36,15 +37,15 @@ const settings: TrainSettings = {
   readEvery: 1,
 };
 
-describe('row kernels on WebGPU and WebGL', () => {
+describe('row kernels on WebGPU, WebGL and wasm', () => {
   it('train a simplex to the same losses and weights as their definition on the CPU', async () => {
-    // The same convolution gradients on all three, so only the row kernels differ.
+    // The same convolution gradients on the first three, so only the row kernels differ.
     const cpu = await trainInTab(browser, '?backend=cpu&conv=studio', 'cpu', settings);
     // Base stage, then two vertex stages with the volume term on.
     expect(cpu.lambdas.map((l) => l > 0)).toEqual([false, true, true]);
     expect(cpu.losses).toHaveLength(6);
     expect(cpu.losses.every(Number.isFinite)).toBe(true);
-    for (const backend of ['webgpu', 'webgl']) {
+    for (const backend of ['webgpu', 'webgl', 'wasm']) {
       const gpu = await trainInTab(browser, `?backend=${backend}&conv=studio`, backend, settings);
       expectSameLosses(gpu.losses, cpu.losses, 1e-3);
       // Measured here: without the volume term the two agree to 1e-7 of each tensor's scale. With

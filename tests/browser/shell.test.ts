@@ -18,7 +18,7 @@ describe('studio shell', () => {
     await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/^Backend: webgpu/);
     const text = (await status.textContent()) ?? '';
     expect(text.toLowerCase()).toContain('swiftshader');
-    expect(text).toContain('training will be slow (try ?backend=webgl)');
+    expect(text).toContain('training will be slow (try wasm or webgl)');
     for (const title of ['Data', 'Models', 'Train', 'Surfaces', 'Ensembles', 'Export']) {
       expect(await page.getByRole('link', { name: title }).isVisible()).toBe(true);
     }
@@ -54,15 +54,53 @@ describe('studio shell', () => {
     expect(await status.textContent()).toContain('forced');
   });
 
-  it('falls back to webgl and says why when the browser offers no WebGPU adapter', async () => {
+  it('without a GPU picks the faster of wasm and webgl by measurement, remembers it, and the menu switches', async () => {
     const plain = await launchChromium({ webgpu: false });
     try {
-      const page = await openStudio(plain);
+      const page = await openStudio(plain, '?backend=auto');
       const status = page.getByRole('status');
-      await expect.poll(() => status.textContent(), { timeout: 60_000 }).toMatch(/Backend: (webgl|cpu)/);
+      await expect.poll(() => status.textContent(), { timeout: 120_000 }).toMatch(/Backend: (wasm|webgl)/);
       expect(await page.getByTestId('backend-fallback').textContent()).toMatch(/webgpu: .*adapter/);
+      const choice = (await page.getByTestId('backend-choice').textContent()) ?? '';
+      expect(choice).toContain('measured now');
+      // Both were measured, and the one started is the faster.
+      const rates = [...choice.matchAll(/(wasm|webgl) ([\d.]+) img\/s/g)].map((m) => ({
+        name: m[1],
+        rate: Number(m[2]),
+      }));
+      expect(rates.map((r) => r.name).sort()).toEqual(['wasm', 'webgl']);
+      const winner = rates.reduce((a, b) => (b.rate > a.rate ? b : a));
+      expect(await status.textContent()).toContain(`Backend: ${winner.name}`);
+      expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+
+      // The menu restarts the studio on another backend…
+      await page.getByTestId('backend-menu').selectOption('cpu');
+      await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain('Backend: cpu');
+      expect(await status.textContent()).toContain('forced');
+      expect(page.url()).toContain('backend=cpu');
+      // …and back to the default, which reuses the remembered verdict instead of measuring.
+      await page.getByTestId('backend-menu').selectOption('auto');
+      await expect.poll(() => status.textContent(), { timeout: 60_000 }).toContain(`Backend: ${winner.name}`);
+      expect(await page.getByTestId('backend-choice').textContent()).toContain('remembered from');
+      expect(page.url()).not.toContain('backend=');
     } finally {
       await plain.close();
     }
+  });
+
+  it('runs the wasm backend with SIMD in the cross-origin isolated tab and says its thread count', async () => {
+    const page = await openStudio(browser, '?backend=wasm');
+    const status = page.getByTestId('backend-status');
+    await expect
+      .poll(() => status.textContent(), { timeout: 60_000 })
+      .toMatch(/^Backend: wasm · SIMD · \d+ threads?/);
+    // XNNPACK's own count of its pool, read back after start-up; isolation is what allows more than 1.
+    const threads = Number(/(\d+) thread/.exec((await status.textContent()) ?? '')?.[1]);
+    expect(threads).toBeGreaterThanOrEqual(1);
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
+    const got = await page.evaluate(() =>
+      window.__studio?.client.call('matmul', { a: [1, 2, 3, 4], b: [5, 6, 7, 8], m: 2, k: 2, n: 2 }),
+    );
+    expect(got).toEqual({ values: [19, 22, 43, 50], backend: 'wasm' });
   });
 });

@@ -11,6 +11,12 @@
 //   faster there. The worker also switches tfjs's transposed conv to its tiled matMul version
 //   (WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE off). `npm run bench -- --profile` prints both
 //   breakdowns; the README has the numbers.
+// - wasm: the studio's, always: tfjs-wasm 4.22 has no Conv2DBackpropFilter at all, so a request
+//   for tfjs's kernels (?conv=tfjs, the benchmark's naive baseline) gets the studio's there. Both
+//   gradients are convolutions there, which XNNPACK runs fast: the filter gradient one conv of
+//   the transposed input with dz as its filter (4–13× faster than the nine products, whose
+//   slices and transposed products are slow on wasm), the input gradient one conv with the
+//   flipped filter (1.5–7× faster than tfjs-wasm's Conv2DBackpropInput at 8×8 maps and up).
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -34,9 +40,18 @@ export function chooseWebGpuConvGradients(softwareAdapter: boolean): void {
 }
 
 export function activeConvGradients(): ConvGradients {
+  if (!tfjsHasFilterGradient()) return 'studio';
   if (forced) return forced;
   const backend = tf.getBackend();
   return backend === 'webgpu' ? onWebGpu : 'studio';
+}
+
+/** Whether the current backend has tfjs's own filter gradient (tfjs-wasm has none). */
+function tfjsHasFilterGradient(): boolean {
+  // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
+  return (
+    (tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined
+  );
 }
 
 export function conv3x3Relu(
@@ -45,7 +60,7 @@ export function conv3x3Relu(
   bias: tf.Tensor,
   gradients: ConvGradients = activeConvGradients(),
 ): tf.Tensor4D {
-  if (gradients === 'tfjs') {
+  if (gradients === 'tfjs' && tfjsHasFilterGradient()) {
     return tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
   }
   return studioConv3x3Relu(x, filter, bias);
@@ -60,6 +75,9 @@ const studioConv3x3Relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[
     gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
       const [sx, sf, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
       const dz = tf.mul<tf.Tensor4D>(dy, tf.step(sy));
+      if (tf.getBackend() === 'wasm') {
+        return [inputGradientAsConv(dz, sf), filterGradientAsConv(sx, dz), tf.sum(dz, [0, 1, 2])];
+      }
       return [tf.conv2dTranspose(dz, sf, sx.shape, 1, 'same'), filterGradient(sx, dz), tf.sum(dz, [0, 1, 2])];
     },
   };
@@ -87,3 +105,41 @@ export function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
     return tf.reshape(tf.stack(taps), [3, 3, c, o]);
   });
 }
+
+/**
+ * filterGradient as one convolution: with x_pad as C images [H+2, W+2] of N channels and dz as a
+ * [H, W] filter from N channels to O, a valid conv gives [C, 3, 3, O] = ∂L/∂W transposed.
+ */
+export function filterGradientAsConv(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const padded = tf.pad(x, [
+      [0, 0],
+      [1, 1],
+      [1, 1],
+      [0, 0],
+    ]);
+    const images = tf.transpose<tf.Tensor4D>(padded, [3, 1, 2, 0]);
+    const filter = tf.transpose<tf.Tensor4D>(dz, [1, 2, 0, 3]);
+    return tf.transpose<tf.Tensor4D>(tf.conv2d(images, filter, 1, 'valid'), [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * ∂L/∂x = dz convolved ('same') with the filter flipped in space and its in/out swapped. The
+ * flip is the nine taps times a reversing permutation: tfjs-wasm's Reverse and GatherV2 took
+ * longer than the conv itself.
+ */
+export function inputGradientAsConv(dz: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [h, w, c, o] = filter.shape;
+    const taps = tf.reshape(tf.transpose(filter, [0, 1, 3, 2]), [h * w, o * c]);
+    const reverse = tf.tensor2d(REVERSED_TAPS, [h * w, h * w]);
+    const flipped = tf.reshape<tf.Rank.R4>(tf.matMul(reverse, taps), [h, w, o, c]);
+    return tf.conv2d(dz, flipped, 1, 'same');
+  });
+}
+
+/** The 9×9 permutation matrix that reverses the taps' order. */
+const REVERSED_TAPS = Float32Array.from({ length: 81 }, (_, k) =>
+  Math.floor(k / 9) + (k % 9) === 8 ? 1 : 0,
+);

@@ -141,9 +141,111 @@ export function rowGradients(variable: tf.Tensor2D, grads: tf.Tensor2D, rows: Ro
   return sgdRows(variable, null, grads, all, plan).direction;
 }
 
-// The kernels on tfjs's CPU backend: the definition the GPU kernels are tested against, and what
-// the Node CLI, the unit tests and a browser without a GPU run. Plain loops over the backend's
-// arrays, one pass per row and term.
+// The kernels' math as loops over plain arrays: the definition the GPU kernels are tested
+// against. tfjs's CPU backend runs them on its arrays (below); the wasm backend on views of its
+// heap (wasmRowKernels.ts). Each writes a fresh output, one pass per row and term.
+
+/** out[i] = Σ_r c[r]·v[r·size + i], out zero-filled, [size]. */
+export function mixRowsLoop(
+  v: Float32Array,
+  c: Float32Array,
+  k: number,
+  size: number,
+  out: Float32Array,
+): void {
+  out.fill(0);
+  for (let r = 0; r < k; r++) addScaled(out, 0, c[r] as number, v, r * size, size);
+}
+
+/**
+ * The SGD direction of every row of v ([k, n]): the frozen rows keep their buffer (b), the
+ * trainable ones weight decay + gradient (+ momentum·buffer). p is sgdPlan()'s vector.
+ */
+export function sgdDirectionLoop(
+  shape: SgdKernelAttrs,
+  v: Float32Array,
+  b: Float32Array | null,
+  g: Float32Array,
+  p: Float32Array,
+  n: number,
+  out: Float32Array,
+): void {
+  const k = shape.rows;
+  const at = planOffsets(shape);
+  const [momentum = 0, weightDecay = 0] = [p[1], p[2]];
+  for (let r = 0; r < k; r++) {
+    const row = r * n;
+    if ((p[at.trainable + r] as number) < 0.5) {
+      if (b) out.set(b.subarray(row, row + n), row);
+      else out.fill(0, row, row + n);
+      continue;
+    }
+    for (let i = 0; i < n; i++) out[row + i] = weightDecay * (v[row + i] as number);
+    for (let s = 0; s < shape.draws; s++) {
+      addScaled(out, row, p[at.weights + s * k + r] as number, g, s * n, n);
+    }
+    if (shape.pull) {
+      for (let j = 0; j < k; j++) addScaled(out, row, p[at.pull + r * k + j] as number, v, j * n, n);
+    }
+    if (b) {
+      for (let i = 0; i < n; i++) out[row + i] = momentum * (b[row + i] as number) + (out[row + i] as number);
+    }
+  }
+}
+
+/** The trainable rows of v ([k, n]) moved by −lr·d, the rest copied. */
+export function sgdApplyLoop(
+  shape: SgdKernelAttrs,
+  v: Float32Array,
+  d: Float32Array,
+  p: Float32Array,
+  n: number,
+  out: Float32Array,
+): void {
+  const at = planOffsets(shape);
+  const lr = p[0] as number;
+  out.set(v);
+  for (let r = 0; r < shape.rows; r++) {
+    if ((p[at.trainable + r] as number) < 0.5) continue;
+    for (let i = r * n; i < (r + 1) * n; i++) out[i] = (v[i] as number) - lr * (d[i] as number);
+  }
+}
+
+/** out = sums + the squared differences of v's row pairs ([size] each), folded into `columns`. */
+export function rowDistancesLoop(
+  pairs: readonly number[],
+  v: Float32Array,
+  size: number,
+  sums: Float32Array,
+  columns: number,
+  out: Float32Array,
+): void {
+  out.set(sums);
+  for (let p = 0; p < pairs.length / 2; p++) {
+    const a = (pairs[2 * p] as number) * size;
+    const b = (pairs[2 * p + 1] as number) * size;
+    const column = p * columns;
+    for (let start = 0; start < size; start += columns) {
+      const end = Math.min(start + columns, size);
+      for (let i = start; i < end; i++) {
+        const d = (v[a + i] as number) - (v[b + i] as number);
+        out[column + i - start] = (out[column + i - start] as number) + d * d;
+      }
+    }
+  }
+}
+
+/** out[to + i] += scale · from[at + i] for i < n. */
+function addScaled(
+  out: Float32Array,
+  to: number,
+  scale: number,
+  from: Float32Array,
+  at: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) out[to + i] = (out[to + i] as number) + scale * (from[at + i] as number);
+}
 
 interface CpuKernelArgs {
   inputs: tf.NamedTensorInfoMap;
@@ -159,14 +261,8 @@ function floats(backend: tf.MathBackendCPU, tensor: tf.TensorInfo | undefined): 
 function mixRowsCpu({ inputs, backend }: CpuKernelArgs): tf.TensorInfo {
   const { stack, coefficients } = inputs as { stack: tf.TensorInfo; coefficients: tf.TensorInfo };
   const [k = 0, size = 0] = stack.shape;
-  const v = floats(backend, stack);
-  const c = floats(backend, coefficients);
   const out = new Float32Array(size);
-  for (let r = 0; r < k; r++) {
-    const cr = c[r] as number;
-    const at = r * size;
-    for (let i = 0; i < size; i++) out[i] = (out[i] as number) + cr * (v[at + i] as number);
-  }
+  mixRowsLoop(floats(backend, stack), floats(backend, coefficients), k, size, out);
   return backend.makeTensorInfo([size], 'float32', out);
 }
 
@@ -174,58 +270,26 @@ function sgdDirectionCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorIn
   const shape = attrs as SgdKernelAttrs;
   const { variable, buffer, grads, plan } = inputs;
   const [k = 0, n = 0] = (variable as tf.TensorInfo).shape;
-  const v = floats(backend, variable);
-  const g = floats(backend, grads);
-  const p = floats(backend, plan);
-  const b = shape.momentum ? floats(backend, buffer) : null;
-  const at = planOffsets(shape);
-  const [momentum = 0, weightDecay = 0] = [p[1], p[2]];
   const out = new Float32Array(k * n);
-  for (let r = 0; r < k; r++) {
-    const row = r * n;
-    if ((p[at.trainable + r] as number) < 0.5) {
-      if (b) out.set(b.subarray(row, row + n), row);
-      continue;
-    }
-    for (let i = 0; i < n; i++) out[row + i] = weightDecay * (v[row + i] as number);
-    for (let s = 0; s < shape.draws; s++) {
-      addScaled(out, row, p[at.weights + s * k + r] as number, g, s * n, n);
-    }
-    if (shape.pull) {
-      for (let j = 0; j < k; j++) addScaled(out, row, p[at.pull + r * k + j] as number, v, j * n, n);
-    }
-    if (b) {
-      for (let i = 0; i < n; i++) out[row + i] = momentum * (b[row + i] as number) + (out[row + i] as number);
-    }
-  }
+  const b = shape.momentum ? floats(backend, buffer) : null;
+  sgdDirectionLoop(
+    shape,
+    floats(backend, variable),
+    b,
+    floats(backend, grads),
+    floats(backend, plan),
+    n,
+    out,
+  );
   return backend.makeTensorInfo([k, n], 'float32', out);
-}
-
-/** out[to + i] += scale · from[at + i] for i < n. */
-function addScaled(
-  out: Float32Array,
-  to: number,
-  scale: number,
-  from: Float32Array,
-  at: number,
-  n: number,
-): void {
-  for (let i = 0; i < n; i++) out[to + i] = (out[to + i] as number) + scale * (from[at + i] as number);
 }
 
 function sgdApplyCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorInfo {
   const { variable, direction, plan } = inputs;
   const [k = 0, n = 0] = (variable as tf.TensorInfo).shape;
+  const out = new Float32Array(k * n);
   const v = floats(backend, variable);
-  const d = floats(backend, direction);
-  const p = floats(backend, plan);
-  const at = planOffsets(attrs as SgdKernelAttrs);
-  const lr = p[0] as number;
-  const out = Float32Array.from(v);
-  for (let r = 0; r < k; r++) {
-    if ((p[at.trainable + r] as number) < 0.5) continue;
-    for (let i = r * n; i < (r + 1) * n; i++) out[i] = (v[i] as number) - lr * (d[i] as number);
-  }
+  sgdApplyLoop(attrs as SgdKernelAttrs, v, floats(backend, direction), floats(backend, plan), n, out);
   return backend.makeTensorInfo([k, n], 'float32', out);
 }
 
@@ -234,20 +298,8 @@ function rowDistancesCpu({ inputs, backend, attrs }: CpuKernelArgs): tf.TensorIn
   const { pairs } = attrs as RowDistanceAttrs;
   const [, size = 0] = (stack as tf.TensorInfo).shape;
   const [, columns = 1] = (sums as tf.TensorInfo).shape;
-  const v = floats(backend, stack);
-  const out = Float32Array.from(floats(backend, sums));
-  for (let p = 0; p < pairs.length / 2; p++) {
-    const a = (pairs[2 * p] as number) * size;
-    const b = (pairs[2 * p + 1] as number) * size;
-    const column = p * columns;
-    for (let start = 0; start < size; start += columns) {
-      const end = Math.min(start + columns, size);
-      for (let i = start; i < end; i++) {
-        const d = (v[a + i] as number) - (v[b + i] as number);
-        out[column + i - start] = (out[column + i - start] as number) + d * d;
-      }
-    }
-  }
+  const out = new Float32Array((pairs.length / 2) * columns);
+  rowDistancesLoop(pairs, floats(backend, stack), size, floats(backend, sums), columns, out);
   return backend.makeTensorInfo([pairs.length / 2, columns], 'float32', out);
 }
 

@@ -5,18 +5,21 @@ import type { CoreCommands } from '../../protocol/messages';
 import type { BackendName } from '../../protocol/backend';
 import { StudioError } from '../../protocol/errors';
 import { startBackend } from '../backend';
+import { WASM_BINARIES } from '../wasmBinaries';
 import type { Handlers } from './types';
 import { postEvent, cancelRequest } from '../events';
 
 export const coreHandlers: Handlers<CoreCommands> = {
-  async init({ backend, convGradients }) {
-    return startBackend(
-      backend,
-      (error) => {
+  async init({ backend, convGradients, remembered }) {
+    return startBackend({
+      forced: backend,
+      onDeviceLost: (error) => {
         postEvent({ type: 'deviceLost', error });
       },
       convGradients,
-    );
+      wasmBinaries: WASM_BINARIES,
+      remembered: remembered ?? null,
+    });
   },
 
   async matmul({ a, b, m, k, n }) {

@@ -31,7 +31,6 @@ function referenceSplit(count: number) {
 
 describe('component predictions', () => {
   it('averages M identical points to that point and leaves no tensors', async () => {
-    await tf.setBackend('cpu');
     const ref = loadReference();
     const model = SimplexModel.fromVertices(REFERENCE_SPEC, ref.vertices);
     const single = SimplexModel.fromVertices(REFERENCE_SPEC, [ref.vertices[1] ?? []]);

@@ -24,8 +24,7 @@ let vertices: TfVertex[];
 let model: SimplexModel;
 let split: ImageSplit;
 
-beforeAll(async () => {
-  await tf.setBackend('cpu');
+beforeAll(() => {
   const rng = new Rng(5);
   vertices = Array.from({ length: 4 }, () => initVertex(SPEC, rng));
   model = SimplexModel.fromVertices(SPEC, vertices, { complex: [[0, 1, 2, 3]] });

@@ -1,12 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { RowGradients } from '../../../../src/engine/simplex/rowKernels';
 import { Sgd, type SgdState } from '../../../../src/engine/train/sgd';
 import { StudioError } from '../../../../src/protocol/errors';
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-});
 
 let names = 0;
 function variable(values: number[], shape: number[]): tf.Variable {

@@ -14,8 +14,6 @@ import {
 } from '../../../../src/engine/train/trainer';
 import { makeBatch, type MakeBatch, type TrainingData } from '../../../../src/engine/train/trainingData';
 
-await tf.setBackend('cpu');
-
 function syntheticData(trainCount: number, testCount: number): TrainingData {
   const set = generateSynthetic({ seed: 3, trainCount, testCount });
   return {

@@ -1,0 +1,75 @@
+// Starts tfjs's wasm backend (XNNPACK, SIMD; threads where the page is cross-origin isolated) as
+// the studio's CPU path, with the studio's row kernels. The same start-up in the tab's worker
+// (binaries at the URLs the bundler gives them) and in Node (binaries found beside the package's
+// own script, offline). tfjs-wasm has no Conv2DBackpropFilter: the studio's filter gradient
+// (model/conv3x3.ts, nine matrix products) is the one it trains with.
+
+import * as tf from '@tensorflow/tfjs';
+import {
+  getThreadsCount,
+  setThreadsCount,
+  setWasmPaths,
+  type BackendWasm,
+} from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
+
+/** URLs of tfjs-wasm's three binaries, by file name; omitted in Node. */
+export type WasmBinaryUrls = Record<
+  'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm',
+  string
+>;
+
+export interface WasmStarted {
+  simd: boolean;
+  /** XNNPACK's thread pool: 1 unless the page is cross-origin isolated (never in Node). */
+  threads: number;
+}
+
+/**
+ * Makes 'wasm' tfjs's backend. `threads` caps the pool (default: one per logical core, where
+ * threads are possible at all). Throws where WebAssembly or the binaries are missing.
+ */
+export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: number): Promise<WasmStarted> {
+  if (binaries) setWasmPaths(binaries);
+  if (threads !== undefined) setThreadsCount(threads);
+  if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise its wasm backend');
+  await tf.ready();
+  registerWasmRowKernels();
+  acceptReshapedBias();
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+  return { simd, threads: multithread ? getThreadsCount() : 1 };
+}
+
+let biasPatched = false;
+
+/**
+ * tfjs-wasm's fused kernels (_FusedMatMul, FusedConv2D) check the rank of the shape the bias's
+ * buffer was first written with, not the bias tensor's: a bias reshaped from a [1, n] vertex row
+ * (a base model's stack, no copy) is refused though it holds the same n floats. The kernels read
+ * only the buffer, so the check is given the tensor's own shape for the call.
+ */
+function acceptReshapedBias(): void {
+  if (biasPatched) return;
+  biasPatched = true;
+  for (const kernelName of [tf._FusedMatMul, tf.FusedConv2D]) {
+    const config = tf.getKernel(kernelName, 'wasm');
+    const original = config.kernelFunc;
+    tf.unregisterKernel(kernelName, 'wasm');
+    tf.registerKernel({
+      ...config,
+      kernelFunc: (args) => {
+        const bias = args.inputs.bias;
+        const data = bias ? (args.backend as unknown as BackendWasm).dataIdMap.get(bias.dataId) : undefined;
+        if (!bias || !data || data.shape.length === 1) return original(args);
+        const written = data.shape;
+        data.shape = bias.shape;
+        try {
+          return original(args);
+        } finally {
+          data.shape = written;
+        }
+      },
+    });
+  }
+}
