@@ -1,7 +1,11 @@
 // An incremental tar reader: bytes go in as they arrive, file events come out, and nothing but one
 // 512-byte header (plus pax / GNU long-name bodies) is ever buffered. Understands ustar, GNU and v7
 // headers, octal and base-256 sizes, pax `path`/`size` records and GNU long names; verifies every
-// header checksum. Runs in the worker: no DOM, no Node APIs.
+// header checksum. Strict where readers could disagree about what an archive holds: a pax record
+// must be "<decimal length> <key>=<value>\n" and a pax size a decimal integer below 2^53, and
+// nothing but zeros may follow the end-of-archive block (tools differ on whether members after a
+// zero block count, so such an archive is refused rather than read one way).
+// Runs in the worker: no DOM, no Node APIs.
 
 import { StudioError } from '../../protocol/errors';
 
@@ -37,7 +41,7 @@ export function isTarHeader(block: Uint8Array): boolean {
 /**
  * Reads a tar stream, yielding an event for each regular file and its body. Directories, links and
  * other entries are skipped. After the end-of-archive block the rest of the input is drained (so a
- * gzip layer underneath still checks its CRC) but ignored. `label` names the archive in errors.
+ * gzip layer underneath still checks its CRC) and must be zeros. `label` names the archive in errors.
  */
 export async function* readTar(input: AsyncIterable<Uint8Array>, label: string): AsyncGenerator<TarEvent> {
   const parser = new TarParser(label);
@@ -72,8 +76,20 @@ export class TarParser {
     while (pos < chunk.length) {
       const avail = chunk.length - pos;
       switch (this.state) {
-        case 'ended':
+        case 'ended': {
+          // Zero padding to the writer's record size is normal; anything else is a hidden member.
+          for (let i = pos; i < chunk.length; i++) {
+            if (chunk[i] !== 0) {
+              throw new StudioError(
+                'BAD_TARBALL',
+                `${this.label} is corrupt: data follows its end-of-archive marker (at byte ${this.offset + i - pos}). ` +
+                  `Extract it and pack it again with tar.`,
+              );
+            }
+          }
+          this.offset += avail;
           return events;
+        }
         case 'header': {
           const n = Math.min(BLOCK - this.headerFill, avail);
           this.header.set(chunk.subarray(pos, pos + n), this.headerFill);
@@ -266,24 +282,35 @@ function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
-/** Pax records are "<length> <key>=<value>\n"; only `path` and `size` matter here. */
+/** Pax records are "<length> <key>=<value>\n" (POSIX pax); only `path` and `size` matter here. */
 function parsePax(body: Uint8Array, label: string): { path?: string; size?: number } {
   const out: { path?: string; size?: number } = {};
+  const malformed = (what: string): StudioError =>
+    new StudioError('BAD_TARBALL', `${label} is corrupt: a malformed pax header (${what}).`);
   let pos = 0;
   while (pos < body.length) {
+    if (body.subarray(pos).every((b) => b === 0)) break; // trailing NUL padding
     let space = pos;
     while (space < body.length && body[space] !== 0x20) space++;
-    const length = Number(decoder.decode(body.subarray(pos, space)));
-    if (!Number.isInteger(length) || length <= space - pos || pos + length > body.length) {
-      if (body.subarray(pos).every((b) => b === 0)) break; // trailing NUL padding
-      throw new StudioError('BAD_TARBALL', `${label} is corrupt: a malformed pax header.`);
+    const digits = decoder.decode(body.subarray(pos, space));
+    // Decimal only: Number() would also take "0x1f", "1e3" or " 12", which other readers do not.
+    const length = /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isSafeInteger(length) || length <= space - pos + 1 || pos + length > body.length) {
+      throw malformed('a record length that is not a decimal count of its bytes');
     }
+    if (body[pos + length - 1] !== 0x0a) throw malformed('a record that does not end with a newline');
     const record = decoder.decode(body.subarray(space + 1, pos + length - 1));
     const eq = record.indexOf('=');
+    if (eq <= 0) throw malformed('a record without "key=value"');
     const key = record.slice(0, eq);
     const value = record.slice(eq + 1);
     if (key === 'path') out.path = value;
-    else if (key === 'size' && /^\d+$/.test(value)) out.size = Number(value);
+    else if (key === 'size') {
+      const size = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(size))
+        throw malformed(`size "${value.slice(0, 40)}" is not a whole number below 2^53`);
+      out.size = size;
+    }
     pos += length;
   }
   return out;
