@@ -45,13 +45,14 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
                    (negative values are allowed: points of the plane beyond the simplex)
   --vertex I       vertex I alone
   --samples M      ESPRO prediction: softmax averaged over M points drawn uniformly on every
-                   simplex of the complex (loss is then the NLL of the averaged probabilities)
+                   simplex of the complex (loss is then the NLL of the averaged probabilities);
+                   M from 1 to 1000 (the paper uses 25), each point one pass over the data
   --seed S         seed for --samples (default 0); the same seed gives the same points
 
   --logits OUT.json  write one row per image as a JSON array of rows: the logits, or with
                    --samples the log of the averaged probabilities (floored at 1e-12)
   --limit N        only the first N images
-  --batch B        images per forward pass (default 100)
+  --batch B        images per forward pass, 1 to 1000 (default 100)
 
 Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
 statistics. The model's class count must match the dataset's (10 or 100).
