@@ -95,6 +95,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     const { metrics, rows } = await predict(model, data.split, point, options);
     // The reference's regulariser measures simplex 0; a single point has no volume to report.
     const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
+    requireFinite({ ...metrics, ...(volume === undefined ? {} : { volume }) }, rows, point);
     if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
     const result = {
       ...metrics,
@@ -162,6 +163,27 @@ async function predict(
 /** The printed metrics, in the order people read them. */
 function pickMetrics(m: ClassificationMetrics, loss: number): Prediction['metrics'] {
   return { n: m.n, loss, accuracy: m.accuracy, error: m.error, nll: m.nll, ece: m.ece, brier: m.brier };
+}
+
+/**
+ * Throws NON_FINITE when a metric, the volume or any --logits value is NaN or infinite: JSON would
+ * print null (or a huge number) and exit 0, and a script would take it for a result. Far points
+ * of the plane (e.g. --coeffs 1e6,-1e6,1) overflow float32.
+ */
+function requireFinite(values: Record<string, number>, rows: Float32Array, point: ResolvedPoint): void {
+  const bad = Object.entries(values)
+    .filter(([, v]) => !Number.isFinite(v))
+    .map(([name]) => name);
+  const badRow = rows.findIndex((v) => !Number.isFinite(v));
+  if (bad.length === 0 && badRow < 0) return;
+  const what = bad.length > 0 ? bad.join(', ') : 'some logits';
+  const where = point.kind === 'coefficients' ? ` at --coeffs ${point.coefficients.join(',')}` : '';
+  throw new StudioError(
+    'NON_FINITE',
+    `${what} came out NaN or infinite${where}: the weights there overflow float32. ` +
+      `Evaluate nearer the simplex (coefficients of moderate size), or check the file's weights.`,
+    false,
+  );
 }
 
 function parseSplit(text: string | undefined): Split | undefined {

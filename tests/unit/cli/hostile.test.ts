@@ -1,11 +1,12 @@
 // Hostile command lines and files: each case is one an attacker (or an unlucky user) tried, and
 // each must end in one clear error line or a correct result, never a hang, a silent non-finite
 // result, or a lost input.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli, ref } from './cliHarness';
+import { writeSafetensors } from '../../../src/engine/formats/safetensors';
+import { cli, readTensors, ref } from './cliHarness';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-hostile-'));
 afterAll(() => {
@@ -14,6 +15,15 @@ afterAll(() => {
 
 const weights = ['--weights', ref('vertices.safetensors')];
 const data = ['--data', ref('inputs.bin')];
+
+/** vertex0.safetensors with `metadata` as its __metadata__, written to `name` in the temp folder. */
+function withMetadata(name: string, metadata: Record<string, string>): string {
+  const file = readTensors(ref('vertex0.safetensors'));
+  const tensors = [...file.tensors].map(([n, t]) => ({ name: n, shape: t.shape, data: t.data }));
+  const out = path.join(dir, name);
+  writeFileSync(out, Buffer.concat(writeSafetensors(tensors, { format: 'pt', ...metadata })));
+  return out;
+}
 
 describe('command lines', () => {
   it('takes a negative number after a flag as its value, as with "="', async () => {
@@ -37,5 +47,49 @@ describe('command lines', () => {
     expect(r.err).toMatch(/--batch must be a whole number from 1 to 1000/);
     const help = await cli('eval', '--help');
     expect(help.out).toMatch(/M from 1 to 1000/);
+  });
+});
+
+describe('results and metadata', () => {
+  it('exits 1 with NON_FINITE when a result overflows, instead of printing null', async () => {
+    const r = await cli('eval', ...weights, ...data, '--coeffs=1e6,-1e6,1');
+    expect(r.out).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: NON_FINITE: \S.* came out NaN or infinite at --coeffs 1000000,-1000000,1/);
+  });
+
+  it('one verdict from info, eval and convert on metadata nested 5,000 deep', async () => {
+    const deep = withMetadata('deep.safetensors', { training: `${'['.repeat(5000)}${']'.repeat(5000)}` });
+    const runs = [
+      await cli('info', deep),
+      await cli('eval', '--weights', deep, ...data),
+      await cli('convert', deep, withMetadata('other.safetensors', {}), path.join(dir, 'joined.safetensors')),
+    ];
+    for (const r of runs) {
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(
+        'error: BAD_SAFETENSORS: deep.safetensors: The file\'s studio metadata is malformed: "training" is nested more than 32 levels deep.\n',
+      );
+    }
+  });
+
+  it('refuses a normalisation that would feed infinite or constant inputs, when the file is read', async () => {
+    for (const [mean, std] of [
+      [1e39, 0.2],
+      [0.5, 1e-300],
+      [0.5, 1e39],
+    ] as const) {
+      const file = withMetadata('norm.safetensors', {
+        normalisation: JSON.stringify({ mean: [mean, 0.5, 0.5], std: [std, 0.2, 0.2] }),
+      });
+      for (const argv of [
+        ['info', file],
+        ['eval', '--weights', file, ...data],
+      ]) {
+        const r = await cli(...argv);
+        expect(r.code).toBe(1);
+        expect(r.err).toMatch(/^error: BAD_SAFETENSORS: norm.safetensors: .*"normalisation" is unusable/);
+      }
+    }
   });
 });
