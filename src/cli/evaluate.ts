@@ -21,7 +21,7 @@ import { badArgument, intFlag, parseCommand, stringFlag } from './args';
 import { useCpuBackend } from './backend';
 import { loadEvalData, parseFormat, type EvalData } from './cifarData';
 import { pointRequest, resolvePoint, type ResolvedPoint } from './evalPoint';
-import { writeOutput } from './files';
+import { checkOutput, writeOutput } from './outputFile';
 import { EVAL_HELP } from './help';
 import { printJson } from './output';
 import { EXIT_OK, type CliIo } from './io';
@@ -42,6 +42,7 @@ const OPTIONS = {
   samples: { type: 'string' },
   seed: { type: 'string' },
   logits: { type: 'string' },
+  force: { type: 'boolean' },
   limit: { type: 'string' },
   batch: { type: 'string' },
 } as const;
@@ -68,6 +69,9 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   const format = parseFormat(stringFlag(values, 'format'));
   const split = parseSplit(stringFlag(values, 'split'));
   const logitsPath = stringFlag(values, 'logits');
+  const guard = { force: values.force === true, inputs: [weights, dataPath] };
+  if (logitsPath !== undefined) checkOutput(logitsPath, guard);
+  else if (values.force === true) throw badArgument('--force applies with --logits');
 
   const file = loadModelFile(weights);
   const point = resolvePoint(request, file);
@@ -96,7 +100,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     // The reference's regulariser measures simplex 0; a single point has no volume to report.
     const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
     requireFinite({ ...metrics, ...(volume === undefined ? {} : { volume }) }, rows, point);
-    if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
+    if (logitsPath !== undefined) await writeOutput(logitsPath, rowsJson(rows, classes), guard);
     const result = {
       ...metrics,
       ...(volume === undefined ? {} : { volume }),
@@ -206,10 +210,18 @@ function describeData(file: string, data: EvalData): Record<string, unknown> {
   };
 }
 
-/** Rows of `classes` numbers as a JSON array of arrays (float32 values printed exactly). */
-function rowsJson(values: Float32Array, classes: number): string {
-  const rows: number[][] = [];
-  for (let at = 0; at < values.length; at += classes)
-    rows.push(Array.from(values.subarray(at, at + classes)));
-  return `${JSON.stringify(rows)}\n`;
+/**
+ * Rows of `classes` numbers as a JSON array of arrays (float32 values printed exactly), a row at a
+ * time, so 10,000 rows never become one big string.
+ */
+function* rowsJson(values: Float32Array, classes: number): Generator<string> {
+  const n = values.length / classes;
+  if (n === 0) {
+    yield '[]\n';
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const row = JSON.stringify(Array.from(values.subarray(r * classes, (r + 1) * classes)));
+    yield `${r === 0 ? '[' : ','}${row}${r === n - 1 ? ']\n' : ''}`;
+  }
 }

@@ -50,7 +50,9 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --seed S         seed for --samples (default 0); the same seed gives the same points
 
   --logits OUT.json  write one row per image as a JSON array of rows: the logits, or with
-                   --samples the log of the averaged probabilities (floored at 1e-12)
+                   --samples the log of the averaged probabilities (floored at 1e-12); never
+                   an input, nor an existing file unless --force
+  --force          replace the --logits file if it exists
   --limit N        only the first N images
   --batch B        images per forward pass, 1 to 1000 (default 100)
 
@@ -70,7 +72,7 @@ export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options
 
   --vertex I       (SimplexNet input) which vertex to write
   --frozen LIST    (VGG16 inputs) vertices to mark as frozen in the output, e.g. 0,1
-  --force          replace OUT if it exists
+  --force          replace OUT if it exists (never an input, whatever its name)
 
 Prints one JSON object describing OUT (as \`info\` does).
 `;
