@@ -75,7 +75,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const file = loadModelFile(weights);
   const point = resolvePoint(request, file);
-  const data = await loadEvalData(dataPath, { format, split });
+  const data = await loadEvalData(dataPath, { format, split, limit });
   const classes = file.spec.numClasses;
   if (CIFAR_FORMATS[data.kind].classes !== classes) {
     throw new StudioError(

@@ -8,6 +8,7 @@
 // Runs in the worker: no DOM, no Node APIs.
 
 import { StudioError } from '../../protocol/errors';
+import { Budget } from './budget';
 
 const BLOCK = 512;
 /** Pax and GNU long-name bodies are metadata; anything bigger is a broken or hostile archive. */
@@ -43,10 +44,22 @@ export function isTarHeader(block: Uint8Array): boolean {
  * other entries are skipped. After the end-of-archive block the rest of the input is drained (so a
  * gzip layer underneath still checks its CRC) and must be zeros. `label` names the archive in errors.
  */
-export async function* readTar(input: AsyncIterable<Uint8Array>, label: string): AsyncGenerator<TarEvent> {
-  const parser = new TarParser(label);
+export async function* readTar(
+  input: AsyncIterable<Uint8Array>,
+  label: string,
+  options: TarOptions = {},
+): AsyncGenerator<TarEvent> {
+  const parser = new TarParser(label, options);
   for await (const chunk of input) yield* parser.push(chunk);
   parser.end();
+}
+
+export interface TarOptions {
+  /**
+   * Archive bytes (headers, bodies, padding) to accept at most. Counted from each header's size
+   * before its body is read, so an oversized member is refused without reading it.
+   */
+  maxBytes?: number;
 }
 
 type EntryKind = 'file' | 'skip' | 'pax' | 'longName';
@@ -67,7 +80,26 @@ export class TarParser {
   /** Pax / GNU values that apply to the next entry. */
   private override: { path?: string; size?: number } = {};
 
-  constructor(private readonly label: string) {}
+  private readonly budget: Budget | null;
+
+  constructor(
+    private readonly label: string,
+    options: TarOptions = {},
+  ) {
+    const { maxBytes } = options;
+    this.budget =
+      maxBytes === undefined
+        ? null
+        : new Budget(
+            maxBytes,
+            () =>
+              new StudioError(
+                'BAD_TARBALL',
+                `${label} holds more than ${formatMiB(maxBytes)} once decompressed (the official CIFAR ` +
+                  `archives hold 185 MB), so the studio does not read it. Import only the CIFAR files.`,
+              ),
+          );
+  }
 
   /** Consumes `chunk` and returns the events it completes ('data' views point into `chunk`). */
   push(chunk: Uint8Array): TarEvent[] {
@@ -152,6 +184,7 @@ export class TarParser {
       return;
     }
     const h = parseHeader(this.header, headerOffset, this.label);
+    this.budget?.take(BLOCK + Math.ceil(h.size / BLOCK) * BLOCK);
     let kind: EntryKind;
     if (h.typeflag === 'x') kind = 'pax';
     else if (h.typeflag === 'L') kind = 'longName';
@@ -169,6 +202,8 @@ export class TarParser {
       this.entry = { kind, name: h.name, size: h.size };
     } else {
       this.entry = { kind, name: this.override.path ?? h.name, size: this.override.size ?? h.size };
+      // A pax size replaces the header's: count the difference too.
+      if (this.entry.size > h.size) this.budget?.take(Math.ceil((this.entry.size - h.size) / BLOCK) * BLOCK);
       this.override = {};
       if (kind === 'file') events.push({ type: 'file', name: this.entry.name, size: this.entry.size });
     }
@@ -190,6 +225,10 @@ export class TarParser {
     else if (done.kind === 'pax' && meta !== null)
       this.override = { ...this.override, ...parsePax(meta, this.label) };
   }
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 function parseHeader(block: Uint8Array, offset: number, label: string): Header {

@@ -1,12 +1,13 @@
 // Hostile command lines and files: each case is one an attacker (or an unlucky user) tried, and
 // each must end in one clear error line or a correct result, never a hang, a silent non-finite
 // result, or a lost input.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { cli, readTensors, ref } from './cliHarness';
+import { gzip, makeTar, records } from '../formats/cifarTestFiles';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cli-hostile-'));
 afterAll(() => {
@@ -91,5 +92,49 @@ describe('results and metadata', () => {
         expect(r.err).toMatch(/^error: BAD_SAFETENSORS: norm.safetensors: .*"normalisation" is unusable/);
       }
     }
+  });
+});
+
+describe('eval reads no more data than it evaluates', () => {
+  const vertex0 = ['--weights', ref('vertex0.safetensors')];
+  /** Two CIFAR-10 records, the second with label 200: reading it means failing. */
+  const twoRecords = records(2, (i) => [i === 0 ? 3 : 200]);
+
+  it('stops a record file at --limit', async () => {
+    const file = path.join(dir, 'test_batch.bin');
+    writeFileSync(file, twoRecords);
+    const limited = await cli('eval', ...vertex0, '--data', file, '--limit', '1');
+    expect(limited.err).toBe('');
+    expect((JSON.parse(limited.out) as { n: number }).n).toBe(1);
+    const all = await cli('eval', ...vertex0, '--data', file);
+    expect(all.err).toMatch(/^error: BAD_DATASET: test_batch.bin, record 1: class label 200 is out of range/);
+  });
+
+  it('stops a tarball at --limit', async () => {
+    const file = path.join(dir, 'cifar-10-binary.tar.gz');
+    writeFileSync(file, gzip(makeTar([{ name: 'cifar-10-batches-bin/test_batch.bin', bytes: twoRecords }])));
+    const limited = await cli('eval', ...vertex0, '--data', file, '--limit', '1');
+    expect(limited.err).toBe('');
+    expect((JSON.parse(limited.out) as { n: number }).n).toBe(1);
+    expect((await cli('eval', ...vertex0, '--data', file)).err).toMatch(/record 1: class label 200/);
+  });
+
+  it('refuses a 1 GB record file from its size, without reading it', async () => {
+    const file = path.join(dir, 'huge', 'test_batch.bin');
+    mkdirSync(path.dirname(file));
+    writeFileSync(file, '');
+    truncateSync(file, 350_000 * 3073); // sparse: no disk used, and reading it would take seconds
+    const r = await cli('eval', ...vertex0, '--data', file, '--limit', '1');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^error: BAD_DATASET: The CIFAR-10 test split holds at most 10,000 records, as the official one does, and test_batch.bin would make it 350,000/,
+    );
+    // A name that is no split gets the largest split's cap.
+    const other = path.join(dir, 'huge', 'mine.bin');
+    writeFileSync(other, '');
+    truncateSync(other, 50_001 * 3073);
+    expect((await cli('eval', ...vertex0, '--data', other)).err).toMatch(
+      /training split holds at most 50,000/,
+    );
   });
 });
