@@ -7,6 +7,7 @@
 // most MAX_ARCHIVE_BYTES once decompressed.
 // Runs in the worker (and in Node for tests): no DOM, no Node APIs.
 
+import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 import {
   CIFAR_FORMATS,
@@ -349,8 +350,9 @@ class DatasetAssembly {
       counts: { ...this.counts },
       classCounts: { train: [...this.classCounts.train], test: [...this.classCounts.test] },
       checksums: { train: this.checksums.train.digest(), test: this.checksums.test.digest() },
-      files: [...this.files],
-      warnings: [...this.warnings],
+      // Member names are file text the page shows.
+      files: this.files.map(escapeText),
+      warnings: this.warnings.map(escapeText),
     };
     if (kind === 'cifar100') summary.coarseClassNames = this.namesFor(kind, 'coarse', DEFAULT_COARSE_NAMES);
     return summary;

@@ -2,6 +2,7 @@
 // The importer recognises a dataset from these names and the record sizes, never from a record
 // count (the real files hold 10,000 records per CIFAR-10 batch; the test fixtures hold 40).
 
+import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 
 export type CifarKind = 'cifar10' | 'cifar100';
@@ -105,11 +106,11 @@ export function classifyMember(path: string): MemberRole {
   return { role: 'other' };
 }
 
-/** One name per non-empty line (the official files end with blank lines). */
+/** One name per non-empty line (the official files end with blank lines); shown, so escaped. */
 export function parseClassNames(text: string): string[] {
   return text
     .split(/\r?\n/)
-    .map((line) => line.trim())
+    .map((line) => escapeText(line.trim()))
     .filter((line) => line !== '');
 }
 

@@ -138,3 +138,33 @@ describe('eval reads no more data than it evaluates', () => {
     );
   });
 });
+
+describe('file text on the terminal', () => {
+  /** Code points that must never be printed raw. */
+  const unsafe = (text: string): number[] =>
+    Array.from(text)
+      .map((c) => c.codePointAt(0) ?? 0)
+      .filter((c) => c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x202e || c === 0x2066);
+  const hostile = 'x\u001b[2J\r\u0000\u202eevil\u2066';
+
+  it('escapes control and bidi characters of a tensor name in the error line', async () => {
+    const file = readTensors(ref('vertex0.safetensors'));
+    const tensors = [...file.tensors].map(([n, t]) => ({ name: n, shape: t.shape, data: t.data }));
+    tensors.push({ name: hostile, shape: [1], data: new Float32Array(1) });
+    const out = path.join(dir, 'names.safetensors');
+    writeFileSync(out, Buffer.concat(writeSafetensors(tensors, {})));
+    const r = await cli('info', out);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/^error: [A-Z_]+: /);
+    expect(unsafe(r.err.slice(0, -1))).toEqual([]);
+    expect(r.err).toContain('\\x1B');
+  });
+
+  it('prints metadata text as JSON escapes that parse back to the same string', async () => {
+    const file = withMetadata('run.safetensors', { run: JSON.stringify(hostile) });
+    const r = await cli('info', file);
+    expect(r.code).toBe(0);
+    expect(unsafe(r.out.replace(/\n/g, ''))).toEqual([]);
+    expect((JSON.parse(r.out) as { run: string }).run).toBe(hostile);
+  });
+});

@@ -105,6 +105,10 @@ describe('modelFromFile', () => {
 });
 
 describe('displayName', () => {
+  it('escapes control and bidi characters of the file name', () => {
+    expect(displayName('model\u202Eexe.safetensors')).toBe('model\\u{202E}exe');
+  });
+
   it('drops the extension and never returns an empty name', () => {
     expect(displayName('mode-3.safetensors')).toBe('mode-3');
     expect(displayName('MODE.SAFETENSORS')).toBe('MODE');
