@@ -12,10 +12,10 @@ const noUi = {
   group: ['**/ui/*', 'react', 'react-dom', 'plotly.js-dist-min'],
   message: 'The engine and worker have no DOM and no React.',
 };
-// The VGG shape tables are plain data (no tfjs): forms and the protocol may name architectures.
-const engineExceptShapes = {
-  regex: '/(engine|worker)/(?!model/architecture$)',
-  message: 'The UI and protocol reach the engine only through the worker protocol.',
+const noEngine = {
+  group: ['**/engine/*', '**/worker/*', '**/cli/*', '**/server/*'],
+  message:
+    'The UI and protocol reach the engine only through the worker protocol (plain data lives in src/protocol).',
 };
 const noWorkerOrCli = {
   group: ['**/worker/*', '**/cli/*'],
@@ -47,7 +47,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [noTfjs, engineExceptShapes],
+          patterns: [noTfjs, noEngine],
+        },
+      ],
+      // no-restricted-imports sees only static imports; a dynamic import() of tfjs is the same leak.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ImportExpression[source.value=/^@tensorflow/]',
+          message: noTfjs.message,
         },
       ],
     },
@@ -58,7 +66,7 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          patterns: [noTfjs, noUi, noWorkerOrCli, engineExceptShapes],
+          patterns: [noTfjs, noUi, noEngine],
         },
       ],
     },

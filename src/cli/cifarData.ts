@@ -1,7 +1,8 @@
-// The evaluation data of `eval`: one split of CIFAR-10 or CIFAR-100 in memory, from a record file
+// The evaluation data of `eval`: one split in memory, of CIFAR-10 or CIFAR-100 from a record file
 // (`*.bin`, any name) or an official tarball (streamed through the studio's importer, keeping only
-// the split asked for). Which dataset a record file holds comes from --format, else its official
-// name, else its size (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100).
+// the split asked for), or of an MNIST-family dataset from its IDX files (a folder, see idxData.ts).
+// Which dataset a record file holds comes from --format, else its official name, else its size
+// (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100).
 // Memory stays near the images evaluated: a record file is read a chunk at a time and only up to
 // --limit; a tarball streams and stops once --limit records of the split have arrived; either way a
 // split beyond what the official datasets hold is refused before it is read. Runs in Node.
@@ -31,9 +32,13 @@ import type { ImageSplit } from '../engine/train/trainingData';
 import { StudioError } from '../protocol/errors';
 import { badArgument } from './args';
 import { checkInput } from './files';
+import { isIdxPath, loadIdxData } from './idxData';
 
 export interface EvalData {
-  kind: CifarKind;
+  kind: CifarKind | 'idx';
+  /** "CIFAR-10", "Fashion-MNIST", …: the dataset as messages name it. */
+  title: string;
+  numClasses: number;
   split: ImageSplit;
   /** 'records' for a .bin file (one split as it is), 'archive' for a tarball. */
   source: 'records' | 'archive';
@@ -57,6 +62,7 @@ export interface EvalDataOptions {
 
 /** Reads `file` for evaluation. */
 export async function loadEvalData(file: string, options: EvalDataOptions): Promise<EvalData> {
+  if (isIdxPath(file)) return loadIdx(file, options);
   const size = checkInput(file, 'data file');
   const limit = options.limit ?? 0;
   const head = readHead(file, 512);
@@ -66,7 +72,7 @@ export async function loadEvalData(file: string, options: EvalDataOptions): Prom
     throw badArgument(`--split applies to tarballs; ${path.basename(file)} is a record file, i.e. one split`);
   }
   const kind = recordKind(file, size, options.format);
-  return { kind, split: readRecordFile(file, kind, size, limit), source: 'records' };
+  return { kind, ...titled(kind), split: readRecordFile(file, kind, size, limit), source: 'records' };
 }
 
 /**
@@ -108,6 +114,29 @@ function readFully(fd: number, into: Uint8Array, position: number, name: string)
     if (n === 0) throw new StudioError('BAD_DATASET', `${name} got shorter while it was read.`, false);
     got += n;
   }
+}
+
+function titled(kind: CifarKind): { title: string; numClasses: number } {
+  return { title: CIFAR_FORMATS[kind].title, numClasses: CIFAR_FORMATS[kind].classes };
+}
+
+async function loadIdx(file: string, options: EvalDataOptions): Promise<EvalData> {
+  if (options.format !== undefined) {
+    throw badArgument(
+      `--format applies to CIFAR record files; ${path.basename(file)} is MNIST-family (IDX) data`,
+    );
+  }
+  const split = options.split ?? 'test';
+  const data = await loadIdxData(file);
+  const { images, labels } = data.splits[split];
+  return {
+    kind: 'idx',
+    title: data.summary.suggestedName,
+    numClasses: data.summary.classNames.length,
+    split: { images, labels, count: labels.length },
+    source: 'archive',
+    splitName: split,
+  };
 }
 
 function recordKind(file: string, size: number, format: CifarKind | undefined): CifarKind {
@@ -171,6 +200,7 @@ async function loadArchive(
   const n = limit > 0 ? Math.min(limit, labels.length) : labels.length;
   return {
     kind,
+    ...titled(kind),
     split: { images: images.subarray(0, n * IMAGE_BYTES), labels: labels.subarray(0, n), count: n },
     source: 'archive',
     splitName: split,

@@ -11,7 +11,7 @@ import {
   type EvalOptions,
 } from '../engine/eval/evaluate';
 import { classificationMetrics, NLL_PROB_FLOOR, type ClassificationMetrics } from '../engine/eval/metrics';
-import { CIFAR_FORMATS, type Split } from '../engine/formats/cifarLayout';
+import type { Split } from '../engine/formats/cifarLayout';
 import { SimplexModel } from '../engine/simplex/simplexModel';
 import { measureVolume } from '../engine/simplex/volume';
 import { batchMaker, type ImageSplit } from '../engine/train/trainingData';
@@ -61,7 +61,8 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   const weights = stringFlag(values, 'weights');
   const dataPath = stringFlag(values, 'data');
   if (weights === undefined) throw badArgument('eval needs --weights FILE');
-  if (dataPath === undefined) throw badArgument('eval needs --data DATA (a CIFAR .bin file or tarball)');
+  if (dataPath === undefined)
+    throw badArgument('eval needs --data DATA (a CIFAR .bin file or tarball, or a folder of IDX files)');
   // Every flag is checked before the (slow) data is read.
   const request = pointRequest(values);
   const limit = intFlag(values, 'limit', 1);
@@ -77,10 +78,10 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   const point = resolvePoint(request, file);
   const data = await loadEvalData(dataPath, { format, split, limit });
   const classes = file.spec.numClasses;
-  if (CIFAR_FORMATS[data.kind].classes !== classes) {
+  if (data.numClasses !== classes) {
     throw new StudioError(
       'SHAPE_MISMATCH',
-      `${path.basename(weights)} has ${classes} classes but ${path.basename(dataPath)} is ${CIFAR_FORMATS[data.kind].title} (${CIFAR_FORMATS[data.kind].classes} classes).`,
+      `${path.basename(weights)} has ${classes} classes but ${path.basename(dataPath)} is ${data.title} (${data.numClasses} classes).`,
       false,
     );
   }
@@ -204,7 +205,7 @@ function enginePoint(point: Exclude<ResolvedPoint, { kind: 'samples' }>) {
 function describeData(file: string, data: EvalData): Record<string, unknown> {
   return {
     file,
-    dataset: data.kind,
+    dataset: data.kind === 'idx' ? data.title : data.kind,
     ...(data.splitName === undefined ? {} : { split: data.splitName }),
     images: data.split.count,
   };

@@ -28,15 +28,18 @@ Architecture, width and classes are read from the tensor shapes.
 
 export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DATA [options]
 
-Evaluates a model on CIFAR data and prints one JSON object: n, loss (mean cross-entropy),
+Evaluates a model on CIFAR or MNIST-family data and prints one JSON object: n, loss (mean cross-entropy),
 accuracy, error, nll, ece (15 bins), brier, volume (when simplex 0 has 2+ vertices: the
 reference's Cayley-Menger value, the squared volume), point (where the model was evaluated),
 model and data.
 
   --weights FILE   PyTorch VGG16 or SimplexNet state_dict (safetensors), or a studio export
   --data DATA      a CIFAR record file (*.bin: CIFAR-10 or -100, from --format, the official
-                   file name or the record size) or an official binary tarball (.tar.gz / .tar)
-  --split S        tarballs only: test (default) or train
+                   file name or the record size), an official binary tarball (.tar.gz / .tar),
+                   or a folder holding the four MNIST-family IDX files (train-images-idx3-ubyte,
+                   train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
+                   .gz or not; or one of those files), padded to 32x32 as the studio stores them
+  --split S        tarballs and IDX folders: test (default) or train
   --format F       cifar10 or cifar100, for a record file whose name and size do not tell
 
 Where to evaluate (at most one; default: the single vertex of a one-vertex file, else the
@@ -57,7 +60,7 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --batch B        images per forward pass, 1 to 1000 (default 100)
 
 Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
-statistics. The model's class count must match the dataset's (10 or 100).
+statistics. The model's class count must match the dataset's.
 `;
 
 export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options]

@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { parseModelFile, type ModelFile } from '../engine/formats/stateDict';
-import { paramCount } from '../engine/model/architecture';
+import { paramCount } from '../protocol/architecture';
 import { StudioError } from '../protocol/errors';
 import { readInput } from './files';
 

@@ -2,7 +2,8 @@
 // does follows from it (seeds included); derived values (stage plan, λ, step counts) are
 // recomputed, never stored. Plain data shared by the page, the worker, the CLI and the engine.
 
-import type { Architecture, WidthScale } from '../engine/model/architecture';
+import { ARCHITECTURES, WIDTH_SCALES, type Architecture, type WidthScale } from './architecture';
+import { StudioError } from './errors';
 
 export const PROCEDURES = ['base', 'simplex', 'complex', 'ensemble'] as const;
 export type Procedure = (typeof PROCEDURES)[number];
@@ -85,4 +86,106 @@ export function defaultSettings(
     trainLimit: 0,
     testLimit: 0,
   };
+}
+
+/** The settings that are free numbers (the width scale is a choice of four). */
+export type NumericSettingKey = Exclude<
+  { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings],
+  'widthScale'
+>;
+
+/** What a numeric setting may be. */
+export interface NumberRule {
+  integer: boolean;
+  min: number;
+  /** The value must be greater than `min`, not equal to it. */
+  exclusiveMin?: boolean;
+  max?: number;
+  exclusiveMax?: boolean;
+}
+
+/** The one place that says which values a run accepts (form, worker, CLI and cost model read it). */
+export const NUMBER_RULES: Record<NumericSettingKey, NumberRule> = {
+  seed: { integer: true, min: 0, max: 2 ** 32 - 1 },
+  batchSize: { integer: true, min: 1 },
+  baseEpochs: { integer: true, min: 1 },
+  baseLr: { integer: false, min: 0, exclusiveMin: true },
+  epochsPerVertex: { integer: true, min: 1 },
+  simplexLr: { integer: false, min: 0, exclusiveMin: true },
+  momentum: { integer: false, min: 0, max: 1, exclusiveMax: true },
+  weightDecay: { integer: false, min: 0 },
+  nSample: { integer: true, min: 1 },
+  lmbd: { integer: false, min: 0 },
+  vertices: { integer: true, min: 1 },
+  connectors: { integer: true, min: 1 },
+  components: { integer: true, min: 1 },
+  readEvery: { integer: true, min: 1 },
+  trainLimit: { integer: true, min: 0 },
+  testLimit: { integer: true, min: 0 },
+};
+
+/** Per setting, a sentence saying what is wrong with its value. */
+export type SettingsErrors = Partial<Record<keyof TrainSettings, string>>;
+
+/** Why `value` breaks `rule`, or null when it does not. */
+export function numberError(rule: NumberRule, value: number): string | null {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return 'Must be a finite number.';
+  if (rule.integer && !Number.isInteger(value)) return 'Must be a whole number.';
+  if (rule.exclusiveMin ? value <= rule.min : value < rule.min) {
+    return rule.exclusiveMin ? `Must be above ${rule.min}.` : `At least ${rule.min}.`;
+  }
+  if (rule.max !== undefined && (rule.exclusiveMax ? value >= rule.max : value > rule.max)) {
+    return rule.exclusiveMax ? `Must be below ${rule.max}.` : `At most ${rule.max}.`;
+  }
+  return null;
+}
+
+/** Training images a run reads per epoch, before dropping the partial last batch. */
+export function trainImagesUsed(settings: Pick<TrainSettings, 'trainLimit'>, trainCount: number): number {
+  return settings.trainLimit > 0 ? Math.min(settings.trainLimit, trainCount) : trainCount;
+}
+
+/**
+ * Every check a run's settings must pass, per setting (empty when they are sound). With
+ * `trainImages` (the dataset's training count) the batch size is checked against the images used.
+ * Modes are checked by count only: whether they fit the run is the model library's business.
+ */
+export function validateSettings(settings: TrainSettings, trainImages?: number): SettingsErrors {
+  const errors: SettingsErrors = {};
+  // Settings also arrive from commands and files, so the enums are checked as unknown values.
+  const raw = settings as unknown as Record<keyof TrainSettings, unknown>;
+  const oneOf = (allowed: readonly unknown[], value: unknown) => allowed.includes(value);
+  if (!oneOf(PROCEDURES, raw.procedure)) errors.procedure = `Must be one of ${PROCEDURES.join(', ')}.`;
+  if (!oneOf(ARCHITECTURES, raw.architecture)) {
+    errors.architecture = `Must be one of ${ARCHITECTURES.join(', ')}.`;
+  }
+  if (!oneOf(WIDTH_SCALES, raw.widthScale)) errors.widthScale = `Must be one of ${WIDTH_SCALES.join(', ')}.`;
+  if (!oneOf(['sum', 'mean'], raw.reduction)) errors.reduction = 'Must be sum or mean.';
+  if (typeof raw.datasetId !== 'string' || raw.datasetId === '') errors.datasetId = 'Pick a dataset.';
+  for (const key of Object.keys(NUMBER_RULES) as NumericSettingKey[]) {
+    const error = numberError(NUMBER_RULES[key], settings[key]);
+    if (error) errors[key] = error;
+  }
+  const modes = Array.isArray(settings.modes) ? settings.modes.length : 0;
+  if (settings.procedure === 'simplex' && modes !== 1) {
+    errors.modes = `${PROCEDURE_LABELS.simplex} starts from one mode of the model library; ${modes} picked.`;
+  } else if (settings.procedure === 'complex' && modes < 2) {
+    errors.modes = `${PROCEDURE_LABELS.complex} starts from two or more modes of the model library; ${modes} picked.`;
+  }
+  if (trainImages !== undefined && !errors.batchSize && !errors.trainLimit) {
+    const images = trainImagesUsed(settings, trainImages);
+    if (settings.batchSize > images) {
+      errors.batchSize = `Larger than the ${images} training images used: no full batch to train on.`;
+    }
+  }
+  return errors;
+}
+
+/** validateSettings as a guard: throws BAD_SETTINGS naming every setting that is wrong. */
+export function checkSettings(settings: TrainSettings, trainImages?: number): void {
+  const errors = Object.entries<string | undefined>(validateSettings(settings, trainImages));
+  if (errors.length > 0) {
+    const list = errors.map(([key, message]) => `${key}: ${message ?? ''}`).join(' ');
+    throw new StudioError('BAD_SETTINGS', `These run settings are not valid: ${list}`);
+  }
 }

@@ -13,7 +13,7 @@ import {
   WIDTH_SCALES,
   type Architecture,
   type WidthScale,
-} from '../../src/engine/model/architecture';
+} from '../../src/protocol/architecture';
 import type { BackendName } from '../../src/protocol/backend';
 import { launchChromium } from '../support/chromium';
 import { benchInNode } from './node';

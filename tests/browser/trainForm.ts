@@ -1,7 +1,7 @@
 // The Train section's start form and run cards, as the browser tests drive them.
 
 import type { Locator, Page } from 'playwright-core';
-import type { Architecture } from '../../src/engine/model/architecture';
+import type { Architecture } from '../../src/protocol/architecture';
 
 export function startForm(page: Page): Locator {
   return page.getByRole('form', { name: 'Start a run' });

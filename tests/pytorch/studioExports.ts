@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { memoryIo } from '../../src/cli/io';
 import { run } from '../../src/cli/run';
-import type { ModelSpec } from '../../src/engine/model/architecture';
+import type { ModelSpec } from '../../src/protocol/architecture';
 import { initVertex } from '../../src/engine/model/init';
 import { Rng } from '../../src/engine/util/rng';
 import {

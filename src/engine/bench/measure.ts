@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, KernelTime, StepProfile } from '../../protocol/commands/bench';
 import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../formats/layout';
-import { paramCount, type ModelSpec } from '../model/architecture';
+import { paramCount, type ModelSpec } from '../../protocol/architecture';
 import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
 import { SimplexModel } from '../simplex/simplexModel';

@@ -4,7 +4,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { TfVertex } from '../formats/layout';
-import { paramSpecs, type ModelSpec } from '../model/architecture';
+import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
 import { vggForward } from '../model/vgg';
 import type { Batch } from '../train/trainingData';
 

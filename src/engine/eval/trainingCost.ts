@@ -7,7 +7,13 @@
 //   images per epoch = ⌊N / batch⌋ · batch,  N = trainLimit ? min(trainLimit, train images) : train images
 
 import type { Json } from '../../protocol/commands/models';
-import { PROCEDURES, type TrainSettings } from '../../protocol/settings';
+import {
+  NUMBER_RULES,
+  PROCEDURES,
+  numberError,
+  trainImagesUsed,
+  type TrainSettings,
+} from '../../protocol/settings';
 import { planStages, type Stage } from '../train/plan';
 
 export interface ComponentCost {
@@ -25,16 +31,17 @@ export type ModeCostLookup = (modelId: string) => number | null;
 export function asTrainSettings(training: Json): TrainSettings | null {
   if (training === null || typeof training !== 'object' || Array.isArray(training)) return null;
   const t = training as Partial<Record<keyof TrainSettings, Json>>;
+  // Only what the cost reads: files from other studio versions may carry other settings.
   const numeric = ['batchSize', 'baseEpochs', 'epochsPerVertex', 'nSample', 'trainLimit'] as const;
-  if (!numeric.every((k) => typeof t[k] === 'number' && Number.isFinite(t[k]) && t[k] >= 0)) return null;
+  if (!numeric.every((k) => typeof t[k] === 'number' && numberError(NUMBER_RULES[k], t[k]) === null))
+    return null;
   if (!PROCEDURES.some((p) => p === t.procedure)) return null;
   return training as unknown as TrainSettings;
 }
 
 /** Full batches per epoch times the batch size (the loader drops the partial last batch). */
 export function imagesPerEpoch(settings: TrainSettings, trainImages: number): number {
-  const n = settings.trainLimit > 0 ? Math.min(settings.trainLimit, trainImages) : trainImages;
-  return Math.floor(n / settings.batchSize) * settings.batchSize;
+  return Math.floor(trainImagesUsed(settings, trainImages) / settings.batchSize) * settings.batchSize;
 }
 
 function stageCost(stage: Stage, perEpoch: number): number {

@@ -32,6 +32,7 @@ import { SplitChecksum } from '../data/checksum';
 import { Budget } from './budget';
 import { gunzip, isGzip } from './gzip';
 import { isTarHeader, readTar } from './tarStream';
+import { describeContent, looksLikePickle } from './fileKind';
 
 /** A browser `File` fits this as it is; Node tests build one from a buffer. */
 export interface ImportFile {
@@ -370,7 +371,7 @@ class DatasetAssembly {
 }
 
 /** Reads a ReadableStream as chunks, counting bytes; cancels it when stopped early or aborted. */
-async function* readStream(
+export async function* readStream(
   stream: ReadableStream<Uint8Array>,
   signal: AbortSignal | undefined,
   onBytes: (n: number) => void,
@@ -395,7 +396,7 @@ async function* readStream(
 }
 
 /** Reads at least `n` bytes (fewer at the end) and returns them with a stream that replays them. */
-async function peek(
+export async function peek(
   input: AsyncIterable<Uint8Array>,
   n: number,
 ): Promise<{ bytes: Uint8Array; stream: AsyncIterable<Uint8Array> }> {
@@ -434,7 +435,7 @@ function concat(parts: readonly Uint8Array[], length: number): Uint8Array {
   return out;
 }
 
-function throwIfAborted(signal: AbortSignal | undefined): void {
+export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted === true) throw new StudioError('CANCELLED', 'Import cancelled.');
 }
 
@@ -451,24 +452,4 @@ function pythonVersion(name: string, role: MemberRole): StudioError {
     `${name} is the Python (pickle) version of CIFAR, which the studio cannot read safely. ` +
       `Download the binary version instead: ${download}.`,
   );
-}
-
-/** Pickle protocol 2+ starts with 0x80 and the protocol number. */
-function looksLikePickle(head: Uint8Array): boolean {
-  return head.length >= 2 && head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5;
-}
-
-/** Names common file types by their magic numbers, for a message that says what was picked. */
-function describeContent(head: Uint8Array): string | null {
-  const starts = (...bytes: number[]): boolean => bytes.every((b, i) => head[i] === b);
-  if (starts(0xff, 0xd8, 0xff)) return 'a JPEG image';
-  if (starts(0x89, 0x50, 0x4e, 0x47)) return 'a PNG image';
-  if (starts(0x50, 0x4b, 0x03, 0x04)) return 'a zip archive';
-  if (starts(0x42, 0x5a, 0x68)) return 'a bzip2 file';
-  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a)) return 'an xz file';
-  if (starts(0x37, 0x7a, 0xbc, 0xaf)) return 'a 7-Zip archive';
-  if (starts(0x25, 0x50, 0x44, 0x46)) return 'a PDF';
-  const text = new TextDecoder().decode(head.subarray(0, 64)).trimStart().toLowerCase();
-  if (text.startsWith('<!doctype html') || text.startsWith('<html')) return 'a web page';
-  return null;
 }

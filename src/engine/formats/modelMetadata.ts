@@ -27,7 +27,7 @@
 
 import { StudioError } from '../../protocol/errors';
 import { normalizationProblem } from '../data/normalization';
-import type { ModelSpec } from '../model/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 

@@ -71,7 +71,12 @@ export function readSafetensors(bytes: Uint8Array): SafetensorsFile {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength64 = view.getBigUint64(0, true);
   if (headerLength64 > BigInt(MAX_HEADER_BYTES)) {
-    throw bad(`the header claims ${headerLength64} bytes, more than the 16 MiB limit`);
+    // Safetensors' first 8 bytes are its JSON header's length; this large a length means the
+    // file is some other format, so say that before the number.
+    throw new StudioError(
+      'BAD_SAFETENSORS',
+      `Not a safetensors file: it does not start with a header length (its first 8 bytes read as one give ${headerLength64} bytes, more than the 16 MiB limit).`,
+    );
   }
   if (headerLength64 > BigInt(bytes.byteLength - 8)) {
     throw bad(

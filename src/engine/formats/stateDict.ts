@@ -19,7 +19,7 @@ import {
   type Architecture,
   type ModelSpec,
   type ParamSpec,
-} from '../model/architecture';
+} from '../../protocol/architecture';
 import type { TfLayout, TfVertex, TorchLayout } from './layout';
 import { decodeMetadata, encodeMetadata, type ModelMetadata, type SimplexMetadata } from './modelMetadata';
 import { readSafetensors, writeSafetensors, type SafetensorsTensor } from './safetensors';

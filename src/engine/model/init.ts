@@ -10,7 +10,7 @@
 
 import type { TfLayout, TfVertex } from '../formats/layout';
 import type { Rng } from '../util/rng';
-import { paramSpecs, type ModelSpec, type ParamSpec } from './architecture';
+import { paramSpecs, type ModelSpec, type ParamSpec } from '../../protocol/architecture';
 
 export type InitScheme = 'simplex' | 'vgg16';
 

@@ -6,7 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import { activeConvGradients, conv3x3Relu, type ConvGradients } from './conv3x3';
-import { VGG_CONFIGS, paramSpecs, type ModelSpec, type ParamSpec } from './architecture';
+import { dropoutMask } from './dropoutMask';
+import { maxPool2x2 } from './maxPool2x2';
+import { VGG_CONFIGS, paramSpecs, type ModelSpec, type ParamSpec } from '../../protocol/architecture';
 
 /** CIFAR images: the five 2×2 pools bring 32×32 down to 1×1, which l1's fan-in assumes. */
 export const INPUT_SIZE = 32;
@@ -19,6 +21,8 @@ export interface ForwardOptions {
   training: boolean;
   /** Seeds of the two dropout masks (before l1, before l2); required when training. */
   dropoutSeeds?: readonly [number, number];
+  /** The probability of dropping an element; DROPOUT_RATE when absent. */
+  dropoutRate?: number;
   /** Whose convolution gradients the backward pass uses; the backend's choice when absent. */
   convGradients?: ConvGradients;
 }
@@ -38,12 +42,13 @@ export function vggForward(
   checkInput(x);
   const seeds = options.training ? requireSeeds(options.dropoutSeeds) : null;
   const gradients = options.convGradients ?? activeConvGradients();
+  const rate = options.dropoutRate ?? DROPOUT_RATE;
   return tf.tidy(() => {
     let h: tf.Tensor4D = x;
     let p = 0;
     for (const item of VGG_CONFIGS[spec.architecture]) {
       if (item === 'M') {
-        h = tf.maxPool(h, 2, 2, 'valid');
+        h = maxPool2x2(h);
         continue;
       }
       h = conv3x3Relu(h, weights[p] as tf.Tensor4D, weights[p + 1] as tf.Tensor, gradients);
@@ -61,12 +66,20 @@ export function vggForward(
       p += 2;
       return out;
     };
-    if (seeds) f = tf.dropout(f, DROPOUT_RATE, undefined, seeds[0]) as tf.Tensor2D;
+    if (seeds) f = dropout(f, seeds[0], rate);
     f = dense(f, true);
-    if (seeds) f = tf.dropout(f, DROPOUT_RATE, undefined, seeds[1]) as tf.Tensor2D;
+    if (seeds) f = dropout(f, seeds[1], rate);
     f = dense(f, true);
     return dense(f, false);
   });
+}
+
+/** f · mask, the mask built on the host from its definition (dropoutMask.ts) and uploaded: the
+ *  same elements drop on every backend, and nothing is read back. */
+function dropout(f: tf.Tensor2D, seed: number, rate: number): tf.Tensor2D {
+  if (rate === 0) return f;
+  const mask = tf.tensor2d(dropoutMask(seed, f.size, rate), f.shape);
+  return tf.mul(f, mask);
 }
 
 function requireSeeds(seeds: readonly [number, number] | undefined): readonly [number, number] {

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import type { TfLayout, TfVertex } from '../formats/layout';
-import { paramSpecs, type ModelSpec, type ParamSpec } from '../model/architecture';
+import { paramSpecs, type ModelSpec, type ParamSpec } from '../../protocol/architecture';
 import { initVertex, type InitScheme } from '../model/init';
 import { vggForward, type ForwardOptions } from '../model/vgg';
 import type { Rng } from '../util/rng';

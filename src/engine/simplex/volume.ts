@@ -6,7 +6,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import { paramSpecs, type ModelSpec } from '../model/architecture';
+import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
 import { initParamValues } from '../model/init';
 import { rowDistances } from './rowKernels';
 import type { Rng } from '../util/rng';

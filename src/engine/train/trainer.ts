@@ -13,10 +13,10 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import type { TrainSettings } from '../../protocol/settings';
+import { trainImagesUsed, type TrainSettings } from '../../protocol/settings';
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
 import type { TfVertex } from '../formats/layout';
-import type { ModelSpec } from '../model/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
 import { evaluatePoint } from '../eval/evaluate';
 import { SimplexModel } from '../simplex/simplexModel';
 import { calibrateLambda, measureVolume, type VolumeMeasurement } from '../simplex/volume';
@@ -75,8 +75,7 @@ export function modelSpecOf(settings: TrainSettings, numClasses: number): ModelS
 
 /** Steps per epoch: full batches only, so shapes stay static (the partial last batch is dropped). */
 export function stepsPerEpoch(settings: TrainSettings, trainCount: number): number {
-  const n = settings.trainLimit > 0 ? Math.min(settings.trainLimit, trainCount) : trainCount;
-  return Math.floor(n / settings.batchSize);
+  return Math.floor(trainImagesUsed(settings, trainCount) / settings.batchSize);
 }
 
 export async function* trainRun(
@@ -89,7 +88,7 @@ export async function* trainRun(
   const stages = planStages(settings);
   const perEpoch = stepsPerEpoch(settings, data.train.count);
   if (perEpoch < 1) {
-    const used = settings.trainLimit > 0 ? Math.min(settings.trainLimit, data.train.count) : data.train.count;
+    const used = trainImagesUsed(settings, data.train.count);
     throw new StudioError(
       'BAD_SETTINGS',
       `The batch size ${settings.batchSize} is larger than the ${used} training images used; lower it or use more images.`,

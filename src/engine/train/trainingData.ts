@@ -65,7 +65,7 @@ export function batchMaker(normalisation: ChannelNormalisation | null = null): M
   };
 }
 
-/** The studio's batch maker, with the reference's normalisation (training always uses it). */
+/** A batch maker with the reference's normalisation (CIFAR and synthetic datasets use it). */
 export const makeBatch: MakeBatch = batchMaker();
 
 function asTriples(n: ChannelNormalisation): Normalization {

@@ -1,7 +1,7 @@
 // The benchmark's command: run in the worker on the real engine, one measurement per progress
 // event, all of them in the result. Plain data; the Node runner prints them as JSON lines.
 
-import type { Architecture, WidthScale } from '../../engine/model/architecture';
+import type { Architecture, WidthScale } from '../architecture';
 
 export interface BenchParams {
   architecture: Architecture;

@@ -1,16 +1,27 @@
-// Data commands: importing CIFAR into the tab's storage, the built-in synthetic set, and what the
-// Data section shows about stored datasets. Plain data only: it crosses the worker boundary.
+// Data commands: importing CIFAR and MNIST-family files into the tab's storage, the built-in
+// synthetic set, and what the Data section shows about stored datasets. Plain data only: it crosses
+// the worker boundary.
 
-/** One stored dataset per kind; a new import of a kind replaces the old one atomically. */
-export const DATASET_KINDS = ['synthetic', 'cifar10', 'cifar100'] as const;
+import type { NormalisationData } from './models';
+
+/**
+ * Synthetic, CIFAR-10 and CIFAR-100: one stored dataset each, whose id is the kind. `idx`
+ * (MNIST-family files): any number side by side, each under the name given at import.
+ */
+export const DATASET_KINDS = ['synthetic', 'cifar10', 'cifar100', 'idx'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 export type DatasetSplit = 'train' | 'test';
-export type DownloadableKind = Exclude<DatasetKind, 'synthetic'>;
+export type DownloadableKind = 'cifar10' | 'cifar100';
+/** How runs, models and surfaces name a stored dataset: the kind, or `idx:<name>` for IDX sets. */
+export type DatasetId = string;
 
-/** For ids that arrive as strings (settings, URLs): true when it names a dataset kind. */
-export function isDatasetKind(value: string): value is DatasetKind {
-  return (DATASET_KINDS as readonly string[]).includes(value);
+/** The id an IDX dataset named `name` is stored under (a new import of the name replaces it). */
+export function idxDatasetId(name: string): DatasetId {
+  return `idx:${name.trim().toLowerCase()}`;
 }
+
+/** Longest name an imported dataset may carry. */
+export const MAX_DATASET_NAME = 80;
 
 /** The name the built-in set carries everywhere it appears. */
 export const SYNTHETIC_DATASET_NAME = 'Synthetic (built-in)';
@@ -31,8 +42,8 @@ export interface SplitInfo {
 }
 
 export interface DatasetInfo {
-  /** Equal to the kind: runs name the dataset they train on by this id. */
-  id: DatasetKind;
+  /** Runs name the dataset they train on by this id (see DatasetId). */
+  id: DatasetId;
   kind: DatasetKind;
   name: string;
   classNames: string[];
@@ -49,6 +60,12 @@ export interface DatasetInfo {
   sources: string[];
   /** Things the importer noticed that did not stop the import. */
   warnings: string[];
+  /**
+   * What training and every weight file trained on it normalise inputs with: the reference's
+   * ImageNet values for CIFAR and synthetic, the training split's own mean and std (pixels in
+   * [0,1], per channel, after padding to 32×32) for IDX datasets, measured at import.
+   */
+  normalisation: NormalisationData;
 }
 
 /** Progress of an import, download or generation; `records` never goes backwards. */
@@ -69,23 +86,30 @@ export interface DataCommands {
   /** Lists the stored datasets, generating the synthetic set first when it is missing. */
   listDatasets: { params: Record<string, never>; result: DatasetInfo[]; progress: DatasetProgress };
   /**
-   * Imports picked or dropped files (.tar.gz, .tgz, .tar, or the .bin files inside) into storage.
-   * Committed only when complete; on error or cancel the stored dataset of that kind is unchanged.
+   * Imports picked or dropped files into storage: CIFAR (.tar.gz, .tgz, .tar, or the .bin files
+   * inside) or the four MNIST-family IDX files (`*-idx3-ubyte`, `*-idx1-ubyte`, .gz or not), the
+   * latter stored as `name` (default: "Fashion-MNIST" for Fashion-MNIST's files, else
+   * "MNIST-family (IDX)"). Committed only when complete; on error or cancel the stored datasets are
+   * unchanged.
    */
-  importDataset: { params: { files: File[] }; result: DatasetInfo; progress: DatasetProgress };
+  importDataset: {
+    params: { files: File[]; name?: string };
+    result: DatasetInfo;
+    progress: DatasetProgress;
+  };
   /** Fetches the official tarball through the local server's /api/cifar route, then imports it. */
   downloadDataset: { params: { kind: DownloadableKind }; result: DatasetInfo; progress: DatasetProgress };
   /** Deletes a stored dataset (the synthetic one comes back on the next list). */
-  deleteDataset: { params: { id: DatasetKind }; result: { deleted: boolean }; progress: never };
+  deleteDataset: { params: { id: DatasetId }; result: { deleted: boolean }; progress: never };
   /** The first `count` images of a split, for the sample grid. */
   datasetSamples: {
-    params: { id: DatasetKind; split: DatasetSplit; count: number };
+    params: { id: DatasetId; split: DatasetSplit; count: number };
     result: { images: Uint8Array; labels: Uint8Array };
     progress: never;
   };
   /** Reads every stored chunk back, checks counts and CRCs, and reports what was read. */
   verifyDataset: {
-    params: { id: DatasetKind };
+    params: { id: DatasetId };
     result: { checksum: string; splits: Record<DatasetSplit, { count: number; classCounts: number[] }> };
     progress: never;
   };

@@ -2,7 +2,7 @@
 // worker: the engine fills an EnsembleReport (engine/eval/ensembleReport.ts), the page draws and
 // exports it without recomputing anything.
 
-import type { DatasetKind } from './data';
+import type { DatasetId } from './data';
 
 /** One simplex of a library model; base models have one simplex of one vertex. */
 export interface ComponentChoice {
@@ -20,7 +20,7 @@ export const POINT_GRID = [1, 2, 5, 10, 25] as const;
 export interface EnsembleEvalParams {
   components: ComponentChoice[];
   /** The dataset whose test split is evaluated (and whose train split gives the held-out slice). */
-  datasetId: DatasetKind;
+  datasetId: DatasetId;
   /** Sampled points per simplex, M (the paper: 25). */
   pointsPerSimplex: number;
   /** First N test images (0 = all). */

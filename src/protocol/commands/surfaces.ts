@@ -2,7 +2,7 @@
 // evaluation, edge profiles and the 3-D projection of a complex. Plain data shared by page and
 // worker. Grids cross as number[] (NaN where a point is not computed yet).
 
-import type { DatasetKind, DatasetSplit } from './data';
+import type { DatasetId, DatasetSplit } from './data';
 import type { VertexRole } from './models';
 
 export type SurfaceMetric = 'loss' | 'error';
@@ -12,7 +12,7 @@ export type FaceIndices = [number, number, number];
 
 /** Which images a surface is evaluated on: the first `images` of a split. */
 export interface SurfaceData {
-  datasetId: DatasetKind;
+  datasetId: DatasetId;
   split: DatasetSplit;
   images: number;
 }

@@ -17,11 +17,16 @@ export const dataHandlers: Handlers<DataCommands> = {
     });
   },
 
-  importDataset({ files }, ctx) {
+  importDataset({ files, name }, ctx) {
     if (files.length === 0) throw new StudioError('BAD_ARGUMENT', 'Pick a file to import.');
-    return importIntoStorage(files, ctx.signal, (p) => {
-      ctx.progress(p);
-    });
+    return importIntoStorage(
+      files,
+      ctx.signal,
+      (p) => {
+        ctx.progress(p);
+      },
+      name,
+    );
   },
 
   async downloadDataset({ kind }, ctx) {

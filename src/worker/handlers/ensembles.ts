@@ -11,7 +11,7 @@ import type {
   EnsembleReport,
 } from '../../protocol/commands/ensembles';
 import { NOISE_SEVERITIES, POINT_GRID } from '../../protocol/commands/ensembles';
-import type { DatasetKind } from '../../protocol/commands/data';
+
 import type { ModelSummary } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
 import {
@@ -24,7 +24,8 @@ import { buildReport, pointGrid, type SplitPredictions } from '../../engine/eval
 import { noisySplit } from '../../engine/eval/noise';
 import { asTrainSettings, componentCosts, type ComponentCost } from '../../engine/eval/trainingCost';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
-import { makeBatch } from '../../engine/train/trainingData';
+import { batchMaker } from '../../engine/train/trainingData';
+import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
 import { Rng } from '../../engine/util/rng';
 import { deriveSeed } from '../../engine/util/seeds';
 import { getDataset, loadSplit, loadSplitTail, type LoadedSplit } from '../storage/datasets';
@@ -56,6 +57,8 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
       }
       const M = params.pointsPerSimplex;
       const grid = pointGrid(POINT_GRID, M);
+      // Every component normalises its inputs the same way (checkCompatible), as it was trained.
+      const makeBatch = batchMaker(first.normalisation);
       const infos: ComponentInfo[] = [];
       const sources: ComponentSource[] = params.components.map(({ modelId, simplex: s }, c) => {
         const record = records.get(modelId) as ModelRecord;
@@ -178,6 +181,12 @@ function checkParams(p: EnsembleEvalParams): void {
 }
 
 /** Same architecture, width and classes as the first component, and the dataset it was made for. */
+/** A model's input normalisation as text (files without one use the reference's). */
+function normalisationKey(r: ModelRecord): string {
+  const n = r.normalisation ?? REFERENCE_NORMALIZATION;
+  return `mean (${n.mean.join(', ')}), std (${n.std.join(', ')})`;
+}
+
 function checkCompatible(r: ModelRecord, first: ModelRecord, test: LoadedSplit): void {
   const { architecture, widthScale, numClasses } = r.spec;
   if (
@@ -198,6 +207,13 @@ function checkCompatible(r: ModelRecord, first: ModelRecord, test: LoadedSplit):
       `"${r.name}" predicts ${numClasses} classes but the chosen dataset has ${test.numClasses}.`,
     );
   }
+  if (normalisationKey(r) !== normalisationKey(first)) {
+    throw new StudioError(
+      'BAD_ARGUMENT',
+      `"${r.name}" normalises its inputs with ${normalisationKey(r)} but "${first.name}" with ` +
+        `${normalisationKey(first)}: an ensemble's components must read images the same way.`,
+    );
+  }
   if (r.dataset?.id && r.dataset.id !== test.datasetId) {
     throw new StudioError(
       'BAD_ARGUMENT',
@@ -216,7 +232,7 @@ async function costTable(records: readonly ModelRecord[]): Promise<Map<string, C
   const trainImages = new Map<string, number | null>();
   const trainCount = async (datasetId: string): Promise<number | null> => {
     if (!trainImages.has(datasetId)) {
-      const count = await getDataset(datasetId as DatasetKind).then(
+      const count = await getDataset(datasetId).then(
         (d) => d.splits.train.count,
         () => null,
       );

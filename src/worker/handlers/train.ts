@@ -3,17 +3,16 @@
 // finished models in the library. Pause holds the trainer between events; nothing is lost.
 
 import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
-import type { DatasetKind } from '../../protocol/commands/data';
+
 import type { Json, VertexRole } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
-import type { TrainSettings } from '../../protocol/settings';
-import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
+import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
-import { planStages } from '../../engine/train/plan';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
-import { makeBatch, type TrainingData } from '../../engine/train/trainingData';
+import { batchMaker, type TrainingData } from '../../engine/train/trainingData';
 import { errorInfoOf } from '../backend';
-import { getDataset, loadSplit } from '../storage/datasets';
+import { getDataset, loadSplit, type LoadedSplit } from '../storage/datasets';
+import { publicInfo } from '../storage/datasetWriter';
 import { getModel, saveModel } from '../storage/models';
 import {
   deleteRunRecords,
@@ -108,7 +107,8 @@ export const trainHandlers: Handlers<TrainCommands> = {
         : { kind: 'fresh', modes: await loadModes(run.settings, data.numClasses) };
       run.error = null;
       await setStatus('running');
-      const events = trainRun(run.settings, data, start, { makeBatch });
+      // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
+      const events = trainRun(run.settings, data, start, { makeBatch: batchMaker(data.train.normalisation) });
       for await (const event of events) {
         switch (event.type) {
           case 'stage':
@@ -203,41 +203,10 @@ export const trainHandlers: Handlers<TrainCommands> = {
   },
 };
 
-/** What the form checks, checked again here: a run created without the form must be sound too. */
-function checkSettings(settings: TrainSettings): void {
-  planStages(settings);
-  const counts: (keyof TrainSettings)[] = [
-    'batchSize',
-    'nSample',
-    'readEvery',
-    'baseEpochs',
-    'epochsPerVertex',
-  ];
-  for (const key of counts) {
-    const value = settings[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 1.`);
-    }
-  }
-  for (const key of ['baseLr', 'simplexLr'] as const) {
-    if (!Number.isFinite(settings[key]) || settings[key] <= 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number > 0.`);
-    }
-  }
-  for (const key of ['momentum', 'weightDecay', 'lmbd'] as const) {
-    if (!Number.isFinite(settings[key]) || settings[key] < 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a finite number ≥ 0.`);
-    }
-  }
-  for (const key of ['vertices', 'connectors', 'components', 'trainLimit', 'testLimit'] as const) {
-    if (!Number.isInteger(settings[key]) || settings[key] < 0) {
-      throw new StudioError('BAD_SETTINGS', `${key} must be a whole number ≥ 0.`);
-    }
-  }
-}
-
-async function loadTrainingData(datasetId: string): Promise<TrainingData> {
-  const id = datasetId as DatasetKind;
+async function loadTrainingData(
+  datasetId: string,
+): Promise<TrainingData & { train: LoadedSplit; test: LoadedSplit }> {
+  const id = datasetId;
   const [train, test] = await Promise.all([loadSplit(id, 'train'), loadSplit(id, 'test')]);
   return { numClasses: train.numClasses, train, test };
 }
@@ -288,7 +257,7 @@ async function saveResults(
       ),
     );
   }
-  const dataset = await getDataset(settings.datasetId as DatasetKind);
+  const dataset = publicInfo(await getDataset(settings.datasetId));
   const last = run.history.epochs[run.history.epochs.length - 1];
   const finite = (x: number | null | undefined) =>
     x !== null && x !== undefined && Number.isFinite(x) ? x : null;
@@ -301,7 +270,7 @@ async function saveResults(
     frozen,
     roles,
     dataset: { id: dataset.id, name: dataset.name },
-    normalisation: { mean: [...REFERENCE_NORMALIZATION.mean], std: [...REFERENCE_NORMALIZATION.std] },
+    normalisation: dataset.normalisation,
     training: settings as unknown as Json,
     metrics: last
       ? {

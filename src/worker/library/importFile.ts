@@ -5,6 +5,7 @@
 import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 import type { DatasetChoice, VertexRole } from '../../protocol/commands/models';
+import { describeContent, looksLikePickle, looksLikeZip } from '../../engine/formats/fileKind';
 import { parseModelFile } from '../../engine/formats/stateDict';
 import type { NewModel } from '../storage/models';
 
@@ -64,11 +65,12 @@ export function displayName(fileName: string): string {
 /**
  * A sentence for files that are clearly some other format, which the safetensors reader can only
  * call malformed. PyTorch's own .pt/.bin files are the usual mistake: zip archives (torch ≥ 1.6)
- * or bare pickles (protocol 2+ starts with 0x80).
+ * or bare pickles.
  */
 function hintFor(bytes: Uint8Array): string | null {
-  const zip = bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
-  const pickle = bytes[0] === 0x80 && (bytes[1] ?? 0) >= 2 && (bytes[1] ?? 0) <= 5;
-  if (!zip && !pickle) return null;
-  return 'this is a PyTorch pickle (torch.save), not safetensors, and the studio does not unpickle files. Convert it in Python: safetensors.torch.save_file(model.state_dict(), "model.safetensors").';
+  if (looksLikeZip(bytes) || looksLikePickle(bytes)) {
+    return 'this is a PyTorch pickle (torch.save), not safetensors, and the studio does not unpickle files. Convert it in Python: safetensors.torch.save_file(model.state_dict(), "model.safetensors").';
+  }
+  const what = describeContent(bytes);
+  return what === null ? null : `this is ${what}, not a safetensors weights file.`;
 }

@@ -1,5 +1,6 @@
-// Runs in the worker. How datasets sit in IndexedDB: one metadata record per kind in `datasets`,
-// written only when an import is complete, and its records in `datasetChunks` under a storage id
+// Runs in the worker. How datasets sit in IndexedDB: one metadata record per dataset id in
+// `datasets` (the kind for CIFAR and synthetic, `idx:<name>` for IDX sets), written only when an
+// import is complete, and its records in `datasetChunks` under a storage id
 // that is new for every import, so a new import never touches the chunks of the one it replaces.
 
 import type { DatasetInfo, DatasetKind, DatasetSplit } from '../../protocol/commands/data';
@@ -7,8 +8,12 @@ import { IMAGE_BYTES } from '../../engine/formats/cifarLayout';
 
 export { IMAGE_BYTES };
 
-/** The metadata record (store `datasets`, key `id`). */
-export interface StoredDataset extends DatasetInfo {
+/**
+ * The metadata record (store `datasets`, key `id`). Records written before normalisation was
+ * stored lack it; publicInfo fills in the reference's values they were trained with.
+ */
+export interface StoredDataset extends Omit<DatasetInfo, 'normalisation'> {
+  normalisation?: DatasetInfo['normalisation'];
   /** First element of every chunk key of this dataset. */
   storageId: string;
 }

@@ -1,10 +1,19 @@
 // Runs in the worker. Stores a dataset as it streams in and commits it atomically: chunks are
 // written under a fresh storage id while they arrive; the metadata record is written only at the
-// end, in the same transaction that removes the dataset of the same kind it replaces. Anything that
+// end, in the same transaction that removes the dataset of the same id it replaces. Anything that
 // stops an import before that (bad bytes, cancel, full disk) leaves the earlier dataset untouched,
 // and `discard()` removes the partial chunks (startup cleanup catches them if the tab dies first).
 
-import type { DatasetInfo, DatasetKind, DatasetSplit, SplitInfo } from '../../protocol/commands/data';
+import type {
+  DatasetId,
+  DatasetInfo,
+  DatasetKind,
+  DatasetSplit,
+  SplitInfo,
+} from '../../protocol/commands/data';
+import type { NormalisationData } from '../../protocol/commands/models';
+import { ChannelStats } from '../../engine/data/channelStats';
+import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
 import { StudioError } from '../../protocol/errors';
 import { STORES, write } from './db';
 import { crc32 } from '../../engine/data/checksum';
@@ -34,6 +43,9 @@ export interface DatasetDescription {
   warnings: string[];
 }
 
+/** How a dataset's normalisation is chosen: the reference's values, or measured on its train split. */
+export type NormalisationRule = 'reference' | 'measured';
+
 interface SplitTally {
   count: number;
   chunks: number;
@@ -53,9 +65,14 @@ export class DatasetWriter {
   private readonly tallies: Record<DatasetSplit, SplitTally> = { train: emptyTally(), test: emptyTally() };
   private bytes = 0;
   private finished = false;
+  private readonly stats: ChannelStats | null;
 
-  constructor(readonly kind: DatasetKind) {
+  constructor(
+    readonly kind: DatasetKind,
+    normalisation: NormalisationRule = 'reference',
+  ) {
     this.storageId = newStorageId(kind);
+    this.stats = normalisation === 'measured' ? new ChannelStats() : null;
   }
 
   /** Records stored so far over both splits. */
@@ -87,14 +104,16 @@ export class DatasetWriter {
     tally.labelsCrc32 = crc32(chunk.labels, tally.labelsCrc32);
     if (chunk.coarse) tally.coarseCrc32 = crc32(chunk.coarse, tally.coarseCrc32 ?? 0);
     for (const label of chunk.labels) tally.classCounts[label] = (tally.classCounts[label] ?? 0) + 1;
+    if (chunk.split === 'train') this.stats?.add(chunk.images);
     this.bytes += chunk.images.length + n + (chunk.coarse ? n : 0);
   }
 
   /**
-   * Writes the metadata and drops the dataset of the same kind, in one transaction: after it
-   * commits the new dataset is complete and the old one gone; if it fails, nothing changed.
+   * Writes the metadata under `id` (default: the kind, one dataset per kind) and drops the dataset
+   * stored under it before, in one transaction: after it commits the new dataset is complete and
+   * the old one gone; if it fails, nothing changed.
    */
-  async commit(description: DatasetDescription): Promise<DatasetInfo> {
+  async commit(description: DatasetDescription, id: DatasetId = this.kind): Promise<DatasetInfo> {
     const numClasses = description.classNames.length;
     for (const split of ['train', 'test'] as const) {
       const tally = this.tallies[split];
@@ -109,7 +128,7 @@ export class DatasetWriter {
       }
     }
     const record: StoredDataset = {
-      id: this.kind,
+      id,
       kind: this.kind,
       name: description.name,
       classNames: description.classNames,
@@ -119,6 +138,7 @@ export class DatasetWriter {
       createdAt: Date.now(),
       sources: description.sources,
       warnings: description.warnings,
+      normalisation: this.normalisation(),
       storageId: this.storageId,
     };
     if (description.coarseClassNames) record.coarseClassNames = description.coarseClassNames;
@@ -126,7 +146,7 @@ export class DatasetWriter {
     try {
       await write([STORES.datasets, STORES.datasetChunks], (tx) => {
         const datasets = tx.objectStore(STORES.datasets);
-        const previous = datasets.get(this.kind) as IDBRequest<StoredDataset | undefined>;
+        const previous = datasets.get(id) as IDBRequest<StoredDataset | undefined>;
         previous.onsuccess = () => {
           const old = previous.result;
           if (old && old.storageId !== this.storageId) {
@@ -173,6 +193,18 @@ export class DatasetWriter {
     return info;
   }
 
+  private normalisation(): NormalisationData {
+    if (!this.stats) return referenceNormalisation();
+    const measured = this.stats.result();
+    if (!measured) {
+      throw new StudioError(
+        'BAD_DATASET',
+        'Every training pixel has the same value in some channel: there is nothing to learn from these images.',
+      );
+    }
+    return { mean: [...measured.mean], std: [...measured.std] };
+  }
+
   private checksum(): string {
     const { train, test } = this.tallies;
     return datasetChecksum({
@@ -197,9 +229,17 @@ export function datasetChecksum(
   return crc32(new Uint8Array(words.buffer)).toString(16).padStart(8, '0');
 }
 
+/** The reference's ImageNet values, as CIFAR and synthetic datasets normalise. */
+export function referenceNormalisation(): NormalisationData {
+  return { mean: [...REFERENCE_NORMALIZATION.mean], std: [...REFERENCE_NORMALIZATION.std] };
+}
+
 /** The metadata without storage internals, as the page sees it. */
 export function publicInfo(record: StoredDataset): DatasetInfo {
-  const info: DatasetInfo & { storageId?: string } = { ...record };
+  const info: DatasetInfo & { storageId?: string } = {
+    ...record,
+    normalisation: record.normalisation ?? referenceNormalisation(),
+  };
   delete info.storageId;
   return info;
 }

@@ -6,11 +6,13 @@
 
 import {
   DATASET_KINDS,
+  type DatasetId,
   type DatasetInfo,
   type DatasetKind,
   type DatasetProgress,
   type DatasetSplit,
 } from '../../protocol/commands/data';
+import type { NormalisationData } from '../../protocol/commands/models';
 import type { LabeledImages } from '../../engine/data/labeledImages';
 import { StudioError } from '../../protocol/errors';
 import { STORES, getAllRecords, getRecord, openDb, storageError, write } from './db';
@@ -25,14 +27,14 @@ import {
   type StoredChunk,
   type StoredDataset,
 } from './datasetRecords';
-import { publicInfo } from './datasetWriter';
+import { publicInfo, referenceNormalisation } from './datasetWriter';
 import { ensureSyntheticDataset } from './syntheticDataset';
 
-export type { DatasetInfo, DatasetKind, DatasetSplit };
+export type { DatasetId, DatasetInfo, DatasetKind, DatasetSplit };
 
 /** One split in memory, ready for batch assembly (a LabeledImages for the engine's loaders). */
 export interface LoadedSplit extends LabeledImages {
-  datasetId: DatasetKind;
+  datasetId: DatasetId;
   split: DatasetSplit;
   /** count×3072 bytes: image i is bytes [i·3072, (i+1)·3072), CHW (1024 R, 1024 G, 1024 B). */
   images: Uint8Array;
@@ -45,6 +47,8 @@ export interface LoadedSplit extends LabeledImages {
   classNames: string[];
   /** The dataset's checksum: a run stores it to notice when the data under it changed. */
   checksum: string;
+  /** What inputs are normalised with (DatasetInfo.normalisation). */
+  normalisation: NormalisationData;
 }
 
 /** Every stored dataset, the synthetic one generated first if it is missing. */
@@ -53,12 +57,14 @@ export async function listDatasets(progress?: (p: DatasetProgress) => void): Pro
   await ensureSyntheticDataset(progress);
   const records = await getAllRecords<StoredDataset>(STORES.datasets);
   return records
-    .sort((a, b) => DATASET_KINDS.indexOf(a.kind) - DATASET_KINDS.indexOf(b.kind))
+    .sort(
+      (a, b) => DATASET_KINDS.indexOf(a.kind) - DATASET_KINDS.indexOf(b.kind) || a.name.localeCompare(b.name),
+    )
     .map(publicInfo);
 }
 
 /** The metadata of one dataset; NOT_FOUND with a hint when it was never imported. */
-export async function getDataset(id: DatasetKind): Promise<StoredDataset> {
+export async function getDataset(id: DatasetId): Promise<StoredDataset> {
   await prepare(id);
   const record = await getRecord<StoredDataset>(STORES.datasets, id);
   if (!record) throw notFound(id);
@@ -66,13 +72,20 @@ export async function getDataset(id: DatasetKind): Promise<StoredDataset> {
 }
 
 /** Startup cleanup, and the synthetic set generated when it is the one asked for. */
-async function prepare(id: DatasetKind): Promise<void> {
+async function prepare(id: DatasetId): Promise<void> {
   await cleanOrphanChunksOnce();
   if (id === 'synthetic') await ensureSyntheticDataset();
 }
 
-function notFound(id: DatasetKind): StudioError {
-  const title = id === 'cifar10' ? 'CIFAR-10' : id === 'cifar100' ? 'CIFAR-100' : id;
+function notFound(id: DatasetId): StudioError {
+  const title =
+    id === 'cifar10'
+      ? 'CIFAR-10'
+      : id === 'cifar100'
+        ? 'CIFAR-100'
+        : id.startsWith('idx:')
+          ? `dataset named "${id.slice(4)}"`
+          : id;
   return new StudioError(
     'NOT_FOUND',
     `No ${title} dataset is stored in this browser: import or download it in the Data section.`,
@@ -80,7 +93,7 @@ function notFound(id: DatasetKind): StudioError {
 }
 
 /** Deletes a dataset and its chunks in one transaction; false when there was none. */
-export async function deleteDataset(id: DatasetKind): Promise<boolean> {
+export async function deleteDataset(id: DatasetId): Promise<boolean> {
   await cleanOrphanChunksOnce();
   return write([STORES.datasets, STORES.datasetChunks], (tx) => {
     const found = { deleted: false };
@@ -100,7 +113,7 @@ export async function deleteDataset(id: DatasetKind): Promise<boolean> {
  * Reads one split back into one array per field, checking chunk count, record count and CRCs.
  * Throws NOT_FOUND when the dataset is not stored, BAD_DATASET when the stored bytes are damaged.
  */
-export async function loadSplit(datasetId: DatasetKind, split: DatasetSplit): Promise<LoadedSplit> {
+export async function loadSplit(datasetId: DatasetId, split: DatasetSplit): Promise<LoadedSplit> {
   // Filled inside the read's callbacks (so one object, not locals TypeScript would narrow).
   const got = {
     count: 0,
@@ -159,6 +172,7 @@ export async function loadSplit(datasetId: DatasetKind, split: DatasetSplit): Pr
     numClasses: record.classNames.length,
     classNames: record.classNames,
     checksum: record.checksum,
+    normalisation: record.normalisation ?? referenceNormalisation(),
   };
   if (coarse) loaded.coarseLabels = coarse;
   return loaded;
@@ -171,7 +185,7 @@ export async function loadSplit(datasetId: DatasetKind, split: DatasetSplit): Pr
  * so only loadSplit can check them.
  */
 export async function loadSplitTail(
-  datasetId: DatasetKind,
+  datasetId: DatasetId,
   split: DatasetSplit,
   count: number,
 ): Promise<{ slice: LoadedSplit; first: number }> {
@@ -203,6 +217,7 @@ export async function loadSplitTail(
     numClasses: record.classNames.length,
     classNames: record.classNames,
     checksum: record.checksum,
+    normalisation: record.normalisation ?? referenceNormalisation(),
   };
   if (tail.coarse) slice.coarseLabels = tail.coarse;
   return { slice, first: tail.first };
@@ -210,7 +225,7 @@ export async function loadSplitTail(
 
 /** The first `count` images of a split (fewer when the split is smaller), for previews. */
 export async function readSamples(
-  datasetId: DatasetKind,
+  datasetId: DatasetId,
   split: DatasetSplit,
   count: number,
 ): Promise<{ images: Uint8Array; labels: Uint8Array }> {
@@ -237,7 +252,7 @@ export async function readSamples(
 
 /** Reads both splits back through loadSplit's checks and counts the labels found. */
 export async function verifyDataset(
-  datasetId: DatasetKind,
+  datasetId: DatasetId,
 ): Promise<{ checksum: string; splits: Record<DatasetSplit, { count: number; classCounts: number[] }> }> {
   const tally = async (split: DatasetSplit) => {
     const loaded = await loadSplit(datasetId, split);
@@ -265,7 +280,7 @@ interface SplitReader {
  * import that replaces the dataset meanwhile is seen either wholly or not at all.
  */
 async function readSplit(
-  datasetId: DatasetKind,
+  datasetId: DatasetId,
   split: DatasetSplit,
   reader: SplitReader,
   direction: 'next' | 'prev' = 'next',

@@ -9,7 +9,7 @@
 import { StudioError } from '../../protocol/errors';
 import type { ModelSummary } from '../../protocol/commands/models';
 import type { TfLayout, TfVertex } from '../../engine/formats/layout';
-import { paramCount, paramSpecs, type ModelSpec } from '../../engine/model/architecture';
+import { paramCount, paramSpecs, type ModelSpec } from '../../protocol/architecture';
 import { STORES, getAllRecords, openDb, storageError, write } from './db';
 
 /** A library entry with its weights, as the training, surface and ensemble code use it. */

@@ -1,6 +1,6 @@
 // `info` on the PyTorch fixtures: both layouts, shapes read from the tensors.
 import { describe, expect, it } from 'vitest';
-import { paramCount } from '../../../src/engine/model/architecture';
+import { paramCount } from '../../../src/protocol/architecture';
 import { cli, cliJson, ref } from './cliHarness';
 
 const SPEC = { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 } as const;

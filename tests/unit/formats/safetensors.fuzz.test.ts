@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StudioError, type ErrorCode } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/engine/model/architecture';
+import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
 import type { TfLayout } from '../../../src/engine/formats/layout';
 import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { parseModelFile, simplexFile } from '../../../src/engine/formats/stateDict';

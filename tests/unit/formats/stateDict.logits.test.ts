@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'vitest';
-import { paramSpecs } from '../../../src/engine/model/architecture';
+import { paramSpecs } from '../../../src/protocol/architecture';
 import { vggForward } from '../../../src/engine/model/vgg';
 import { parseModelFile } from '../../../src/engine/formats/stateDict';
 import type { TfVertex } from '../../../src/engine/formats/layout';

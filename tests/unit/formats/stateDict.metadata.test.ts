@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/engine/model/architecture';
+import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
 import { decodeMetadata, encodeMetadata, METADATA_VERSION } from '../../../src/engine/formats/modelMetadata';
 import { readSafetensors } from '../../../src/engine/formats/safetensors';

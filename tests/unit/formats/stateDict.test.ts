@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/engine/model/architecture';
+import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
 import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import {

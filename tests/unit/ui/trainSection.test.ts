@@ -25,6 +25,7 @@ function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): D
     createdAt: 0,
     sources: [],
     warnings: [],
+    normalisation: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
   };
 }
 
@@ -80,7 +81,10 @@ describe('start-a-run form', () => {
     );
     expect(settings).toBeNull();
     expect(errors.simplexLr).toBe('Must be above 0.');
-    expect(errors.nSample).toBe('Enter a whole number.');
+    expect(errors.nSample).toBe('Must be a whole number.');
+    expect(
+      parseForm({ ...form, text: { ...form.text, nSample: 'five' } }, [synthetic], []).errors.nSample,
+    ).toMatch(/Enter a whole number, e.g. 10/);
     expect(errors.lmbd).toMatch(/Enter a number/);
     expect(errors.batchSize).toMatch(/1000 training images/);
     expect(errors.modes).toBe(

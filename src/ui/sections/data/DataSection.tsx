@@ -2,7 +2,7 @@
 // parsing and storing happens in the worker; this only sends commands and draws the answers.
 
 import { useState } from 'react';
-import type { DatasetKind } from '../../../protocol/commands/data';
+import type { DatasetId } from '../../../protocol/commands/data';
 import { toErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { DatasetCard } from './DatasetCard';
@@ -17,7 +17,7 @@ export function DataSection() {
   const { datasets, generating, error, refresh } = useDatasets();
   const [deleteError, setDeleteError] = useState<string | null>(null);
 
-  const remove = (id: DatasetKind) => {
+  const remove = (id: DatasetId) => {
     setDeleteError(null);
     client.call('deleteDataset', { id }).then(refresh, (err: unknown) => {
       setDeleteError(toErrorInfo(err).message);

@@ -12,6 +12,10 @@ const SPLITS: { id: DatasetSplit; title: string }[] = [
   { id: 'test', title: 'Test' },
 ];
 
+function fixed(v: number): string {
+  return v.toFixed(4);
+}
+
 export function DatasetCard({ dataset, onDelete }: { dataset: DatasetInfo; onDelete: (() => void) | null }) {
   const [split, setSplit] = useState<DatasetSplit>('train');
   const [confirming, setConfirming] = useState(false);
@@ -35,6 +39,11 @@ export function DatasetCard({ dataset, onDelete }: { dataset: DatasetInfo; onDel
             <strong data-testid={`count-${s.id}`}>{formatCount(dataset.splits[s.id].count)}</strong> images
           </span>
         ))}
+      </p>
+      <p className="muted" data-testid="dataset-normalisation">
+        Inputs normalised with mean ({dataset.normalisation.mean.map(fixed).join(', ')}), std (
+        {dataset.normalisation.std.map(fixed).join(', ')}):{' '}
+        {dataset.kind === 'idx' ? 'measured on its training images at import' : "the reference's values"}.
       </p>
       {dataset.warnings.length > 0 ? (
         <ul className="muted">

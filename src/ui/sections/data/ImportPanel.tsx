@@ -1,10 +1,12 @@
-// Runs on the page: getting CIFAR into the studio — file picker, drag-and-drop, or download
-// through the local server — with a progress bar, a cancel button and the importer's errors.
-// The files go to the worker as they are (File is structured-clonable); nothing is read here.
+// Runs on the page: getting CIFAR or MNIST-family files into the studio — file picker,
+// drag-and-drop, or download through the local server — with a progress bar, a cancel button and
+// the importer's errors. The files go to the worker as they are (File is structured-clonable);
+// nothing is read here. The worker tells the formats apart by file name.
 
 import { useState, type DragEvent } from 'react';
 import {
   CIFAR_DOWNLOADS,
+  MAX_DATASET_NAME,
   type DatasetInfo,
   type DatasetProgress,
   type DownloadableKind,
@@ -12,8 +14,6 @@ import {
 import { toErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { formatBytes, formatCount } from './format';
-
-const ACCEPT = '.gz,.tgz,.tar,.bin';
 
 interface Job {
   label: string;
@@ -28,6 +28,8 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
   const [job, setJob] = useState<Job | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
   const [dragging, setDragging] = useState(false);
+  /** The name an MNIST-family import is stored under; empty: the importer's suggestion. */
+  const [name, setName] = useState('');
 
   const run = (
     label: string,
@@ -69,7 +71,8 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
   const importFiles = (files: File[]) => {
     if (files.length === 0) return;
     const names = files.map((f) => f.name).join(', ');
-    run(`Importing ${names}`, (options) => client.call('importDataset', { files }, options));
+    const named = name.trim() === '' ? {} : { name: name.trim() };
+    run(`Importing ${names}`, (options) => client.call('importDataset', { files, ...named }, options));
   };
 
   const download = (kind: DownloadableKind) => {
@@ -86,7 +89,7 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
 
   return (
     <div className="card import-panel">
-      <h3>Add CIFAR</h3>
+      <h3>Add data</h3>
       <div
         className={`drop-zone${dragging ? ' dragging' : ''}`}
         data-testid="drop-zone"
@@ -101,15 +104,17 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
       >
         <p>
           Drop <code>cifar-10-binary.tar.gz</code> or <code>cifar-100-binary.tar.gz</code> here (or a{' '}
-          <code>.tar</code>, or the <code>.bin</code> files inside), or{' '}
+          <code>.tar</code>, or the <code>.bin</code> files inside), or the four MNIST-family files together (
+          <code>train-images-idx3-ubyte</code>, <code>train-labels-idx1-ubyte</code>,{' '}
+          <code>t10k-images-idx3-ubyte</code>, <code>t10k-labels-idx1-ubyte</code>, <code>.gz</code> or not),
+          or{' '}
           <label className="file-label">
             choose files
             <input
               type="file"
-              accept={ACCEPT}
               multiple
               disabled={job !== null}
-              aria-label="Choose CIFAR files"
+              aria-label="Choose dataset files"
               data-testid="dataset-file-input"
               onChange={(event) => {
                 const files = Array.from(event.currentTarget.files ?? []);
@@ -119,6 +124,25 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
               }}
             />
           </label>
+        </p>
+        <p>
+          <label>
+            Name for MNIST-family files{' '}
+            <input
+              type="text"
+              value={name}
+              maxLength={MAX_DATASET_NAME}
+              placeholder="Fashion-MNIST, or MNIST-family (IDX)"
+              disabled={job !== null}
+              data-testid="dataset-name"
+              onChange={(event) => {
+                setName(event.currentTarget.value);
+              }}
+            />
+          </label>{' '}
+          <span className="muted">
+            (each name is its own dataset; importing under a stored name replaces it)
+          </span>
         </p>
         <p>
           {(Object.keys(CIFAR_DOWNLOADS) as DownloadableKind[]).map((kind) => (

@@ -2,7 +2,7 @@
 // 1024 B per image) into small canvases, with the class name on hover.
 
 import { useEffect, useRef, useState } from 'react';
-import type { DatasetKind, DatasetSplit } from '../../../protocol/commands/data';
+import type { DatasetId, DatasetSplit } from '../../../protocol/commands/data';
 import { toErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 
@@ -11,7 +11,7 @@ const PIXELS = SIDE * SIDE;
 const SAMPLES = 32;
 
 export function SampleGrid(props: {
-  id: DatasetKind;
+  id: DatasetId;
   split: DatasetSplit;
   classNames: string[];
   /** Changes when the dataset is replaced, so the grid reloads. */

@@ -10,7 +10,7 @@ import {
   type EnsembleProgress,
   type EnsembleReport,
 } from '../../../protocol/commands/ensembles';
-import type { DatasetKind } from '../../../protocol/commands/data';
+import type { DatasetId } from '../../../protocol/commands/data';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { candidates, chosenComponents } from './candidates';
@@ -28,7 +28,7 @@ function whole(text: string, fallback: number): number {
 export function EnsemblesSection() {
   const { client } = useEngine();
   const inputs = useEnsembleInputs();
-  const [datasetChoice, setDatasetChoice] = useState<DatasetKind | null>(null);
+  const [datasetChoice, setDatasetChoice] = useState<DatasetId | null>(null);
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [points, setPoints] = useState(25);
   const [testLimit, setTestLimit] = useState(0);
@@ -106,7 +106,7 @@ export function EnsemblesSection() {
             <select
               value={dataset?.id ?? ''}
               onChange={(e) => {
-                setDatasetChoice(e.target.value as DatasetKind);
+                setDatasetChoice(e.target.value);
               }}
             >
               {datasets.map((d) => (

@@ -3,7 +3,7 @@
 // draw the faces side by side on one colour scale, and offer edge profiles and a 3-D view.
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { DATASET_KINDS, isDatasetKind, type DatasetKind } from '../../../protocol/commands/data';
+import type { DatasetId } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import {
   MAX_GRID_SIZE,
@@ -18,6 +18,7 @@ import {
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { useModelLibrary } from '../models/useModelLibrary';
+import { useDatasets } from '../data/useDatasets';
 import { ComplexPanel } from './ComplexPanel';
 import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
@@ -47,9 +48,8 @@ function parseFace(value: string): FaceIndices {
   return [a ?? 0, b ?? 1, c ?? 2];
 }
 
-function defaultDataset(model: ModelSummary | undefined): DatasetKind {
-  const id = model?.dataset?.id;
-  return id && isDatasetKind(id) ? id : SURFACE_DEFAULTS.datasetId;
+function defaultDataset(model: ModelSummary | undefined): DatasetId {
+  return model?.dataset?.id ?? SURFACE_DEFAULTS.datasetId;
 }
 
 interface Shown {
@@ -70,12 +70,20 @@ export function SurfacesSection() {
     ? (chosenFace as string)
     : (options[0]?.value ?? '');
   const [settings, setSettings] = useState<
-    Omit<SurfaceSettings, 'datasetId'> & { datasetId: DatasetKind | null }
+    Omit<SurfaceSettings, 'datasetId'> & { datasetId: DatasetId | null }
   >({
     ...SURFACE_DEFAULTS,
     datasetId: null,
   });
   const full: SurfaceSettings = { ...settings, datasetId: settings.datasetId ?? defaultDataset(model) };
+  const { datasets } = useDatasets();
+  const datasetOptions = useMemo(() => {
+    const stored = (datasets ?? []).map((d) => ({ id: d.id, name: d.name }));
+    // A model's dataset that is not (or not yet) listed stays selectable under its id.
+    return stored.some((d) => d.id === full.datasetId)
+      ? stored
+      : [...stored, { id: full.datasetId, name: model?.dataset?.name ?? full.datasetId }];
+  }, [datasets, full.datasetId, model?.dataset?.name]);
   const [colour, setColour] = useState<Omit<ColourOptions, 'metric'>>({
     scale: 'linear',
     clipQuantile: 0.95,
@@ -251,12 +259,12 @@ export function SurfacesSection() {
               data-testid="surface-dataset"
               value={full.datasetId}
               onChange={(e) => {
-                if (isDatasetKind(e.target.value)) update({ datasetId: e.target.value });
+                update({ datasetId: e.target.value });
               }}
             >
-              {DATASET_KINDS.map((k) => (
-                <option key={k} value={k}>
-                  {k}
+              {datasetOptions.map((d) => (
+                <option key={d.id} value={d.id}>
+                  {d.name}
                 </option>
               ))}
             </select>

@@ -29,9 +29,9 @@ export interface ColourRange {
 export const METRIC_LABEL: Record<SurfaceMetric, string> = { loss: 'Cross-entropy', error: 'Error' };
 
 const ROLE_STYLE: Record<VertexRole, { symbol: string; color: string; name: string }> = {
-  mode: { symbol: 'circle', color: '#d62728', name: 'mode' },
-  connector: { symbol: 'diamond', color: '#ff9f1c', name: 'connector' },
-  vertex: { symbol: 'square', color: '#ffffff', name: 'vertex' },
+  mode: { symbol: 'circle', color: '#d62728', name: 'modes' },
+  connector: { symbol: 'diamond', color: '#ff9f1c', name: 'connectors' },
+  vertex: { symbol: 'square', color: '#ffffff', name: 'vertices' },
 };
 
 function finite(values: readonly number[]): number[] {
@@ -139,7 +139,7 @@ export function faceTraces(
     return {
       type: 'scatter',
       mode: 'text+markers',
-      name: `${style.name}s`,
+      name: style.name,
       x: idx.map((i) => coords[i]?.[0] ?? 0),
       y: idx.map((i) => coords[i]?.[1] ?? 0),
       text: idx.map((i) => `v${grid.face[i] ?? i}`),
@@ -248,7 +248,7 @@ export function complexTraces(p: ComplexProjection, faces: readonly [number, num
     out.push({
       type: 'scatter3d',
       mode: 'text+markers',
-      name: `${style.name}s`,
+      name: style.name,
       x: idx.map((i) => xs[i] ?? 0),
       y: idx.map((i) => ys[i] ?? 0),
       z: idx.map((i) => zs[i] ?? 0),
@@ -259,14 +259,36 @@ export function complexTraces(p: ComplexProjection, faces: readonly [number, num
   return out;
 }
 
+/** Directions with less of the vertices' spread than this are flat (3 vertices span only 2). */
+const FLAT_SHARE = 0.005;
+
+/**
+ * The scene fits every vertex: each axis spans its coordinates plus a margin of the widest
+ * spread, drawn as a cube so that no direction collapses. Directions that carry no spread show
+ * no title or ticks (a 3-vertex simplex has no third).
+ */
 export function complexLayout(p: ComplexProjection): Partial<Layout> {
-  const axis = (i: number) => ({
-    title: { text: `PC${i + 1} (${Math.round(100 * p.explained[i as 0 | 1 | 2])}%)` },
+  const spans = [0, 1, 2].map((i) => {
+    const values = p.coords.map((c) => c[i as 0 | 1 | 2]);
+    return { min: Math.min(...values), max: Math.max(...values) };
   });
+  const widest = Math.max(...spans.map((s) => s.max - s.min), 1e-12);
+  const axis = (i: 0 | 1 | 2) => {
+    const flat = p.explained[i] < FLAT_SHARE;
+    const span = spans[i] ?? { min: 0, max: 0 };
+    const mid = (span.min + span.max) / 2;
+    const half = Math.max(span.max - span.min, widest) / 2 + 0.1 * widest;
+    return {
+      title: { text: flat ? '' : `PC${i + 1} (${Math.round(100 * p.explained[i])}%)` },
+      range: [mid - half, mid + half],
+      showticklabels: !flat,
+      autorange: false,
+    };
+  };
   return {
-    title: { text: 'Vertices on their first three principal directions' },
-    scene: { xaxis: axis(0), yaxis: axis(1), zaxis: axis(2), aspectmode: 'data' },
-    margin: { l: 0, r: 0, t: 40, b: 0 },
+    title: { text: 'Vertices on their principal directions' },
+    scene: { xaxis: axis(0), yaxis: axis(1), zaxis: axis(2), aspectmode: 'cube' },
+    margin: { l: 10, r: 10, t: 40, b: 10 },
     height: 460,
   };
 }

@@ -1,5 +1,6 @@
 // Runs on the page: one numeric setting: label, the text as typed, help, and the inline error.
 
+import { NUMBER_RULES } from '../../../protocol/settings';
 import type { NumericField } from './settingsForm';
 
 export function NumberField({
@@ -20,7 +21,7 @@ export function NumberField({
       <input
         id={id}
         name={field.key}
-        inputMode={field.integer ? 'numeric' : 'decimal'}
+        inputMode={NUMBER_RULES[field.key].integer ? 'numeric' : 'decimal'}
         value={text}
         aria-invalid={error ? true : undefined}
         aria-describedby={`${id}-help${error ? ` ${id}-error` : ''}`}

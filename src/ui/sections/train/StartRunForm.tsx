@@ -7,7 +7,7 @@ import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { PROCEDURES, PROCEDURE_LABELS, type Procedure } from '../../../protocol/settings';
-import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../engine/model/architecture';
+import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
 import { ModePicker } from './ModePicker';
 import { NumberField } from './NumberField';
 import { RunErrorNotice } from './RunErrorNotice';

@@ -4,42 +4,22 @@
 
 import {
   defaultSettings,
-  PROCEDURE_LABELS,
+  NUMBER_RULES,
+  validateSettings,
+  type NumericSettingKey,
   type Procedure,
   type TrainSettings,
 } from '../../../protocol/settings';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
-import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../engine/model/architecture';
+import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../protocol/architecture';
 
-export type NumericKey =
-  | 'seed'
-  | 'batchSize'
-  | 'baseEpochs'
-  | 'baseLr'
-  | 'vertices'
-  | 'connectors'
-  | 'components'
-  | 'epochsPerVertex'
-  | 'simplexLr'
-  | 'nSample'
-  | 'lmbd'
-  | 'momentum'
-  | 'weightDecay'
-  | 'readEvery'
-  | 'trainLimit'
-  | 'testLimit';
+export type NumericKey = NumericSettingKey;
 
 export interface NumericField {
   key: NumericKey;
   label: string;
   help: string;
-  integer: boolean;
-  min: number;
-  /** The value must be greater than `min`, not equal to it. */
-  exclusiveMin?: boolean;
-  max?: number;
-  exclusiveMax?: boolean;
   /** Procedures whose stages read this setting. */
   procedures: readonly Procedure[];
 }
@@ -54,133 +34,96 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
     key: 'vertices',
     label: 'Vertices to add',
     help: 'Added one at a time around the mode (per component for ESPRO).',
-    integer: true,
-    min: 1,
     procedures: ['simplex', 'ensemble'],
   },
   {
     key: 'connectors',
     label: 'Connectors',
     help: 'Vertices joined to every mode; each is trained with the earlier ones frozen.',
-    integer: true,
-    min: 1,
     procedures: ['complex'],
   },
   {
     key: 'components',
     label: 'Components',
     help: 'Independent simplexes in the ensemble, each from its own base vertex.',
-    integer: true,
-    min: 1,
     procedures: ['ensemble'],
   },
   {
     key: 'baseEpochs',
     label: 'Base epochs',
     help: 'Epochs of a base-model stage (the reference trains 300).',
-    integer: true,
-    min: 1,
     procedures: WITH_BASE_STAGE,
   },
   {
     key: 'baseLr',
     label: 'Base learning rate',
     help: 'Peak of the cosine schedule in base stages.',
-    integer: false,
-    min: 0,
-    exclusiveMin: true,
     procedures: WITH_BASE_STAGE,
   },
   {
     key: 'epochsPerVertex',
     label: 'Epochs per vertex',
     help: 'Epochs of each added vertex or connector (10 for CIFAR-10, 20 for CIFAR-100).',
-    integer: true,
-    min: 1,
     procedures: WITH_VERTEX_STAGES,
   },
   {
     key: 'simplexLr',
     label: 'Vertex learning rate',
     help: 'Peak of the cosine schedule in vertex and connector stages.',
-    integer: false,
-    min: 0,
-    exclusiveMin: true,
     procedures: WITH_VERTEX_STAGES,
   },
   {
     key: 'momentum',
     label: 'Momentum',
     help: 'SGD momentum.',
-    integer: false,
-    min: 0,
-    max: 1,
-    exclusiveMax: true,
     procedures: ALL,
   },
   {
     key: 'weightDecay',
     label: 'Weight decay',
     help: 'L2 penalty added to the gradient (SGD weight_decay).',
-    integer: false,
-    min: 0,
     procedures: ALL,
   },
   {
     key: 'nSample',
     label: 'Draws per batch (n_sample)',
     help: 'Points of the simplex sampled for each batch in vertex stages.',
-    integer: true,
-    min: 1,
     procedures: WITH_VERTEX_STAGES,
   },
   {
     key: 'lmbd',
     label: 'Volume weight (LMBD)',
     help: 'λ per vertex count is max(LMBD / log(V_init + 1e-4), 1e-8); 0 turns the volume term off.',
-    integer: false,
-    min: 0,
     procedures: WITH_VERTEX_STAGES,
   },
   {
     key: 'batchSize',
     label: 'Batch size',
     help: 'Images per step; the last partial batch of an epoch is dropped.',
-    integer: true,
-    min: 1,
     procedures: ALL,
   },
   {
     key: 'seed',
     label: 'Seed',
     help: 'Seeds initialisation, shuffling, augmentation, dropout and sampling: same seed, same run.',
-    integer: true,
-    min: 0,
-    max: 2 ** 32 - 1,
     procedures: ALL,
   },
   {
     key: 'trainLimit',
     label: 'Training images',
     help: 'Use only the first N training images (0 = all): for quick trials.',
-    integer: true,
-    min: 0,
     procedures: ALL,
   },
   {
     key: 'testLimit',
     label: 'Test images',
     help: 'Test images evaluated after each epoch (0 = all).',
-    integer: true,
-    min: 0,
     procedures: ALL,
   },
   {
     key: 'readEvery',
     label: 'Read metrics every',
     help: 'Steps between reads of loss and volume from the GPU; fewer reads train faster.',
-    integer: true,
-    min: 1,
     procedures: ALL,
   },
 ];
@@ -298,27 +241,20 @@ export function parseForm(
   const dataset = datasets.find((d) => d.id === form.datasetId);
   if (!dataset) errors.datasetId = 'Pick a stored dataset (import one in the Data section).';
 
+  // Fields the procedure does not show keep their defaults, so a stale entry cannot sneak in.
+  const defaults = defaultSettings(form.procedure, form.datasetId, dataset?.classNames.length);
   const values = {} as Record<NumericKey, number>;
   for (const field of NUMERIC_FIELDS) {
+    if (!usesField(field, form.procedure)) {
+      values[field.key] = defaults[field.key];
+      continue;
+    }
     const { value, error } = parseNumber(field, form.text[field.key]);
     values[field.key] = value;
-    if (error && usesField(field, form.procedure)) errors[field.key] = error;
+    if (error) errors[field.key] = error;
   }
-
-  if (dataset && !errors.batchSize && !errors.trainLimit) {
-    const available = dataset.splits.train.count;
-    const images = values.trainLimit > 0 ? Math.min(values.trainLimit, available) : available;
-    if (values.batchSize > images) {
-      errors.batchSize = `Larger than the ${images} training images: no full batch to train on.`;
-    }
-  }
-
-  const modesError = checkModes(form, dataset, models);
-  if (modesError) errors.modes = modesError;
-
-  if (Object.keys(errors).length > 0) return { settings: null, errors };
   const settings: TrainSettings = {
-    ...defaultSettings(form.procedure, form.datasetId, dataset?.classNames.length),
+    ...defaults,
     ...values,
     procedure: form.procedure,
     datasetId: form.datasetId,
@@ -327,20 +263,31 @@ export function parseForm(
     reduction: form.reduction,
     modes: form.procedure === 'simplex' || form.procedure === 'complex' ? form.modes : [],
   };
+  // The range checks are the protocol's, the same the worker and the CLI apply.
+  const checks = validateSettings(settings, dataset?.splits.train.count);
+  for (const field of NUMERIC_FIELDS) {
+    const error = checks[field.key];
+    if (error && !errors[field.key] && usesField(field, form.procedure)) errors[field.key] = error;
+  }
+
+  const modesError = checks.modes ?? checkModes(form, dataset, models);
+  if (modesError) errors.modes = modesError;
+
+  if (Object.keys(errors).length > 0) return { settings: null, errors };
   return { settings, errors };
 }
 
+/** The text as a number; whether the number is allowed is validateSettings' call. */
 function parseNumber(field: NumericField, text: string): { value: number; error: string | null } {
   const trimmed = text.trim();
   const value = Number(trimmed);
   if (trimmed === '') return { value, error: 'Required.' };
-  if (!Number.isFinite(value)) return { value, error: 'Enter a number, e.g. 0.01 or 1e-10.' };
-  if (field.integer && !Number.isInteger(value)) return { value, error: 'Enter a whole number.' };
-  if (field.exclusiveMin ? value <= field.min : value < field.min) {
-    return { value, error: field.exclusiveMin ? `Must be above ${field.min}.` : `At least ${field.min}.` };
-  }
-  if (field.max !== undefined && (field.exclusiveMax ? value >= field.max : value > field.max)) {
-    return { value, error: field.exclusiveMax ? `Must be below ${field.max}.` : `At most ${field.max}.` };
+  const integer = NUMBER_RULES[field.key].integer;
+  if (!Number.isFinite(value)) {
+    return {
+      value,
+      error: integer ? 'Enter a whole number, e.g. 10.' : 'Enter a number, e.g. 0.01 or 1e-10.',
+    };
   }
   return { value, error: null };
 }
@@ -351,11 +298,6 @@ function checkModes(
   models: readonly ModelSummary[] | null,
 ): string | null {
   if (form.procedure !== 'simplex' && form.procedure !== 'complex') return null;
-  const count = form.modes.length;
-  if (form.procedure === 'simplex' ? count !== 1 : count < 2) {
-    const wanted = form.procedure === 'simplex' ? 'one mode' : 'two or more modes';
-    return `${PROCEDURE_LABELS[form.procedure]} starts from ${wanted} of the model library; ${count} picked.`;
-  }
   if (!models) return 'The model library is still loading.';
   for (const id of form.modes) {
     const model = models.find((m) => m.id === id);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paramSpecs, type ModelSpec, type ParamSpec } from '../../../../src/engine/model/architecture';
+import { paramSpecs, type ModelSpec, type ParamSpec } from '../../../../src/protocol/architecture';
 import { fanIn, initVertex } from '../../../../src/engine/model/init';
 import { Rng } from '../../../../src/engine/util/rng';
 import { expectSame } from '../fixtures';

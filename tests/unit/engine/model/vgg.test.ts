@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { TfLayout } from '../../../../src/engine/formats/layout';
-import { ARCHITECTURES, paramSpecs, type ModelSpec } from '../../../../src/engine/model/architecture';
+import { ARCHITECTURES, paramSpecs, type ModelSpec } from '../../../../src/protocol/architecture';
 import { initVertex } from '../../../../src/engine/model/init';
 import { vggForward } from '../../../../src/engine/model/vgg';
 import { Rng } from '../../../../src/engine/util/rng';
@@ -53,6 +53,10 @@ describe('vggForward', () => {
     expect(trainA).not.toEqual(trainB);
     expect(trainA).not.toEqual(evalA);
     expect(codeOf(() => vggForward(spec, w, x, { training: true }))).toBe('INTERNAL');
+    // The rate is a parameter: 0 is the evaluation pass, another rate another mask.
+    expect(run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 0 })).toEqual(evalA);
+    expect(run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 0.2 })).not.toEqual(trainA);
+    expect(codeOf(() => run({ training: true, dropoutSeeds: [1, 2], dropoutRate: 1 }))).toBe('BAD_SETTINGS');
     tf.dispose([x, ...w]);
     await Promise.resolve();
   });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import type { TfLayout, TfVertex } from '../../../../src/engine/formats/layout';
-import type { ModelSpec } from '../../../../src/engine/model/architecture';
+import type { ModelSpec } from '../../../../src/protocol/architecture';
 import { initVertex } from '../../../../src/engine/model/init';
 import { LOG_VOLUME_EPS, simplexVolume } from '../../../../src/engine/simplex/cayleyMenger';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';

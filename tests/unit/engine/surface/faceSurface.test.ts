@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TfVertex } from '../../../../src/engine/formats/layout';
-import type { ModelSpec } from '../../../../src/engine/model/architecture';
+import type { ModelSpec } from '../../../../src/protocol/architecture';
 import { initVertex } from '../../../../src/engine/model/init';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';
 import { evaluatePoint } from '../../../../src/engine/eval/evaluate';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../../../../src/engine/model/architecture';
+import type { ModelSpec } from '../../../../src/protocol/architecture';
 import { rowGradients } from '../../../../src/engine/simplex/rowKernels';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';
 import { Sgd } from '../../../../src/engine/train/sgd';

@@ -76,6 +76,18 @@ describe('modelFromFile', () => {
     expect(err.message).toContain('safetensors.torch.save_file');
   });
 
+  it('says what another kind of file is before any detail of the safetensors reader', () => {
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...new Array<number>(60).fill(7)]);
+    const err = thrown(() => modelFromFile(jpeg, 'photo.safetensors', null));
+    expect(err.code).toBe('BAD_SAFETENSORS');
+    expect(err.message).toBe('photo.safetensors: this is a JPEG image, not a safetensors weights file.');
+    // Unknown bytes: the reader's own sentence, which starts with what the file is not.
+    const text = new TextEncoder().encode('hello world, these are not weights at all');
+    expect(thrown(() => modelFromFile(text, 'notes.txt', null)).message).toMatch(
+      /^notes\.txt: Not a safetensors file: it does not start with a header length/,
+    );
+  });
+
   it('keeps what a studio file says about its origin', () => {
     const source = modelFromFile(bytesOf('vertex1.safetensors'), 'vertex1.safetensors', null);
     const file = vertexFile(source.spec, source.vertices[0] ?? [], {

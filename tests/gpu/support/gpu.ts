@@ -1,0 +1,109 @@
+// Runs the compiled step's kernels in Node on Dawn (the `webgpu` package). vitest.config.ts points
+// Dawn at SwiftShader's Vulkan driver from Debian's chromium, so no GPU is needed; a machine with
+// a Vulkan GPU driver can set VK_ICD_FILENAMES to its own. No adapter is a failure, not a skip.
+
+import { create, globals } from 'webgpu';
+import type { Binding, Dispatch, KernelContext } from '../../../src/worker/compiled/kernels/types';
+
+let devicePromise: Promise<GPUDevice> | null = null;
+/** Held for the process's life: Dawn's instance is freed with this object, and a collected one
+ *  crashes the process from its event loop. */
+let gpu: GPU | null = null;
+
+export function gpuDevice(): Promise<GPUDevice> {
+  devicePromise ??= (async () => {
+    Object.assign(globalThis, globals);
+    gpu = create([]);
+    const adapter = await gpu.requestAdapter();
+    if (!adapter) {
+      throw new Error(
+        `No WebGPU adapter in Node (VK_ICD_FILENAMES=${process.env.VK_ICD_FILENAMES ?? 'unset'}). ` +
+          "The gpu tests run on Dawn with SwiftShader: install Debian's chromium (it provides " +
+          '/usr/lib/chromium/vk_swiftshader_icd.json) or point VK_ICD_FILENAMES at a Vulkan driver.',
+      );
+    }
+    return adapter.requestDevice();
+  })();
+  return devicePromise;
+}
+
+/** A KernelContext with a pipeline cache and a uniform buffer of `uniformWords` words (16-byte rows). */
+export function kernelContext(
+  device: GPUDevice,
+  uniformWords = 16,
+): KernelContext & { compiled: () => number } {
+  const cache = new Map<string, GPUComputePipeline>();
+  const size = Math.ceil((uniformWords * 4) / 16) * 16;
+  const buffer = device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  return {
+    device,
+    pipeline(code, label) {
+      let p = cache.get(code);
+      if (!p) {
+        p = device.createComputePipeline({
+          label,
+          layout: 'auto',
+          compute: { module: device.createShaderModule({ label, code }), entryPoint: 'main' },
+        });
+        cache.set(code, p);
+      }
+      return p;
+    },
+    uniforms: { buffer, offset: 0, size },
+    compiled: () => cache.size,
+  };
+}
+
+/** Buffers are padded to 16 bytes; a test can also place a binding at a 256-byte offset. */
+function storageBuffer(device: GPUDevice, bytes: number): GPUBuffer {
+  return device.createBuffer({
+    size: Math.max(16, Math.ceil(bytes / 16) * 16),
+    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST,
+  });
+}
+
+export function upload(device: GPUDevice, data: Float32Array | Uint32Array, offset = 0): Binding {
+  const buffer = storageBuffer(device, offset + data.byteLength);
+  device.queue.writeBuffer(buffer, offset, data.slice());
+  return { buffer, offset, size: Math.max(4, data.byteLength) };
+}
+
+/** A binding of `words` words filled with `fill` (NaN by default, so unwritten outputs show). */
+export function output(device: GPUDevice, words: number, fill = Number.NaN): Binding {
+  return upload(device, new Float32Array(words).fill(fill));
+}
+
+export function writeUniforms(ctx: KernelContext, words: Uint32Array): void {
+  ctx.device.queue.writeBuffer(ctx.uniforms.buffer, ctx.uniforms.offset, words.slice());
+}
+
+/** Encodes the dispatches in order, one compute pass each, in one submit; fails on a GPU error. */
+export async function run(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
+  device.pushErrorScope('validation');
+  const encoder = device.createCommandEncoder();
+  for (const d of dispatches) {
+    const pass = encoder.beginComputePass({ label: d.label });
+    pass.setPipeline(d.pipeline);
+    pass.setBindGroup(0, d.bindGroup);
+    pass.dispatchWorkgroups(...d.workgroups);
+    pass.end();
+  }
+  device.queue.submit([encoder.finish()]);
+  const error = await device.popErrorScope();
+  if (error) throw new Error(error.message);
+}
+
+export async function read(device: GPUDevice, binding: Binding): Promise<Float32Array> {
+  const staging = device.createBuffer({
+    size: Math.ceil(binding.size / 4) * 4,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(binding.buffer, binding.offset, staging, 0, staging.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const out = new Float32Array(staging.getMappedRange().slice(0));
+  staging.unmap();
+  staging.destroy();
+  return out;
+}
