@@ -15,7 +15,7 @@ export interface Parsed {
 export function parseCommand(command: string, argv: readonly string[], options: Options): Parsed {
   try {
     const { values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv, options),
       options,
       strict: true,
       allowPositionals: true,
@@ -24,6 +24,34 @@ export function parseCommand(command: string, argv: readonly string[], options: 
   } catch (err) {
     throw usageError(command, err);
   }
+}
+
+/**
+ * `--coeffs -1,1,1` as `--coeffs=-1,1,1`: parseArgs takes a value that starts with "-" for a flag
+ * and refuses it as ambiguous, but a negative number after a flag that takes a value is its value.
+ */
+function joinNegativeValues(argv: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    const name = arg.startsWith('--') ? arg.slice(2) : null;
+    if (arg === '--') {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (
+      name !== null &&
+      next !== undefined &&
+      Object.hasOwn(options, name) &&
+      options[name]?.type === 'string' &&
+      /^-\.?\d/.test(next)
+    ) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function usageError(command: string, err: unknown): StudioError {
@@ -48,13 +76,23 @@ export function stringFlag(values: Parsed['values'], name: string): string | und
   return typeof v === 'string' ? v : undefined;
 }
 
-/** A whole number in [min, ∞) from flag `name`, or undefined when the flag is absent. */
-export function intFlag(values: Parsed['values'], name: string, min: number): number | undefined {
+/**
+ * A whole number in [min, max] from flag `name`, or undefined when the flag is absent. Flags that
+ * size work (samples, batch) pass a `max`, so a typo such as 1e9 is refused instead of running
+ * until killed.
+ */
+export function intFlag(
+  values: Parsed['values'],
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) {
-    throw badArgument(`--${name} must be a whole number ≥ ${min}, not "${text}"`);
+  if (text.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw badArgument(`--${name} must be a whole number ${range}, not "${text}"`);
   }
   return n;
 }

@@ -2,20 +2,36 @@
 // (`*.bin`, any name) or an official tarball (streamed through the studio's importer, keeping only
 // the split asked for), or of an MNIST-family dataset from its IDX files (a folder, see idxData.ts).
 // Which dataset a record file holds comes from --format, else its official name, else its size
-// (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100). Runs in Node.
+// (3073-byte records are CIFAR-10, 3074-byte ones CIFAR-100).
+// Memory stays near the images evaluated: a record file is read a chunk at a time and only up to
+// --limit; a tarball streams and stops once --limit records of the split have arrived; either way a
+// split beyond what the official datasets hold is refused before it is read. Runs in Node.
 
 import { openAsBlob, openSync, readSync, closeSync } from 'node:fs';
 import path from 'node:path';
-import { CIFAR_FORMATS, classifyMember, type CifarKind, type Split } from '../engine/formats/cifarLayout';
+import {
+  CIFAR_FORMATS,
+  classifyMember,
+  IMAGE_BYTES,
+  MAX_SPLIT_RECORDS,
+  tooManyRecords,
+  type CifarKind,
+  type Split,
+} from '../engine/formats/cifarLayout';
 import { importCifar } from '../engine/formats/cifarImport';
-import { checkRecordFileSize, decodeRecords } from '../engine/formats/cifarRecords';
+import {
+  checkRecordFileSize,
+  decodeRecords,
+  DEFAULT_CHUNK_RECORDS,
+  type RecordChunk,
+} from '../engine/formats/cifarRecords';
 import { isGzip } from '../engine/formats/gzip';
 import { isTarHeader } from '../engine/formats/tarStream';
 import { concatLabeledImages } from '../engine/data/labeledImages';
 import type { ImageSplit } from '../engine/train/trainingData';
 import { StudioError } from '../protocol/errors';
 import { badArgument } from './args';
-import { checkInput, readInput } from './files';
+import { checkInput } from './files';
 import { isIdxPath, loadIdxData } from './idxData';
 
 export interface EvalData {
@@ -36,38 +52,75 @@ export function parseFormat(text: string | undefined): CifarKind | undefined {
   throw badArgument(`--format must be cifar10 or cifar100, not "${text}"`);
 }
 
-/** Reads `file` for evaluation; `split` only applies to tarballs (default: test). */
-export async function loadEvalData(
-  file: string,
-  options: { format?: CifarKind | undefined; split?: Split | undefined },
-): Promise<EvalData> {
+export interface EvalDataOptions {
+  format?: CifarKind | undefined;
+  /** Tarballs only (default: test). */
+  split?: Split | undefined;
+  /** Read only the first `limit` images (0 or absent: all). */
+  limit?: number | undefined;
+}
+
+/** Reads `file` for evaluation. */
+export async function loadEvalData(file: string, options: EvalDataOptions): Promise<EvalData> {
   if (isIdxPath(file)) return loadIdx(file, options);
   const size = checkInput(file, 'data file');
+  const limit = options.limit ?? 0;
   const head = readHead(file, 512);
   if (isGzip(head) || isTarHeader(head))
-    return loadArchive(file, size, options.format, options.split ?? 'test');
+    return loadArchive(file, size, options.format, options.split ?? 'test', limit);
   if (options.split !== undefined) {
     throw badArgument(`--split applies to tarballs; ${path.basename(file)} is a record file, i.e. one split`);
   }
   const kind = recordKind(file, size, options.format);
+  return { kind, ...titled(kind), split: readRecordFile(file, kind, size, limit), source: 'records' };
+}
+
+/**
+ * The first `limit` records of a record file (all when 0), read a chunk at a time into arrays of
+ * exactly that size. A file named as a split is capped at that split's size, any other at the
+ * largest split's.
+ */
+function readRecordFile(file: string, kind: CifarKind, size: number, limit: number): ImageSplit {
+  const format = CIFAR_FORMATS[kind];
   const name = path.basename(file);
-  const chunk = decodeRecords(CIFAR_FORMATS[kind], readInput(file, 'data file'), 'test', name);
-  return {
-    kind,
-    ...titled(kind),
-    split: { images: chunk.images, labels: chunk.labels, count: chunk.labels.length },
-    source: 'records',
-  };
+  const role = classifyMember(name);
+  const split = role.role === 'records' ? role.split : 'train';
+  const total = size / format.recordBytes;
+  if (total > MAX_SPLIT_RECORDS[split]) throw tooManyRecords(kind, split, name, total);
+  const n = limit > 0 ? Math.min(limit, total) : total;
+  const images = new Uint8Array(n * IMAGE_BYTES);
+  const labels = new Uint8Array(n);
+  const buffer = new Uint8Array(Math.min(n, DEFAULT_CHUNK_RECORDS) * format.recordBytes);
+  const fd = openSync(file, 'r');
+  try {
+    for (let done = 0; done < n;) {
+      const k = Math.min(DEFAULT_CHUNK_RECORDS, n - done);
+      const bytes = buffer.subarray(0, k * format.recordBytes);
+      readFully(fd, bytes, done * format.recordBytes, name);
+      const chunk = decodeRecords(format, bytes, 'test', name, done);
+      images.set(chunk.images, done * IMAGE_BYTES);
+      labels.set(chunk.labels, done);
+      done += k;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { images, labels, count: n };
+}
+
+function readFully(fd: number, into: Uint8Array, position: number, name: string): void {
+  for (let got = 0; got < into.length;) {
+    const n = readSync(fd, into, got, into.length - got, position + got);
+    if (n === 0) throw new StudioError('BAD_DATASET', `${name} got shorter while it was read.`, false);
+    got += n;
+  }
 }
 
 function titled(kind: CifarKind): { title: string; numClasses: number } {
   return { title: CIFAR_FORMATS[kind].title, numClasses: CIFAR_FORMATS[kind].classes };
 }
 
-async function loadIdx(
-  file: string,
-  options: { format?: CifarKind | undefined; split?: Split | undefined },
-): Promise<EvalData> {
+async function loadIdx(file: string, options: EvalDataOptions): Promise<EvalData> {
   if (options.format !== undefined) {
     throw badArgument(
       `--format applies to CIFAR record files; ${path.basename(file)} is MNIST-family (IDX) data`,
@@ -116,13 +169,23 @@ async function loadArchive(
   size: number,
   format: CifarKind | undefined,
   split: Split,
+  limit: number,
 ): Promise<EvalData> {
   const blob = await openAsBlob(file);
-  const chunks = [];
+  const chunks: RecordChunk[] = [];
   let kind: CifarKind | null = null;
-  // Streams the whole archive (the importer checks every member) but keeps only `split`.
-  for await (const event of importCifar([{ name: path.basename(file), size, stream: () => blob.stream() }])) {
-    if (event.type === 'records' && event.chunk.split === split) chunks.push(event.chunk);
+  let count = 0;
+  // Keeps only `split`. Without a limit the whole archive streams (the importer checks every
+  // member); with one, reading stops once enough records are in, in chunks no bigger than needed.
+  const chunkRecords = limit > 0 ? Math.min(limit, DEFAULT_CHUNK_RECORDS) : DEFAULT_CHUNK_RECORDS;
+  const files = [{ name: path.basename(file), size, stream: () => blob.stream() }];
+  for await (const event of importCifar(files, { chunkRecords })) {
+    if (event.type === 'records' && event.chunk.split === split) {
+      chunks.push(event.chunk);
+      kind = event.chunk.kind;
+      count += event.chunk.labels.length;
+      if (limit > 0 && count >= limit) break;
+    }
     if (event.type === 'done') kind = event.summary.kind;
   }
   if (kind === null) throw new StudioError('INTERNAL', 'The CIFAR import ended without a summary.');
@@ -134,10 +197,11 @@ async function loadArchive(
     );
   }
   const { images, labels } = concatLabeledImages(chunks);
+  const n = limit > 0 ? Math.min(limit, labels.length) : labels.length;
   return {
     kind,
     ...titled(kind),
-    split: { images, labels, count: labels.length },
+    split: { images: images.subarray(0, n * IMAGE_BYTES), labels: labels.subarray(0, n), count: n },
     source: 'archive',
     splitName: split,
   };

@@ -3,7 +3,6 @@
 // engine's writers do the layout transposes and metadata; this only picks inputs and decides
 // which metadata still describes the output. Runs in Node; needs no tfjs backend.
 
-import path from 'node:path';
 import {
   checkAgainst,
   parseModelFile,
@@ -13,7 +12,7 @@ import {
 } from '../engine/formats/stateDict';
 import type { ModelMetadata } from '../engine/formats/modelMetadata';
 import { badArgument, indexList, intFlag, parseCommand, stringFlag } from './args';
-import { writeOutput } from './files';
+import { checkOutput, writeOutput } from './outputFile';
 import { CONVERT_HELP } from './help';
 import { printJson } from './output';
 import { EXIT_OK, type CliIo } from './io';
@@ -27,7 +26,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
 } as const;
 
-export function convertCommand(argv: readonly string[], io: CliIo): number {
+export async function convertCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('convert', argv, OPTIONS);
   if (values.help === true) {
     io.stdout(CONVERT_HELP);
@@ -37,10 +36,8 @@ export function convertCommand(argv: readonly string[], io: CliIo): number {
   const inputs = positionals.slice(0, -1);
   if (out === undefined || inputs.length === 0)
     throw badArgument('convert needs an input and an output file: convert IN... OUT');
-  for (const input of inputs) {
-    if (path.resolve(input) === path.resolve(out))
-      throw badArgument(`the output ${out} is also an input; write to another file`);
-  }
+  const guard = { force: values.force === true, inputs };
+  checkOutput(out, guard);
   const vertex = intFlag(values, 'vertex', 0);
   const frozenText = stringFlag(values, 'frozen');
   const models = inputs.map((file) => loadModelFile(file));
@@ -64,7 +61,7 @@ export function convertCommand(argv: readonly string[], io: CliIo): number {
   }
   // Read back what is about to be written, so a file the studio could not load never leaves.
   const written = parseModelFile(concat(parts));
-  writeOutput(out, parts, values.force === true);
+  await writeOutput(out, parts, guard);
   printJson(io, { file: out, ...describeModel(written) });
   return EXIT_OK;
 }

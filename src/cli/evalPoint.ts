@@ -7,6 +7,9 @@ import { badArgument, intFlag, numberList, stringFlag, type Parsed } from './arg
 /** |Σ coefficients − 1| allowed, for coefficients typed with a few digits. */
 export const COEFFICIENT_SUM_TOLERANCE = 1e-6;
 
+/** Most points per simplex for --samples: the paper uses 25; each costs a pass over the data. */
+export const MAX_SAMPLES = 1000;
+
 export type PointRequest =
   | { kind: 'default' }
   | { kind: 'coefficients'; coefficients: number[] }
@@ -32,7 +35,7 @@ export function pointRequest(values: Parsed['values']): PointRequest {
   if (coeffs !== undefined) return { kind: 'coefficients', coefficients: numberList('coeffs', coeffs) };
   const vertex = intFlag(values, 'vertex', 0);
   if (vertex !== undefined) return { kind: 'vertex', vertex };
-  const samples = intFlag(values, 'samples', 1);
+  const samples = intFlag(values, 'samples', 1, MAX_SAMPLES);
   if (samples !== undefined) return { kind: 'samples', samplesPerSimplex: samples, seed: seed ?? 0 };
   return { kind: 'default' };
 }

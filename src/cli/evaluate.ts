@@ -21,13 +21,15 @@ import { badArgument, intFlag, parseCommand, stringFlag } from './args';
 import { startNodeBackend } from './backend';
 import { loadEvalData, parseFormat, type EvalData } from './cifarData';
 import { pointRequest, resolvePoint, type ResolvedPoint } from './evalPoint';
-import { writeOutput } from './files';
+import { checkOutput, writeOutput } from './outputFile';
 import { EVAL_HELP } from './help';
 import { printJson } from './output';
 import { EXIT_OK, type CliIo } from './io';
 import { loadModelFile } from './modelFile';
 
 export const DEFAULT_EVAL_BATCH = 100;
+/** Images per forward pass at most: a width-1 VGG's activations for 1,000 images are ~0.3 GB. */
+export const MAX_EVAL_BATCH = 1000;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -40,6 +42,7 @@ const OPTIONS = {
   samples: { type: 'string' },
   seed: { type: 'string' },
   logits: { type: 'string' },
+  force: { type: 'boolean' },
   limit: { type: 'string' },
   batch: { type: 'string' },
 } as const;
@@ -63,14 +66,17 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   // Every flag is checked before the (slow) data is read.
   const request = pointRequest(values);
   const limit = intFlag(values, 'limit', 1);
-  const batchSize = intFlag(values, 'batch', 1) ?? DEFAULT_EVAL_BATCH;
+  const batchSize = intFlag(values, 'batch', 1, MAX_EVAL_BATCH) ?? DEFAULT_EVAL_BATCH;
   const format = parseFormat(stringFlag(values, 'format'));
   const split = parseSplit(stringFlag(values, 'split'));
   const logitsPath = stringFlag(values, 'logits');
+  const guard = { force: values.force === true, inputs: [weights, dataPath] };
+  if (logitsPath !== undefined) checkOutput(logitsPath, guard);
+  else if (values.force === true) throw badArgument('--force applies with --logits');
 
   const file = loadModelFile(weights);
   const point = resolvePoint(request, file);
-  const data = await loadEvalData(dataPath, { format, split });
+  const data = await loadEvalData(dataPath, { format, split, limit });
   const classes = file.spec.numClasses;
   if (data.numClasses !== classes) {
     throw new StudioError(
@@ -94,7 +100,8 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     const { metrics, rows } = await predict(model, data.split, point, options);
     // The reference's regulariser measures simplex 0; a single point has no volume to report.
     const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
-    if (logitsPath !== undefined) writeOutput(logitsPath, [rowsJson(rows, classes)], true);
+    requireFinite({ ...metrics, ...(volume === undefined ? {} : { volume }) }, rows, point);
+    if (logitsPath !== undefined) await writeOutput(logitsPath, rowsJson(rows, classes), guard);
     const result = {
       ...metrics,
       ...(volume === undefined ? {} : { volume }),
@@ -163,6 +170,27 @@ function pickMetrics(m: ClassificationMetrics, loss: number): Prediction['metric
   return { n: m.n, loss, accuracy: m.accuracy, error: m.error, nll: m.nll, ece: m.ece, brier: m.brier };
 }
 
+/**
+ * Throws NON_FINITE when a metric, the volume or any --logits value is NaN or infinite: JSON would
+ * print null (or a huge number) and exit 0, and a script would take it for a result. Far points
+ * of the plane (e.g. --coeffs 1e6,-1e6,1) overflow float32.
+ */
+function requireFinite(values: Record<string, number>, rows: Float32Array, point: ResolvedPoint): void {
+  const bad = Object.entries(values)
+    .filter(([, v]) => !Number.isFinite(v))
+    .map(([name]) => name);
+  const badRow = rows.findIndex((v) => !Number.isFinite(v));
+  if (bad.length === 0 && badRow < 0) return;
+  const what = bad.length > 0 ? bad.join(', ') : 'some logits';
+  const where = point.kind === 'coefficients' ? ` at --coeffs ${point.coefficients.join(',')}` : '';
+  throw new StudioError(
+    'NON_FINITE',
+    `${what} came out NaN or infinite${where}: the weights there overflow float32. ` +
+      `Evaluate nearer the simplex (coefficients of moderate size), or check the file's weights.`,
+    false,
+  );
+}
+
 function parseSplit(text: string | undefined): Split | undefined {
   if (text === undefined || text === 'test' || text === 'train') return text;
   throw badArgument(`--split must be test or train, not "${text}"`);
@@ -183,10 +211,18 @@ function describeData(file: string, data: EvalData): Record<string, unknown> {
   };
 }
 
-/** Rows of `classes` numbers as a JSON array of arrays (float32 values printed exactly). */
-function rowsJson(values: Float32Array, classes: number): string {
-  const rows: number[][] = [];
-  for (let at = 0; at < values.length; at += classes)
-    rows.push(Array.from(values.subarray(at, at + classes)));
-  return `${JSON.stringify(rows)}\n`;
+/**
+ * Rows of `classes` numbers as a JSON array of arrays (float32 values printed exactly), a row at a
+ * time, so 10,000 rows never become one big string.
+ */
+function* rowsJson(values: Float32Array, classes: number): Generator<string> {
+  const n = values.length / classes;
+  if (n === 0) {
+    yield '[]\n';
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const row = JSON.stringify(Array.from(values.subarray(r * classes, (r + 1) * classes)));
+    yield `${r === 0 ? '[' : ','}${row}${r === n - 1 ? ']\n' : ''}`;
+  }
 }

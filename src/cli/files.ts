@@ -1,8 +1,7 @@
-// Reading and writing the files a command names, with failures as StudioErrors a user can act on
+// Reading the files a command names (writing is outputFile.ts), with failures as StudioErrors a user can act on
 // (a missing file is NOT_FOUND naming the path, not an ENOENT stack). Runs in Node.
 
-import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import { StudioError } from '../protocol/errors';
 
 /** The whole file. `what` names its role in messages ("weights file", "data file"). */
@@ -28,25 +27,8 @@ export function checkInput(file: string, what: string): number {
   return size;
 }
 
-/**
- * Writes `parts` to `file` through a temporary file and a rename, so an interrupted write never
- * leaves a truncated weights file under the real name. Refuses to replace a file unless `force`.
- */
-export function writeOutput(file: string, parts: readonly (Uint8Array | string)[], force: boolean): void {
-  if (!force && existsSync(file)) {
-    throw new StudioError('BAD_ARGUMENT', `${file} already exists; pass --force to replace it.`, false);
-  }
-  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temp, Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : p))));
-    renameSync(temp, file);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw fileError(file, 'output file', err);
-  }
-}
-
-function fileError(file: string, what: string, err: unknown): StudioError {
+/** A failed file operation as a StudioError naming the file and its role. */
+export function fileError(file: string, what: string, err: unknown): StudioError {
   if (err instanceof StudioError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'ENOENT') return new StudioError('NOT_FOUND', `The ${what} ${file} does not exist.`, false);

@@ -48,13 +48,16 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
                    (negative values are allowed: points of the plane beyond the simplex)
   --vertex I       vertex I alone
   --samples M      ESPRO prediction: softmax averaged over M points drawn uniformly on every
-                   simplex of the complex (loss is then the NLL of the averaged probabilities)
+                   simplex of the complex (loss is then the NLL of the averaged probabilities);
+                   M from 1 to 1000 (the paper uses 25), each point one pass over the data
   --seed S         seed for --samples (default 0); the same seed gives the same points
 
   --logits OUT.json  write one row per image as a JSON array of rows: the logits, or with
-                   --samples the log of the averaged probabilities (floored at 1e-12)
+                   --samples the log of the averaged probabilities (floored at 1e-12); never
+                   an input, nor an existing file unless --force
+  --force          replace the --logits file if it exists
   --limit N        only the first N images
-  --batch B        images per forward pass (default 100)
+  --batch B        images per forward pass, 1 to 1000 (default 100)
 
 Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
 statistics. The model's class count must match the dataset's.
@@ -72,7 +75,7 @@ export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options
 
   --vertex I       (SimplexNet input) which vertex to write
   --frozen LIST    (VGG16 inputs) vertices to mark as frozen in the output, e.g. 0,1
-  --force          replace OUT if it exists
+  --force          replace OUT if it exists (never an input, whatever its name)
 
 Prints one JSON object describing OUT (as \`info\` does).
 `;

@@ -2,12 +2,14 @@
 // (coefficients, frozen vertices) kept on one line so the object stays short. Still one object
 // for `JSON.parse` or jq. Runs in Node.
 
+import { escapeJsonText } from '../protocol/displayText';
 import type { CliIo } from './io';
 
 const NUMBER_ARRAY = /\[\n\s*(-?[\d.eE+-]+(?:,\n\s*-?[\d.eE+-]+)*)\n\s*\]/g;
 
 export function formatJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(
+  // File text in the values (run names, metadata) must not reach the terminal raw.
+  return escapeJsonText(JSON.stringify(value, null, 2)).replace(
     NUMBER_ARRAY,
     (_, items: string) => `[${items.replace(/,\n\s*/g, ', ')}]`,
   );

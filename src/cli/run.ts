@@ -2,6 +2,7 @@
 // only through `io`. Every failure becomes one line on stderr, "error: CODE: message", never a
 // stack trace. Runs in Node on the tfjs CPU backend.
 
+import { escapeText } from '../protocol/displayText';
 import { StudioError, toErrorInfo } from '../protocol/errors';
 import { convertCommand } from './convert';
 import { evalCommand } from './evaluate';
@@ -39,7 +40,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return await command(rest, io);
   } catch (err) {
     const info = toErrorInfo(err);
-    io.stderr(`error: ${info.code}: ${oneLine(info.message)}\n`);
+    // Messages quote file text (tensor names, paths, metadata): never raw on a terminal.
+    io.stderr(`error: ${info.code}: ${escapeText(oneLine(info.message))}\n`);
     return info.code === 'BAD_ARGUMENT' ? EXIT_USAGE : EXIT_FAILED;
   }
 }

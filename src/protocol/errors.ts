@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'BAD_SETTINGS'
   | 'BAD_CHECKPOINT'
   | 'NAN_LOSS'
+  /** A computed result (a metric, a logit, a volume) is NaN or infinite, so it is not reported. */
+  | 'NON_FINITE'
   | 'NOT_FOUND'
   | 'NETWORK'
   | 'CANCELLED'

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import type { AdapterDescription, BackendChoice, BackendInfo, BackendName } from '../protocol/backend';
+import { escapeText } from '../protocol/displayText';
 import { measureTrainingRate } from '../engine/bench/trainingRate';
 import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
 import {
@@ -166,10 +167,12 @@ async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Prom
 /**
  * `err` as the user should read it. Once the device is lost, every GPU call fails with whatever
  * the browser throws (a readback's AbortError, createBuffer's RangeError): an unexpected failure
- * then is the loss, which a run can resume from after a reload.
+ * then is the loss, which a run can resume from after a reload. Messages quote file text (tensor
+ * and member names, metadata), so control and bidi characters are escaped before the page shows them.
  */
 export function errorInfoOf(err: unknown): ErrorInfo {
-  return lost && !(err instanceof StudioError) ? lost : toErrorInfo(err);
+  const info = lost && !(err instanceof StudioError) ? lost : toErrorInfo(err);
+  return { ...info, message: escapeText(info.message) };
 }
 
 export function describeAdapter(info: GPUAdapterInfo): AdapterDescription {

@@ -28,3 +28,28 @@ export function normalizationTable(norm: Normalization = REFERENCE_NORMALIZATION
   }
   return table;
 }
+
+/**
+ * The normalisations the studio accepts from a file: finite, |mean| ≤ 10 and std from 1e-3 to 1e3
+ * per channel, so every normalised pixel is finite and the 256 pixel values stay apart. A std of
+ * 1e-300 would turn pixels into infinities, one of 1e39 into the same value for every pixel. The
+ * usual values (0.5 / 0.5, ImageNet's, CIFAR's own) are far inside.
+ */
+export const NORMALIZATION_LIMITS = { maxAbsMean: 10, minStd: 1e-3, maxStd: 1e3 } as const;
+
+/** Why `norm` is not a usable normalisation (a phrase for a message), or null when it is. */
+export function normalizationProblem(norm: {
+  mean: readonly number[];
+  std: readonly number[];
+}): string | null {
+  const { maxAbsMean, minStd, maxStd } = NORMALIZATION_LIMITS;
+  if (norm.mean.length !== 3 || norm.std.length !== 3) return 'it needs 3 means and 3 stds';
+  for (const m of norm.mean) {
+    if (!Number.isFinite(m) || Math.abs(m) > maxAbsMean) return `a mean of ${m} is outside ±${maxAbsMean}`;
+  }
+  for (const s of norm.std) {
+    if (!Number.isFinite(s) || s < minStd || s > maxStd)
+      return `a std of ${s} is outside ${minStd}–${maxStd}`;
+  }
+  return null;
+}

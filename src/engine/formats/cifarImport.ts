@@ -2,15 +2,22 @@
 // files. Everything streams: bytes are gunzipped, untarred and cut into record chunks as they
 // arrive, so memory holds one chunk, never the archive. The caller stores the chunks and commits
 // only after the final `done` event; any error or cancel means nothing should be kept.
+// Bounded whatever the file: a split holds at most MAX_SPLIT_RECORDS (checked from a member's or a
+// file's declared size before its records are read, and as they arrive), and a tar archive at
+// most MAX_ARCHIVE_BYTES once decompressed.
 // Runs in the worker (and in Node for tests): no DOM, no Node APIs.
 
+import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 import {
   CIFAR_FORMATS,
   DEFAULT_CLASS_NAMES,
   DEFAULT_COARSE_NAMES,
   classifyMember,
+  MAX_ARCHIVE_BYTES,
+  MAX_SPLIT_RECORDS,
   parseClassNames,
+  tooManyRecords,
   type CifarKind,
   type MemberRole,
   type Split,
@@ -22,6 +29,7 @@ import {
   type RecordChunk,
 } from './cifarRecords';
 import { SplitChecksum } from '../data/checksum';
+import { Budget } from './budget';
 import { gunzip, isGzip } from './gzip';
 import { isTarHeader, readTar } from './tarStream';
 import { describeContent, looksLikePickle } from './fileKind';
@@ -162,7 +170,10 @@ async function* importOne(
   if (role.role === 'python' || looksLikePickle(head.bytes)) throw pythonVersion(name, role);
   if (role.role === 'records') {
     dataset.addFile(name, role);
-    if (file.size !== undefined && !gzipped) checkRecordFileSize(CIFAR_FORMATS[role.kind], name, file.size);
+    if (file.size !== undefined && !gzipped) {
+      checkRecordFileSize(CIFAR_FORMATS[role.kind], name, file.size);
+      dataset.checkFits(role, name, file.size / CIFAR_FORMATS[role.kind].recordBytes);
+    }
     yield* importRecords(name, role, body, chunkRecords, dataset, progress);
     return;
   }
@@ -194,13 +205,14 @@ async function* importTar(
     bytes: Uint8Array[];
     length: number;
   } | null = null;
-  for await (const event of readTar(body, archive)) {
+  for await (const event of readTar(body, archive, { maxBytes: MAX_ARCHIVE_BYTES })) {
     if (event.type === 'file') {
       const role = classifyMember(event.name);
       if (role.role === 'python') throw pythonVersion(archive, role);
       if (role.role === 'records') {
         dataset.addFile(event.name, role);
         checkRecordFileSize(CIFAR_FORMATS[role.kind], event.name, event.size);
+        dataset.checkFits(role, event.name, event.size / CIFAR_FORMATS[role.kind].recordBytes);
         reader = new CifarRecordReader(role.kind, role.split, event.name, chunkRecords);
       } else if (role.role === 'classNames') {
         if (event.size > MAX_NAMES_FILE_BYTES)
@@ -256,7 +268,22 @@ class DatasetAssembly {
   private readonly classCounts: Record<Split, number[]> = { train: [], test: [] };
   private readonly counts: Record<Split, number> = { train: 0, test: 0 };
   private readonly checksums = { train: new SplitChecksum(), test: new SplitChecksum() };
+  private readonly budgets = { train: this.splitBudget('train'), test: this.splitBudget('test') };
+  /** The file whose records are being counted, for the budget's message. */
+  private counting = '';
   private firstFile = '';
+
+  /** Throws BAD_DATASET, before any are read, when `records` more would pass the split's cap. */
+  checkFits(role: Extract<MemberRole, { role: 'records' }>, source: string, records: number): void {
+    this.counting = source;
+    this.budgets[role.split].check(records);
+  }
+
+  private splitBudget(split: Split): Budget {
+    return new Budget(MAX_SPLIT_RECORDS[split], (total) =>
+      tooManyRecords(this.kind ?? 'cifar10', split, this.counting, total),
+    );
+  }
 
   addFile(path: string, role: Extract<MemberRole, { role: 'records' }>): void {
     if (this.kind !== null && this.kind !== role.kind) {
@@ -280,6 +307,8 @@ class DatasetAssembly {
   }
 
   take(chunk: RecordChunk): ImportEvent {
+    this.counting = chunk.source;
+    this.budgets[chunk.split].take(chunk.labels.length);
     this.counts[chunk.split] += chunk.labels.length;
     this.checksums[chunk.split].update(chunk);
     const hist = this.classCounts[chunk.split];
@@ -322,8 +351,9 @@ class DatasetAssembly {
       counts: { ...this.counts },
       classCounts: { train: [...this.classCounts.train], test: [...this.classCounts.test] },
       checksums: { train: this.checksums.train.digest(), test: this.checksums.test.digest() },
-      files: [...this.files],
-      warnings: [...this.warnings],
+      // Member names are file text the page shows.
+      files: this.files.map(escapeText),
+      warnings: this.warnings.map(escapeText),
     };
     if (kind === 'cifar100') summary.coarseClassNames = this.namesFor(kind, 'coarse', DEFAULT_COARSE_NAMES);
     return summary;

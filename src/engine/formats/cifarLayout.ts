@@ -2,6 +2,9 @@
 // The importer recognises a dataset from these names and the record sizes, never from a record
 // count (the real files hold 10,000 records per CIFAR-10 batch; the test fixtures hold 40).
 
+import { escapeText } from '../../protocol/displayText';
+import { StudioError } from '../../protocol/errors';
+
 export type CifarKind = 'cifar10' | 'cifar100';
 export type Split = 'train' | 'test';
 
@@ -18,6 +21,31 @@ export interface CifarFormat {
   coarseClasses: number | null;
   binaryDownload: string;
 }
+
+/**
+ * Records a split may hold: what the official CIFAR-10 and CIFAR-100 hold (50,000 train, 10,000
+ * test). More is refused, so a small file that decompresses to gigabytes of records cannot fill
+ * memory or storage.
+ */
+export const MAX_SPLIT_RECORDS: Record<Split, number> = { train: 50_000, test: 10_000 };
+
+/** BAD_DATASET for `source`, which would make `split` of `kind` hold `total` records. */
+export function tooManyRecords(kind: CifarKind, split: Split, source: string, total: number): StudioError {
+  const format = CIFAR_FORMATS[kind];
+  const count = (n: number): string => n.toLocaleString('en-US');
+  return new StudioError(
+    'BAD_DATASET',
+    `The ${format.title} ${split === 'train' ? 'training' : 'test'} split holds at most ${count(MAX_SPLIT_RECORDS[split])} ` +
+      `records, as the official one does, and ${source} would make it ${count(total)}: this is not ${format.title} ` +
+      `as published. Import ${format.binaryDownload}.`,
+  );
+}
+
+/**
+ * Bytes a tar archive may hold once decompressed. The official tarballs are 185 MB; this leaves
+ * room for extra members while bounding the work a decompression bomb can cause.
+ */
+export const MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
 
 export const CIFAR_FORMATS: Record<CifarKind, CifarFormat> = {
   cifar10: {
@@ -78,11 +106,11 @@ export function classifyMember(path: string): MemberRole {
   return { role: 'other' };
 }
 
-/** One name per non-empty line (the official files end with blank lines). */
+/** One name per non-empty line (the official files end with blank lines); shown, so escaped. */
 export function parseClassNames(text: string): string[] {
   return text
     .split(/\r?\n/)
-    .map((line) => line.trim())
+    .map((line) => escapeText(line.trim()))
     .filter((line) => line !== '');
 }
 

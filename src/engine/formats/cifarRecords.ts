@@ -70,9 +70,12 @@ export class CifarRecordReader {
     return this.emitted;
   }
 
-  /** Takes the next bytes (any length; not retained) and returns the chunks they complete. */
-  push(bytes: Uint8Array): RecordChunk[] {
-    const out: RecordChunk[] = [];
+  /**
+   * Takes the next bytes (any length) and yields the chunks they complete, one at a time: a
+   * consumer that stops after a chunk leaves the rest undecoded. `bytes` must stay unchanged until
+   * the iteration ends.
+   */
+  *push(bytes: Uint8Array): Generator<RecordChunk> {
     this.bytesSeen += bytes.length;
     let pos = 0;
     while (pos < bytes.length) {
@@ -80,9 +83,8 @@ export class CifarRecordReader {
       this.pending.set(bytes.subarray(pos, pos + n), this.pendingFill);
       this.pendingFill += n;
       pos += n;
-      if (this.pendingFill === this.pending.length) out.push(this.flush());
+      if (this.pendingFill === this.pending.length) yield this.flush();
     }
-    return out;
   }
 
   /** Ends the file: returns the last partial chunk, or throws when a partial record is left. */

@@ -20,6 +20,22 @@ const WINDOW_BYTES = 1 << 20;
 const STARVED_MS = 50;
 
 /**
+ * One gzip member and nothing after it, on every platform. Chromium's DecompressionStream refuses
+ * any byte after the first member ("Junk found after end of compressed data"); Node's decompresses
+ * concatenated members and skips trailing zeros. So the tab and the CLI agree, data after the first
+ * member is refused in both: in Node it shows as a last-member trailer (ISIZE, the output length
+ * mod 2^32) that does not match the whole output. (An empty member joined to a real one has the
+ * same output either way; only that harmless case still reads in Node alone.)
+ */
+function notOneStream(label: string): StudioError {
+  return new StudioError(
+    'BAD_TARBALL',
+    `${label} has data after the end of its gzip stream (several .gz files joined, or trailing bytes). ` +
+      `The studio reads one gzip stream, as the official downloads are: recompress it (gzip -dc FILE | gzip > NEW.gz).`,
+  );
+}
+
+/**
  * Decompresses a gzip byte stream chunk by chunk. Input is pulled only as output is consumed, and
  * stopping early cancels the input. Corrupt or truncated data (including a bad CRC, which zlib only
  * sees at the very end) becomes BAD_TARBALL naming `label`; StudioErrors from the input pass through.
@@ -28,6 +44,8 @@ export async function* gunzip(input: AsyncIterable<Uint8Array>, label: string): 
   const iterator = input[Symbol.asyncIterator]();
   let fed = 0;
   let taken = 0;
+  /** The input's last 8 bytes: the trailer (CRC-32, ISIZE) of its last gzip member. */
+  const tail = new Uint8Array(8);
   let consumerWaiting = false;
   let onTaken: (() => void) | null = null;
   const source = new ReadableStream<Uint8Array<ArrayBuffer>>(
@@ -50,6 +68,7 @@ export async function* gunzip(input: AsyncIterable<Uint8Array>, label: string): 
         if (next.done === true) controller.close();
         else {
           fed += next.value.length;
+          keepTail(tail, next.value);
           // DecompressionStream wants ArrayBuffer-backed views; copy only the rare shared ones.
           controller.enqueue(toArrayBufferView(next.value));
         }
@@ -70,6 +89,7 @@ export async function* gunzip(input: AsyncIterable<Uint8Array>, label: string): 
       } catch (err) {
         if (err instanceof StudioError) throw err;
         const detail = err instanceof Error ? err.message : String(err);
+        if (/junk/i.test(detail)) throw notOneStream(label);
         throw new StudioError(
           'BAD_TARBALL',
           `${label} is a corrupt or truncated gzip file (${detail}). Download it again.`,
@@ -77,7 +97,11 @@ export async function* gunzip(input: AsyncIterable<Uint8Array>, label: string): 
       } finally {
         consumerWaiting = false;
       }
-      if (next.done) return;
+      if (next.done) {
+        const isize = new DataView(tail.buffer).getUint32(4, true);
+        if (fed >= 8 && isize !== taken % 2 ** 32) throw notOneStream(label);
+        return;
+      }
       taken += next.value.length;
       (onTaken as (() => void) | null)?.();
       yield next.value;
@@ -86,6 +110,16 @@ export async function* gunzip(input: AsyncIterable<Uint8Array>, label: string): 
     // Ends the pipe (and so the input) when the consumer stops early; a no-op after the end.
     await reader.cancel().catch(() => undefined);
   }
+}
+
+/** Shifts `bytes` into the 8-byte `tail`, so it always holds the last 8 bytes seen. */
+function keepTail(tail: Uint8Array, bytes: Uint8Array): void {
+  if (bytes.length >= 8) {
+    tail.set(bytes.subarray(bytes.length - 8));
+    return;
+  }
+  tail.copyWithin(0, bytes.length);
+  tail.set(bytes, 8 - bytes.length);
 }
 
 function toArrayBufferView(bytes: Uint8Array): Uint8Array<ArrayBuffer> {

@@ -26,9 +26,17 @@
 // shapes decide and these keys must agree with them.
 
 import { StudioError } from '../../protocol/errors';
+import { normalizationProblem } from '../data/normalization';
 import type { ModelSpec } from '../../protocol/architecture';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/**
+ * Deepest nesting of arrays and objects in any metadata value. The deepest the studio writes is
+ * the run's settings (about 4); without a limit, a value nested thousands deep parses but
+ * overflows the stack of whatever walks it later (copying, storing, writing it back).
+ */
+export const MAX_METADATA_DEPTH = 32;
 
 /** Version of the key table above; a reader refuses files from a newer one. */
 export const METADATA_VERSION = 1;
@@ -100,6 +108,9 @@ export function decodeMetadata(
   const get = (key: string): unknown => {
     const text = Object.hasOwn(raw, key) ? raw[key] : undefined;
     if (text === undefined) return undefined;
+    if (jsonDepth(text) > MAX_METADATA_DEPTH) {
+      throw badMetadata(`"${key}" is nested more than ${MAX_METADATA_DEPTH} levels deep`);
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -144,6 +155,8 @@ export function decodeMetadata(
     if (!isNormalisation(normalisation)) {
       throw badMetadata('"normalisation" is not {"mean": [3 numbers], "std": [3 positive numbers]}');
     }
+    const problem = normalizationProblem(normalisation);
+    if (problem !== null) throw badMetadata(`"normalisation" is unusable: ${problem}`);
     out.normalisation = { mean: normalisation.mean, std: normalisation.std };
   }
   const training = get('training');
@@ -164,6 +177,20 @@ export function decodeMetadata(
     out.vertex = vertex;
   }
   return out;
+}
+
+/** Deepest bracket nesting of a JSON text, counted in one pass (brackets in strings skipped). */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 0x22 /* " */) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 0x22; i++) if (text.charCodeAt(i) === 0x5c) i++;
+    } else if (ch === 0x5b /* [ */ || ch === 0x7b /* { */) max = Math.max(max, ++depth);
+    else if (ch === 0x5d /* ] */ || ch === 0x7d /* } */) depth--;
+  }
+  return max;
 }
 
 function checkComplex(

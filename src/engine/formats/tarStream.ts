@@ -1,9 +1,14 @@
 // An incremental tar reader: bytes go in as they arrive, file events come out, and nothing but one
 // 512-byte header (plus pax / GNU long-name bodies) is ever buffered. Understands ustar, GNU and v7
 // headers, octal and base-256 sizes, pax `path`/`size` records and GNU long names; verifies every
-// header checksum. Runs in the worker: no DOM, no Node APIs.
+// header checksum. Strict where readers could disagree about what an archive holds: a pax record
+// must be "<decimal length> <key>=<value>\n" and a pax size a decimal integer below 2^53, and
+// nothing but zeros may follow the end-of-archive block (tools differ on whether members after a
+// zero block count, so such an archive is refused rather than read one way).
+// Runs in the worker: no DOM, no Node APIs.
 
 import { StudioError } from '../../protocol/errors';
+import { Budget } from './budget';
 
 const BLOCK = 512;
 /** Pax and GNU long-name bodies are metadata; anything bigger is a broken or hostile archive. */
@@ -37,12 +42,24 @@ export function isTarHeader(block: Uint8Array): boolean {
 /**
  * Reads a tar stream, yielding an event for each regular file and its body. Directories, links and
  * other entries are skipped. After the end-of-archive block the rest of the input is drained (so a
- * gzip layer underneath still checks its CRC) but ignored. `label` names the archive in errors.
+ * gzip layer underneath still checks its CRC) and must be zeros. `label` names the archive in errors.
  */
-export async function* readTar(input: AsyncIterable<Uint8Array>, label: string): AsyncGenerator<TarEvent> {
-  const parser = new TarParser(label);
+export async function* readTar(
+  input: AsyncIterable<Uint8Array>,
+  label: string,
+  options: TarOptions = {},
+): AsyncGenerator<TarEvent> {
+  const parser = new TarParser(label, options);
   for await (const chunk of input) yield* parser.push(chunk);
   parser.end();
+}
+
+export interface TarOptions {
+  /**
+   * Archive bytes (headers, bodies, padding) to accept at most. Counted from each header's size
+   * before its body is read, so an oversized member is refused without reading it.
+   */
+  maxBytes?: number;
 }
 
 type EntryKind = 'file' | 'skip' | 'pax' | 'longName';
@@ -63,7 +80,26 @@ export class TarParser {
   /** Pax / GNU values that apply to the next entry. */
   private override: { path?: string; size?: number } = {};
 
-  constructor(private readonly label: string) {}
+  private readonly budget: Budget | null;
+
+  constructor(
+    private readonly label: string,
+    options: TarOptions = {},
+  ) {
+    const { maxBytes } = options;
+    this.budget =
+      maxBytes === undefined
+        ? null
+        : new Budget(
+            maxBytes,
+            () =>
+              new StudioError(
+                'BAD_TARBALL',
+                `${label} holds more than ${formatMiB(maxBytes)} once decompressed (the official CIFAR ` +
+                  `archives hold 185 MB), so the studio does not read it. Import only the CIFAR files.`,
+              ),
+          );
+  }
 
   /** Consumes `chunk` and returns the events it completes ('data' views point into `chunk`). */
   push(chunk: Uint8Array): TarEvent[] {
@@ -72,8 +108,20 @@ export class TarParser {
     while (pos < chunk.length) {
       const avail = chunk.length - pos;
       switch (this.state) {
-        case 'ended':
+        case 'ended': {
+          // Zero padding to the writer's record size is normal; anything else is a hidden member.
+          for (let i = pos; i < chunk.length; i++) {
+            if (chunk[i] !== 0) {
+              throw new StudioError(
+                'BAD_TARBALL',
+                `${this.label} is corrupt: data follows its end-of-archive marker (at byte ${this.offset + i - pos}). ` +
+                  `Extract it and pack it again with tar.`,
+              );
+            }
+          }
+          this.offset += avail;
           return events;
+        }
         case 'header': {
           const n = Math.min(BLOCK - this.headerFill, avail);
           this.header.set(chunk.subarray(pos, pos + n), this.headerFill);
@@ -136,6 +184,7 @@ export class TarParser {
       return;
     }
     const h = parseHeader(this.header, headerOffset, this.label);
+    this.budget?.take(BLOCK + Math.ceil(h.size / BLOCK) * BLOCK);
     let kind: EntryKind;
     if (h.typeflag === 'x') kind = 'pax';
     else if (h.typeflag === 'L') kind = 'longName';
@@ -153,6 +202,8 @@ export class TarParser {
       this.entry = { kind, name: h.name, size: h.size };
     } else {
       this.entry = { kind, name: this.override.path ?? h.name, size: this.override.size ?? h.size };
+      // A pax size replaces the header's: count the difference too.
+      if (this.entry.size > h.size) this.budget?.take(Math.ceil((this.entry.size - h.size) / BLOCK) * BLOCK);
       this.override = {};
       if (kind === 'file') events.push({ type: 'file', name: this.entry.name, size: this.entry.size });
     }
@@ -174,6 +225,10 @@ export class TarParser {
     else if (done.kind === 'pax' && meta !== null)
       this.override = { ...this.override, ...parsePax(meta, this.label) };
   }
+}
+
+function formatMiB(bytes: number): string {
+  return `${Math.round(bytes / 2 ** 20)} MiB`;
 }
 
 function parseHeader(block: Uint8Array, offset: number, label: string): Header {
@@ -266,24 +321,35 @@ function isZeroBlock(block: Uint8Array): boolean {
   return true;
 }
 
-/** Pax records are "<length> <key>=<value>\n"; only `path` and `size` matter here. */
+/** Pax records are "<length> <key>=<value>\n" (POSIX pax); only `path` and `size` matter here. */
 function parsePax(body: Uint8Array, label: string): { path?: string; size?: number } {
   const out: { path?: string; size?: number } = {};
+  const malformed = (what: string): StudioError =>
+    new StudioError('BAD_TARBALL', `${label} is corrupt: a malformed pax header (${what}).`);
   let pos = 0;
   while (pos < body.length) {
+    if (body.subarray(pos).every((b) => b === 0)) break; // trailing NUL padding
     let space = pos;
     while (space < body.length && body[space] !== 0x20) space++;
-    const length = Number(decoder.decode(body.subarray(pos, space)));
-    if (!Number.isInteger(length) || length <= space - pos || pos + length > body.length) {
-      if (body.subarray(pos).every((b) => b === 0)) break; // trailing NUL padding
-      throw new StudioError('BAD_TARBALL', `${label} is corrupt: a malformed pax header.`);
+    const digits = decoder.decode(body.subarray(pos, space));
+    // Decimal only: Number() would also take "0x1f", "1e3" or " 12", which other readers do not.
+    const length = /^[1-9]\d{0,15}$/.test(digits) ? Number(digits) : NaN;
+    if (!Number.isSafeInteger(length) || length <= space - pos + 1 || pos + length > body.length) {
+      throw malformed('a record length that is not a decimal count of its bytes');
     }
+    if (body[pos + length - 1] !== 0x0a) throw malformed('a record that does not end with a newline');
     const record = decoder.decode(body.subarray(space + 1, pos + length - 1));
     const eq = record.indexOf('=');
+    if (eq <= 0) throw malformed('a record without "key=value"');
     const key = record.slice(0, eq);
     const value = record.slice(eq + 1);
     if (key === 'path') out.path = value;
-    else if (key === 'size' && /^\d+$/.test(value)) out.size = Number(value);
+    else if (key === 'size') {
+      const size = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+      if (!Number.isSafeInteger(size))
+        throw malformed(`size "${value.slice(0, 40)}" is not a whole number below 2^53`);
+      out.size = size;
+    }
     pos += length;
   }
   return out;

@@ -2,6 +2,7 @@
 // ready for the library. All checks happen here, before anything is stored, so a refused file
 // leaves the library as it was.
 
+import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 import type { DatasetChoice, VertexRole } from '../../protocol/commands/models';
 import { describeContent, looksLikePickle, looksLikeZip } from '../../engine/formats/fileKind';
@@ -42,18 +43,22 @@ export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: Dat
     dataset: usedWith
       ? { id: usedWith.id, name: usedWith.name }
       : info.dataset !== undefined
-        ? { id: null, name: info.dataset }
+        ? { id: null, name: escapeText(info.dataset) }
         : null,
     normalisation: info.normalisation ?? null,
     training: info.training ?? null,
     metrics: info.metrics ?? null,
-    source: { kind: 'file', fileName, run: info.run ?? null },
+    source: {
+      kind: 'file',
+      fileName: escapeText(fileName),
+      run: info.run === undefined ? null : escapeText(info.run),
+    },
   };
 }
 
-/** The file name without its extension, as the library shows it. */
+/** The file name without its extension, as the library shows it (control characters escaped). */
 export function displayName(fileName: string): string {
-  const base = fileName.replace(/\.safetensors$/i, '').trim();
+  const base = escapeText(fileName.replace(/\.safetensors$/i, '').trim());
   return base.length > 0 ? base : 'imported model';
 }
 

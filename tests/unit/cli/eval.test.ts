@@ -131,12 +131,13 @@ describe('cli eval', () => {
       '3',
     );
     expect(train.n).toBe(3);
-    expect(train.data).toMatchObject({ dataset: 'cifar10', split: 'train', images: 200 });
+    // Only the images evaluated are read.
+    expect(train.data).toMatchObject({ dataset: 'cifar10', split: 'train', images: 3 });
 
     const named = path.join(dir, 'test_batch.bin');
     copyFileSync(ref('inputs.bin'), named);
     const r = await cliJson('eval', '--weights', ref('vertex0.safetensors'), '--data', named, '--limit', '2');
-    expect(r.data).toMatchObject({ dataset: 'cifar10', images: 8 });
+    expect(r.data).toMatchObject({ dataset: 'cifar10', images: 2 });
     expect(r.n).toBe(2);
   });
 

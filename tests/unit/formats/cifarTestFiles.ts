@@ -180,6 +180,17 @@ function entry(m: TarMember, prefix: string): Uint8Array[] {
   return [h, body];
 }
 
+/** The 512-byte ustar header of a regular file `name` of `size` bytes (the body is not included). */
+export function tarHeader(name: string, size: number): Uint8Array {
+  const [header] = entry({ name, bytes: new Uint8Array(0) }, '');
+  const h = header as Uint8Array;
+  h.set(new TextEncoder().encode(`${size.toString(8).padStart(11, '0')}\0`), 124);
+  h.fill(0x20, 148, 156);
+  const sum = h.reduce((s, b) => s + b, 0);
+  h.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+  return h;
+}
+
 /** `n` CIFAR records with the given label bytes per record and deterministic pixels. */
 export function records(n: number, labelsOf: (i: number) => readonly number[]): Uint8Array {
   const first = labelsOf(0).length;

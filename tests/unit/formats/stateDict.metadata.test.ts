@@ -96,6 +96,11 @@ describe('model metadata', () => {
       [{ run: '[]' }, /"run" is not a string/],
       [{ vertex: '-1' }, /"vertex" is not a vertex index/],
       [{ training: '{' }, /"training" is not JSON/],
+      [{ normalisation: '{"mean":[1e39,0,0],"std":[1,1,1]}' }, /unusable: a mean of 1e\+39 is outside ±10/],
+      [{ normalisation: '{"mean":[0,0,0],"std":[1e-300,1,1]}' }, /unusable: a std of 1e-300 is outside/],
+      [{ normalisation: '{"mean":[0,0,0],"std":[1,1e39,1]}' }, /unusable: a std of 1e\+39 is outside/],
+      [{ training: `${'['.repeat(33)}${']'.repeat(33)}` }, /"training" is nested more than 32 levels/],
+      [{ metrics: `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}` }, /"metrics" is nested more than 32/],
     ];
     for (const [raw, message] of cases) {
       expectError(() => decodeMetadata(raw, SPEC, 2), 'BAD_SAFETENSORS', message);
@@ -109,6 +114,15 @@ describe('model metadata', () => {
       () => decodeMetadata({ architecture: '"vgg16"' }, SPEC, 2),
       'SHAPE_MISMATCH',
       /says architecture "vgg16"/,
+    );
+  });
+
+  it('reads metadata nested up to the limit, brackets inside strings not counted', () => {
+    const training = `${'['.repeat(32)}"]]]]{{{{\\"[["${']'.repeat(32)}`;
+    expect(JSON.stringify(decodeMetadata({ training }, SPEC, 2).training)).toBe(training);
+    const normalisation = { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+    expect(decodeMetadata({ normalisation: JSON.stringify(normalisation) }, SPEC, 2).normalisation).toEqual(
+      normalisation,
     );
   });
 

@@ -110,6 +110,56 @@ describe('readTar', () => {
     expect(err.message).toMatch(/stops before the end-of-archive marker/);
   });
 
+  describe('refuses what other tar readers would read differently', () => {
+    const pax = (text: string): TarMember => ({
+      name: 'PaxHeaders/x',
+      typeflag: 'x',
+      bytes: new TextEncoder().encode(text),
+    });
+    const file: TarMember = { name: 'a.bin', bytes: new Uint8Array(10).fill(1) };
+    /** A record with its correct decimal length in front. */
+    const rec = (body: string): string => {
+      let n = body.length + 2;
+      while (`${n} ${body}`.length !== n) n++;
+      return `${n} ${body}`;
+    };
+    const cases: [string, string, RegExp][] = [
+      ['a pax size above 2^53', rec('size=9007199254740993\n'), /size "9007199254740993" is not/],
+      ['a pax size that is not a decimal integer', rec('size=0x1f\n'), /malformed pax header \(size/],
+      ['a record length in hex', '0xc path=a\n', /record length/],
+      ['a record length with an exponent', '1e1 pa=a\n', /record length/],
+      ['a record length with a sign', '+11 path=a\n', /record length/],
+      ['a record with no "="', '9 path-a\n', /without "key=value"/],
+      ['a record with an empty key', rec('=abc\n'), /without "key=value"/],
+      ['a record that does not end with a newline', '11 path=ab!', /newline/],
+    ];
+    for (const [what, record, message] of cases) {
+      it(what, async () => {
+        const err = await rejection(readAll(slices(makeTar([pax(record), file]), 100)));
+        expect(err.code).toBe('BAD_TARBALL');
+        expect(err.message).toMatch(message);
+      });
+    }
+
+    it('still reads well-formed pax records, NUL padding after them included', async () => {
+      const files = await readAll(slices(makeTar([pax(`${rec('path=ab\n')}\0\0\0`), file]), 100));
+      expect([...files.keys()]).toEqual(['ab']);
+    });
+
+    it('members after a zero block', async () => {
+      const first = makeTar([file]);
+      const second = makeTar([{ name: 'hidden.bin', bytes: new Uint8Array(3) }]);
+      // One zero block, then another archive's members.
+      const joinedTar = Buffer.concat([first.subarray(0, first.length - 512), second]);
+      const err = await rejection(readAll(slices(new Uint8Array(joinedTar), 300)));
+      expect(err.code).toBe('BAD_TARBALL');
+      expect(err.message).toMatch(/data follows its end-of-archive marker \(at byte 1536\)/);
+      // Zeros after the marker (padding to a 10 KiB record) are fine.
+      const padded = Buffer.concat([first, new Uint8Array(8192)]);
+      expect([...(await readAll(slices(new Uint8Array(padded), 1000))).keys()]).toEqual(['a.bin']);
+    });
+  });
+
   it('sniffs tar headers', () => {
     const tar = makeTar(sample);
     expect(isTarHeader(tar.subarray(0, 512))).toBe(true);
@@ -142,4 +192,31 @@ describe('gunzip', () => {
     expect(firstDifference(check, raw)).toBe(-1);
     expect(maxAhead).toBeLessThan(2 << 20);
   });
+});
+
+describe('gunzip reads exactly one gzip stream, as the browser does', () => {
+  const read = async (gz: Uint8Array): Promise<string> => {
+    const parts: Uint8Array[] = [];
+    for await (const chunk of gunzip(slices(gz, 7), 'x.tar.gz')) parts.push(chunk.slice());
+    return Buffer.concat(parts).toString();
+  };
+  const a = gzip(new TextEncoder().encode('hello '));
+  const b = gzip(new TextEncoder().encode('world'));
+
+  it('reads a single member', async () => {
+    expect(await read(a)).toBe('hello ');
+  });
+
+  // Chromium's DecompressionStream refuses all three (checked in tests/browser/data.test.ts).
+  for (const [what, bytes] of [
+    ['two members joined', Buffer.concat([a, b])],
+    ['trailing zeros', Buffer.concat([a, new Uint8Array(64)])],
+    ['trailing junk', Buffer.concat([a, new Uint8Array([1, 2, 3])])],
+  ] as const) {
+    it(`refuses ${what}`, async () => {
+      const err = await rejection(read(new Uint8Array(bytes)));
+      expect(err.code).toBe('BAD_TARBALL');
+      if (what !== 'trailing junk') expect(err.message).toMatch(/data after the end of its gzip stream/);
+    });
+  }
 });

@@ -104,9 +104,23 @@ describe('modelFromFile', () => {
     expect(m.training).toEqual({ lr: 0.05 });
     expect(m.normalisation?.std).toEqual([0.229, 0.224, 0.225]);
   });
+
+  it('refuses a normalisation that would feed the network infinite inputs, as the CLI does', () => {
+    const source = modelFromFile(bytesOf('vertex1.safetensors'), 'vertex1.safetensors', null);
+    const file = vertexFile(source.spec, source.vertices[0] ?? [], {
+      normalisation: { mean: [0.5, 0.5, 0.5], std: [1e-300, 0.2, 0.2] },
+    });
+    const err = thrown(() => modelFromFile(concat(file), 'tiny-std.safetensors', null));
+    expect(err.code).toBe('BAD_SAFETENSORS');
+    expect(err.message).toMatch(/^tiny-std.safetensors: .*"normalisation" is unusable: a std of 1e-300/);
+  });
 });
 
 describe('displayName', () => {
+  it('escapes control and bidi characters of the file name', () => {
+    expect(displayName('model\u202Eexe.safetensors')).toBe('model\\u{202E}exe');
+  });
+
   it('drops the extension and never returns an empty name', () => {
     expect(displayName('mode-3.safetensors')).toBe('mode-3');
     expect(displayName('MODE.SAFETENSORS')).toBe('MODE');
