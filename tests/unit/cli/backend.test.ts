@@ -1,7 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNodeBackend } from '../../../src/cli/backend';
-import { StudioError } from '../../../src/protocol/errors';
 
 afterAll(async () => {
   await startNodeBackend('wasm');
@@ -38,9 +39,22 @@ describe('startNodeBackend', () => {
   });
 
   it('a webgpu request Dawn cannot serve is NO_BACKEND with the reason', async () => {
-    const err = await startNodeBackend('webgpu').catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(StudioError);
-    expect((err as StudioError).code).toBe('NO_BACKEND');
-    expect((err as StudioError).message).toMatch(/webgpu backend could not start \(.+\)/);
+    // In a child process whose Vulkan loader finds no driver: the test runner itself points Dawn
+    // at SwiftShader (vitest.config.ts), on which webgpu would start.
+    const env = { ...process.env, VK_ICD_FILENAMES: '/nonexistent/icd.json', LD_LIBRARY_PATH: '' };
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [path.resolve('node_modules/tsx/dist/cli.mjs'), 'tests/unit/cli/support/startWebgpu.ts'],
+        { env },
+        (err, out) => {
+          if (err) reject(new Error(err.message));
+          else resolve(out);
+        },
+      );
+    });
+    const result = JSON.parse(stdout.trim().split('\n').pop() ?? '') as { code?: string; message?: string };
+    expect(result.code).toBe('NO_BACKEND');
+    expect(result.message).toMatch(/webgpu backend could not start \(.+\)/);
   });
 });
