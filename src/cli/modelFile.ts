@@ -2,17 +2,26 @@
 // state_dict reader (either PyTorch layout, studio metadata optional). Runs in Node.
 
 import path from 'node:path';
-import { parseModelFile, type ModelFile } from '../engine/formats/stateDict';
+import { checkModelFileSize, parseModelFile, type ModelFile } from '../engine/formats/stateDict';
 import { paramCount } from '../protocol/architecture';
 import { StudioError } from '../protocol/errors';
-import { readInput } from './files';
+import { checkInput, readInput } from './files';
 
 export function loadModelFile(file: string): ModelFile {
+  const size = checkInput(file, 'weights file');
+  // Before reading: an oversized file costs no memory.
+  named(file, () => {
+    checkModelFileSize(size);
+  });
   const bytes = readInput(file, 'weights file');
+  return named(file, () => parseModelFile(bytes));
+}
+
+/** `run()`, with the engine's messages (which say "the file") prefixed by the file's name. */
+function named<T>(file: string, run: () => T): T {
   try {
-    return parseModelFile(bytes);
+    return run();
   } catch (err) {
-    // The engine's messages say "the file"; on a command line the name helps.
     if (err instanceof StudioError) {
       throw new StudioError(err.code, `${path.basename(file)}: ${err.message}`, err.recoverable);
     }

@@ -5,7 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type {} from '../../src/ui/debugHandle';
 import { launchChromium, openStudio } from './chromium';
@@ -169,6 +170,25 @@ describe('model library', () => {
 
     await page.reload();
     await expect.poll(() => rows().count(), { timeout: 60_000 }).toBe(before);
+  });
+
+  it('refuses a weights file over 1 GiB from its size, before reading it', async () => {
+    const before = await rows().count();
+    const dir = await mkdtemp(path.join(tmpdir(), 'models-huge-'));
+    const huge = path.join(dir, 'huge.safetensors');
+    await writeFile(huge, '');
+    await truncate(huge, 2 ** 30 + 1); // sparse: read whole, it would cost the worker a GiB
+    try {
+      const alert = page.getByTestId('model-import-error');
+      await fileInput().setInputFiles(huge);
+      await expect.poll(() => alert.textContent(), { timeout: 30_000 }).toContain('huge.safetensors');
+      expect(await alert.textContent()).toContain(
+        'The file is 1,073,741,825 bytes, more than the 1 GiB a weights file may hold',
+      );
+      expect(await rows().count()).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a model whose class count differs from the dataset it will be used with', async () => {

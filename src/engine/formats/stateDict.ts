@@ -85,6 +85,23 @@ function writeModel(
   return writeSafetensors(tensors, metadata);
 }
 
+/**
+ * The largest weights file the studio reads: 12 vertices of VGG19 at width 1 in F32 (947 MiB) fit,
+ * with room for the header. Checked against the file's size before any byte is read (the tab and
+ * the CLI alike), so an oversized file costs no memory.
+ */
+export const MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024;
+
+/** Throws BAD_SAFETENSORS when a file of `size` bytes is larger than the studio reads. */
+export function checkModelFileSize(size: number): void {
+  if (size <= MAX_MODEL_FILE_BYTES) return;
+  throw new StudioError(
+    'BAD_SAFETENSORS',
+    `The file is ${size.toLocaleString('en-US')} bytes, more than the 1 GiB a weights file may hold ` +
+      '(12 vertices of VGG19 at width 1 fit): export fewer vertices per file.',
+  );
+}
+
 /** Reads a weight file of either layout; throws BAD_SAFETENSORS or SHAPE_MISMATCH. */
 export function parseModelFile(bytes: Uint8Array): ModelFile {
   const file = readSafetensors(bytes);

@@ -6,6 +6,8 @@ import type { ModelCommands } from '../../protocol/commands/models';
 import { deleteModel, getModel, listModels, saveModel } from '../storage/models';
 import { deleteSurfacesOf } from '../storage/surfaces';
 import { modelFromFile } from '../library/importFile';
+import { checkModelFileSize } from '../../engine/formats/stateDict';
+import { StudioError } from '../../protocol/errors';
 import {
   manifest,
   manifestFileName,
@@ -25,6 +27,11 @@ export const modelHandlers: Handlers<ModelCommands> = {
   },
 
   async importModel({ file, fileName, usedWith }) {
+    try {
+      checkModelFileSize(file.size);
+    } catch (err) {
+      throw new StudioError('BAD_SAFETENSORS', `${fileName}: ${(err as Error).message}`);
+    }
     const bytes = new Uint8Array(await file.arrayBuffer());
     const model = modelFromFile(bytes, fileName, usedWith);
     return { model: await saveModel(model) };

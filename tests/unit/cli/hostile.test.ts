@@ -139,6 +139,26 @@ describe('eval reads no more data than it evaluates', () => {
   });
 });
 
+describe('weights files', () => {
+  it('refuses a weights file over 1 GiB from its size, in every command, without reading it', async () => {
+    const file = path.join(dir, 'huge.safetensors');
+    writeFileSync(file, '');
+    truncateSync(file, 2 ** 30 + 1); // sparse; read whole, it would cost a GiB of memory
+    for (const args of [
+      ['info', file],
+      ['eval', '--weights', file, ...data],
+      ['convert', file, path.join(dir, 'out.safetensors'), '--vertex', '0'],
+    ]) {
+      const r = await cli(...args);
+      expect(r.code, args[0]).toBe(1);
+      expect(r.err, args[0]).toBe(
+        'error: BAD_SAFETENSORS: huge.safetensors: The file is 1,073,741,825 bytes, more than the 1 GiB a weights ' +
+          'file may hold (12 vertices of VGG19 at width 1 fit): export fewer vertices per file.\n',
+      );
+    }
+  });
+});
+
 describe('file text on the terminal', () => {
   /** Code points that must never be printed raw. */
   const unsafe = (text: string): number[] =>
