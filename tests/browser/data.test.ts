@@ -7,9 +7,11 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser, Page } from 'playwright-core';
 import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { MB, launchChromium, openStudio, openStudioWithQuota, scratchWrite } from './chromium';
 import { fixturePath, readFixture } from './dataFixtures';
 import { setUpstreamMode } from './cifarUpstreamDouble';
+import { gzip, makeTar, records } from '../unit/formats/cifarTestFiles';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -120,6 +122,43 @@ describe('Data section', () => {
     expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
     expect((await verify(page, 'cifar10'))?.checksum).toBe(stored?.checksum);
     expect(await chunkKeys(page)).toEqual(keysBefore);
+    expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
+    await page.context().close();
+  });
+
+  it('refuses joined gzip streams and a split larger than the official one, as the CLI does, keeping the earlier dataset', async () => {
+    const page = await openStudio(browser);
+    const input = page.getByTestId('dataset-file-input');
+    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+    await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
+    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const alert = page.getByRole('alert');
+
+    // Two .gz files joined: Node would read both members, Chromium stops at the first; both refuse.
+    const tarball = readFileSync(fixturePath('cifar-10-binary.tar.gz'));
+    await input.setInputFiles({
+      name: 'cifar-10-binary.tar.gz',
+      mimeType: 'application/gzip',
+      buffer: Buffer.concat([tarball, gzipSync(Buffer.from('more'))]),
+    });
+    await expect
+      .poll(() => alert.textContent(), { timeout: 60_000 })
+      .toContain('has data after the end of its gzip stream');
+
+    // 10,001 test records in a few hundred kB: refused from the member's size, not stored.
+    const oversized = gzip(
+      makeTar([{ name: 'cifar-10-batches-bin/test_batch.bin', bytes: records(10_001, () => [1]) }]),
+    );
+    await input.setInputFiles({
+      name: 'cifar-10-binary.tar.gz',
+      mimeType: 'application/gzip',
+      buffer: Buffer.from(oversized),
+    });
+    await expect
+      .poll(() => alert.textContent(), { timeout: 60_000 })
+      .toMatch(/test split holds at most 10,000 records, as the official one does/);
+
+    expect((await listDatasets(page))?.find((d) => d.id === 'cifar10')).toEqual(stored);
     expect(await counts(page, 'cifar10')).toEqual(['200', '40']);
     await page.context().close();
   });
