@@ -8,20 +8,13 @@ import { StudioError } from '../protocol/errors';
 import { checkInput, readInput } from './files';
 
 export function loadModelFile(file: string): ModelFile {
-  const size = checkInput(file, 'weights file');
   // Before reading: an oversized file costs no memory.
-  named(file, () => {
-    checkModelFileSize(size);
-  });
+  checkModelFileSize(checkInput(file, 'weights file'), path.basename(file));
   const bytes = readInput(file, 'weights file');
-  return named(file, () => parseModelFile(bytes));
-}
-
-/** `run()`, with the engine's messages (which say "the file") prefixed by the file's name. */
-function named<T>(file: string, run: () => T): T {
   try {
-    return run();
+    return parseModelFile(bytes);
   } catch (err) {
+    // The engine's messages say "the file"; on a command line the name helps.
     if (err instanceof StudioError) {
       throw new StudioError(err.code, `${path.basename(file)}: ${err.message}`, err.recoverable);
     }

@@ -56,6 +56,16 @@ function chunkKeys(page: Page): Promise<string[]> {
   );
 }
 
+/** A fresh page with the CIFAR-10 fixture imported: its file input and the stored dataset's info. */
+async function withStoredCifar10() {
+  const page = await openStudio(browser);
+  const input = page.getByTestId('dataset-file-input');
+  await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
+  await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
+  const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+  return { page, input, stored };
+}
+
 describe('Data section', () => {
   it('has the synthetic set on first start, and imports CIFAR-10 and CIFAR-100 through the file input', async () => {
     const page = await openStudio(browser);
@@ -94,11 +104,7 @@ describe('Data section', () => {
   });
 
   it('rejects a truncated tarball and a JPEG with a specific message and keeps the earlier dataset', async () => {
-    const page = await openStudio(browser);
-    const input = page.getByTestId('dataset-file-input');
-    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
-    await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
-    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const { page, input, stored } = await withStoredCifar10();
     const keysBefore = await chunkKeys(page);
 
     const tarball = readFileSync(fixturePath('cifar-10-binary.tar.gz'));
@@ -127,11 +133,7 @@ describe('Data section', () => {
   });
 
   it('refuses joined gzip streams and a split larger than the official one, as the CLI does, keeping the earlier dataset', async () => {
-    const page = await openStudio(browser);
-    const input = page.getByTestId('dataset-file-input');
-    await input.setInputFiles(fixturePath('cifar-10-binary.tar.gz'));
-    await expect.poll(() => counts(page, 'cifar10'), { timeout: 120_000 }).toEqual(['200', '40']);
-    const stored = (await listDatasets(page))?.find((d) => d.id === 'cifar10');
+    const { page, input, stored } = await withStoredCifar10();
     const alert = page.getByRole('alert');
 
     // Two .gz files joined: Node would read both members, Chromium stops at the first; both refuse.

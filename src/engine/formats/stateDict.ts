@@ -92,12 +92,12 @@ function writeModel(
  */
 export const MAX_MODEL_FILE_BYTES = 1024 * 1024 * 1024;
 
-/** Throws BAD_SAFETENSORS when a file of `size` bytes is larger than the studio reads. */
-export function checkModelFileSize(size: number): void {
+/** Throws BAD_SAFETENSORS naming `fileName` when a file of `size` bytes is larger than the studio reads. */
+export function checkModelFileSize(size: number, fileName: string): void {
   if (size <= MAX_MODEL_FILE_BYTES) return;
   throw new StudioError(
     'BAD_SAFETENSORS',
-    `The file is ${size.toLocaleString('en-US')} bytes, more than the 1 GiB a weights file may hold ` +
+    `${fileName}: The file is ${size.toLocaleString('en-US')} bytes, more than the 1 GiB a weights file may hold ` +
       '(12 vertices of VGG19 at width 1 fit): export fewer vertices per file.',
   );
 }

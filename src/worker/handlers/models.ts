@@ -7,7 +7,6 @@ import { deleteModel, getModel, listModels, saveModel } from '../storage/models'
 import { deleteSurfacesOf } from '../storage/surfaces';
 import { modelFromFile } from '../library/importFile';
 import { checkModelFileSize } from '../../engine/formats/stateDict';
-import { StudioError } from '../../protocol/errors';
 import {
   manifest,
   manifestFileName,
@@ -27,11 +26,8 @@ export const modelHandlers: Handlers<ModelCommands> = {
   },
 
   async importModel({ file, fileName, usedWith }) {
-    try {
-      checkModelFileSize(file.size);
-    } catch (err) {
-      throw new StudioError('BAD_SAFETENSORS', `${fileName}: ${(err as Error).message}`);
-    }
+    // Before reading: an oversized file costs the worker no memory.
+    checkModelFileSize(file.size, fileName);
     const bytes = new Uint8Array(await file.arrayBuffer());
     const model = modelFromFile(bytes, fileName, usedWith);
     return { model: await saveModel(model) };
