@@ -33,9 +33,10 @@ import { StudioError } from '../protocol/errors';
 import { badArgument } from './args';
 import { checkInput } from './files';
 import { isIdxPath, loadIdxData } from './idxData';
+import { isImageFolderPath, loadImageFolderData } from './imageFolderData';
 
 export interface EvalData {
-  kind: CifarKind | 'idx';
+  kind: CifarKind | 'idx' | 'folder';
   /** "CIFAR-10", "Fashion-MNIST", …: the dataset as messages name it. */
   title: string;
   numClasses: number;
@@ -62,6 +63,7 @@ export interface EvalDataOptions {
 
 /** Reads `file` for evaluation. */
 export async function loadEvalData(file: string, options: EvalDataOptions): Promise<EvalData> {
+  if (isImageFolderPath(file)) return loadFolder(file, options);
   if (isIdxPath(file)) return loadIdx(file, options);
   const size = checkInput(file, 'data file');
   const limit = options.limit ?? 0;
@@ -134,6 +136,23 @@ async function loadIdx(file: string, options: EvalDataOptions): Promise<EvalData
     title: data.summary.suggestedName,
     numClasses: data.summary.classNames.length,
     split: { images, labels, count: labels.length },
+    source: 'archive',
+    splitName: split,
+  };
+}
+
+async function loadFolder(file: string, options: EvalDataOptions): Promise<EvalData> {
+  if (options.format !== undefined) {
+    throw badArgument(`--format applies to CIFAR record files; ${path.basename(file)} is an image folder`);
+  }
+  if (file.toLowerCase().endsWith('.zip')) checkInput(file, 'data file');
+  const split = options.split ?? 'test';
+  const { summary, split: images } = await loadImageFolderData(file, split);
+  return {
+    kind: 'folder',
+    title: path.basename(file).replace(/\.zip$/i, ''),
+    numClasses: summary.classNames.length,
+    split: { images: images.images, labels: images.labels, count: images.labels.length },
     source: 'archive',
     splitName: split,
   };

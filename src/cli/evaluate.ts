@@ -205,7 +205,7 @@ function enginePoint(point: Exclude<ResolvedPoint, { kind: 'samples' }>) {
 function describeData(file: string, data: EvalData): Record<string, unknown> {
   return {
     file,
-    dataset: data.kind === 'idx' ? data.title : data.kind,
+    dataset: data.kind === 'cifar10' || data.kind === 'cifar100' ? data.kind : data.title,
     ...(data.splitName === undefined ? {} : { split: data.splitName }),
     images: data.split.count,
   };

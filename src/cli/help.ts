@@ -28,7 +28,7 @@ Architecture, width and classes are read from the tensor shapes.
 
 export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DATA [options]
 
-Evaluates a model on CIFAR or MNIST-family data and prints one JSON object: n, loss (mean cross-entropy),
+Evaluates a model on CIFAR, MNIST-family or image-folder data and prints one JSON object: n, loss (mean cross-entropy),
 accuracy, error, nll, ece (15 bins), brier, volume (when simplex 0 has 2+ vertices: the
 reference's Cayley-Menger value, the squared volume), point (where the model was evaluated),
 model and data.
@@ -38,8 +38,10 @@ model and data.
                    file name or the record size), an official binary tarball (.tar.gz / .tar),
                    or a folder holding the four MNIST-family IDX files (train-images-idx3-ubyte,
                    train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte,
-                   .gz or not; or one of those files), padded to 32x32 as the studio stores them
-  --split S        tarballs and IDX folders: test (default) or train
+                   .gz or not; or one of those files), padded to 32x32 as the studio stores them,
+                   or an image folder (<class>/<image>, or train/ and test/ holding class folders;
+                   a folder or a .zip of one; PNG only in the CLI), as 32x32 records like the tab's
+  --split S        tarballs, IDX and image folders: test (default) or train
   --format F       cifar10 or cifar100, for a record file whose name and size do not tell
 
 Where to evaluate (at most one; default: the single vertex of a one-vertex file, else the
