@@ -8,7 +8,8 @@ import {
 } from '../../src/worker/compiled/kernels/conv3x3';
 import { weightGradientSplits } from '../../src/worker/compiled/kernels/weightGradient';
 import { Rng } from '../../src/engine/util/rng';
-import { gpuDevice, kernelContext, output, read, run, upload } from './support/gpu';
+import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
+import { readFloats } from '../../src/worker/compiled/context';
 import { activations, convBackward, convForward, expectClose, randoms } from './support/reference';
 
 // Shapes that are not multiples of any tile: widths 1/8 (C 3→8) to 1 (512→512), batch 1, 3, 128,
@@ -49,7 +50,7 @@ describe('conv3x3 kernels', () => {
         device,
         buildConv3x3Forward(ctx, s, { x, weight: upload(device, d.w), bias: upload(device, d.bias), y }),
       );
-      expectClose(await read(device, y), convForward(d.x, d.w, d.bias, s));
+      expectClose(await readFloats(device, y), convForward(d.x, d.w, d.bias, s));
     });
 
     it(`input gradient with the ReLU mask and filter + bias gradients equal the loops (${name(s)})`, async () => {
@@ -70,13 +71,13 @@ describe('conv3x3 kernels', () => {
         ...buildConv3x3InputGradient(ctx, s, { dy, weight, dx: dxPlain }),
         ...buildConv3x3FilterGradient(ctx, s, { x, dy, dWeight, dBias, scratch }),
       ]);
-      expectClose(await read(device, dxPlain), ref.dx);
+      expectClose(await readFloats(device, dxPlain), ref.dx);
       expectClose(
-        await read(device, dx),
+        await readFloats(device, dx),
         ref.dx.map((v, j) => ((d.x[j] as number) > 0 ? v : 0)),
       );
-      expectClose(await read(device, dWeight), ref.dw);
-      expectClose(await read(device, dBias), ref.db);
+      expectClose(await readFloats(device, dWeight), ref.dw);
+      expectClose(await readFloats(device, dBias), ref.db);
     });
   }
 
@@ -94,7 +95,7 @@ describe('conv3x3 kernels', () => {
       const dWeight = output(device, d.w.length);
       const dBias = output(device, s.cout);
       await run(device, buildConv3x3FilterGradient(ctx, s, { x, dy, dWeight, dBias, scratch }));
-      results.push(await read(device, dWeight), await read(device, dBias));
+      results.push(await readFloats(device, dWeight), await readFloats(device, dBias));
     }
     expect(new Uint32Array((results[2] as Float32Array).buffer)).toEqual(
       new Uint32Array((results[0] as Float32Array).buffer),
@@ -110,11 +111,11 @@ describe('conv3x3 kernels', () => {
       buildConv3x3FilterGradient(ctx, s, { x, dy, dWeight, dBias, scratch }, { accumulate: true }),
     );
     expectClose(
-      await read(device, dWeight),
+      await readFloats(device, dWeight),
       ref.dw.map((v) => v + 1),
     );
     expectClose(
-      await read(device, dBias),
+      await readFloats(device, dBias),
       ref.db.map((v) => v + 1),
     );
   });

@@ -7,7 +7,8 @@ import {
   type DenseShape,
 } from '../../src/worker/compiled/kernels/dense';
 import { Rng } from '../../src/engine/util/rng';
-import { gpuDevice, kernelContext, output, read, run, upload } from './support/gpu';
+import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
+import { readFloats } from '../../src/worker/compiled/context';
 import { activations, expectClose, randoms } from './support/reference';
 
 // Batch 1, 3 and 128; fan-ins and outputs of every width (hidden 64…512) and 10 or 100 classes.
@@ -59,17 +60,17 @@ describe('dense kernels', () => {
         ...buildDenseInputGradient(ctx, s, { dy: bdy, weight: bw, dx: gx, mask: bx }),
         ...buildDenseWeightGradient(ctx, s, { x: bx, dy: bdy, dWeight, dBias, scratch }),
       ]);
-      expectClose(await read(device, out.linear), y);
+      expectClose(await readFloats(device, out.linear), y);
       expectClose(
-        await read(device, out.relu),
+        await readFloats(device, out.relu),
         y.map((v) => Math.max(0, v)),
       );
       expectClose(
-        await read(device, gx),
+        await readFloats(device, gx),
         dx.map((v, i) => ((x[i] as number) > 0 ? v : 0)),
       );
-      expectClose(await read(device, dWeight), dw);
-      expectClose(await read(device, dBias), db);
+      expectClose(await readFloats(device, dWeight), dw);
+      expectClose(await readFloats(device, dBias), db);
     });
   }
 });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { buildDropoutBackward, buildDropoutForward } from '../../src/worker/compiled/kernels/dropout';
 import { dropoutMask } from '../../src/engine/model/dropoutMask';
 import { Rng } from '../../src/engine/util/rng';
-import { gpuDevice, kernelContext, output, read, run, upload, writeUniforms } from './support/gpu';
+import { gpuDevice, kernelContext, output, run, upload, writeUniforms } from './support/gpu';
+import { readFloats } from '../../src/worker/compiled/context';
 import { activations, randoms } from './support/reference';
 
 function values(a: ArrayLike<number>): number[] {
@@ -35,9 +36,9 @@ describe('dropout kernels', () => {
         ...buildDropoutBackward(ctx, count, { dy: upload(device, dy), dx }, options),
         ...buildDropoutBackward(ctx, count, { dy: upload(device, dy), dx: dxRelu, reluOut: bx }, options),
       ]);
-      expect(values(await read(device, y))).toEqual(values(x.map((v, i) => v * (mask[i] as number))));
-      expect(values(await read(device, dx))).toEqual(values(dy.map((v, i) => v * (mask[i] as number))));
-      expect(values(await read(device, dxRelu))).toEqual(
+      expect(values(await readFloats(device, y))).toEqual(values(x.map((v, i) => v * (mask[i] as number))));
+      expect(values(await readFloats(device, dx))).toEqual(values(dy.map((v, i) => v * (mask[i] as number))));
+      expect(values(await readFloats(device, dxRelu))).toEqual(
         values(dy.map((v, i) => ((x[i] as number) > 0 ? v * (mask[i] as number) : 0))),
       );
     });

@@ -6,7 +6,8 @@ import {
   type PoolShape,
 } from '../../src/worker/compiled/kernels/pool';
 import { Rng } from '../../src/engine/util/rng';
-import { gpuDevice, kernelContext, output, read, run, upload } from './support/gpu';
+import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
+import { readFloats } from '../../src/worker/compiled/context';
 import { randoms } from './support/reference';
 
 /** Values with −0 read as 0. */
@@ -60,9 +61,9 @@ describe('max-pool kernels', () => {
         ...buildMaxPoolBackward(ctx, s, { x: bx, dy: bdy, dx: dxRelu }, { relu: true }),
       ]);
       const plain = reference(x, dy, s, false);
-      expect(values(await read(device, y))).toEqual(values(plain.y));
-      expect(values(await read(device, dx))).toEqual(values(plain.dx));
-      expect(values(await read(device, dxRelu))).toEqual(values(reference(x, dy, s, true).dx));
+      expect(values(await readFloats(device, y))).toEqual(values(plain.y));
+      expect(values(await readFloats(device, dx))).toEqual(values(plain.dx));
+      expect(values(await readFloats(device, dxRelu))).toEqual(values(reference(x, dy, s, true).dx));
     });
   }
 
@@ -87,6 +88,6 @@ describe('max-pool kernels', () => {
         dx,
       }),
     );
-    expect(values(await read(device, dx))).toEqual(values(Float32Array.from(f.dx)));
+    expect(values(await readFloats(device, dx))).toEqual(values(Float32Array.from(f.dx)));
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildSoftmaxCrossEntropy } from '../../src/worker/compiled/kernels/softmaxCrossEntropy';
 import { Rng } from '../../src/engine/util/rng';
-import { gpuDevice, kernelContext, output, read, run, upload, writeUniforms } from './support/gpu';
+import { gpuDevice, kernelContext, output, run, upload, writeUniforms } from './support/gpu';
+import { readFloats } from '../../src/worker/compiled/context';
 import { expectClose, randoms } from './support/reference';
 
 describe('softmax cross-entropy kernel', () => {
@@ -48,17 +49,17 @@ describe('softmax cross-entropy kernel', () => {
           { factorWord: 2 },
         ),
       );
-      const got = await read(device, sums);
+      const got = await readFloats(device, sums);
       expect(Math.abs((got[0] as number) - (1.5 + loss)) / (1.5 + loss)).toBeLessThan(1e-5);
       expect(got[1]).toBe(2 + correct);
       expect(correct).toBeGreaterThan(0);
-      expectClose(await read(device, dlogits), dz);
+      expectClose(await readFloats(device, dlogits), dz);
       // The evaluation form adds the same sums again and writes no gradient.
       await run(
         device,
         buildSoftmaxCrossEntropy(ctx, { n, classes }, { logits, labels: bl, sums }, { factorWord: 2 }),
       );
-      const again = await read(device, sums);
+      const again = await readFloats(device, sums);
       expect(again[1]).toBe(2 + 2 * correct);
     });
   }

@@ -20,7 +20,7 @@ import {
   writeStepUniforms,
   type StepNumbers,
 } from '../../../src/worker/compiled/stepUniforms';
-import { dawnDevice } from './dawn';
+import { gpuDevice } from '../support/gpu';
 
 const params = [
   { name: 'c1.weight', tfShape: [3, 3, 3, 5] },
@@ -50,7 +50,7 @@ beforeAll(async () => {
     plainNumbers(),
     3,
   );
-  device = await dawnDevice();
+  device = await gpuDevice();
 });
 /** Every stack a test made, destroyed after it even when it fails. */
 const made: FlatStack[] = [];

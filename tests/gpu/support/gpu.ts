@@ -1,8 +1,9 @@
-// Runs the compiled step's kernels in Node on Dawn (the `webgpu` package). vitest.config.ts points
+// Runs the compiled step's kernels in Node on Dawn, through the step's own context and submission (the `webgpu` package). vitest.config.ts points
 // Dawn at SwiftShader's Vulkan driver from Debian's chromium, so no GPU is needed; a machine with
 // a Vulkan GPU driver can set VK_ICD_FILENAMES to its own. No adapter is a failure, not a skip.
 
 import { create, globals } from 'webgpu';
+import { createKernelContext, submitDispatches } from '../../../src/worker/compiled/context';
 import type { Binding, Dispatch, KernelContext } from '../../../src/worker/compiled/kernels/types';
 
 let devicePromise: Promise<GPUDevice> | null = null;
@@ -27,30 +28,20 @@ export function gpuDevice(): Promise<GPUDevice> {
   return devicePromise;
 }
 
-/** A KernelContext with a pipeline cache and a uniform buffer of `uniformWords` words (16-byte rows). */
+/** The step's KernelContext, counting the pipelines it compiled (one per distinct WGSL source). */
 export function kernelContext(
   device: GPUDevice,
   uniformWords = 16,
 ): KernelContext & { compiled: () => number } {
-  const cache = new Map<string, GPUComputePipeline>();
-  const size = Math.ceil((uniformWords * 4) / 16) * 16;
-  const buffer = device.createBuffer({ size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  const ctx = createKernelContext(device, uniformWords);
+  const sources = new Set<string>();
   return {
-    device,
+    ...ctx,
     pipeline(code, label) {
-      let p = cache.get(code);
-      if (!p) {
-        p = device.createComputePipeline({
-          label,
-          layout: 'auto',
-          compute: { module: device.createShaderModule({ label, code }), entryPoint: 'main' },
-        });
-        cache.set(code, p);
-      }
-      return p;
+      sources.add(code);
+      return ctx.pipeline(code, label);
     },
-    uniforms: { buffer, offset: 0, size },
-    compiled: () => cache.size,
+    compiled: () => sources.size,
   };
 }
 
@@ -77,33 +68,10 @@ export function writeUniforms(ctx: KernelContext, words: Uint32Array): void {
   ctx.device.queue.writeBuffer(ctx.uniforms.buffer, ctx.uniforms.offset, words.slice());
 }
 
-/** Encodes the dispatches in order, one compute pass each, in one submit; fails on a GPU error. */
+/** Encodes the dispatches as the step does (submitDispatches) and fails on a validation error. */
 export async function run(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
   device.pushErrorScope('validation');
-  const encoder = device.createCommandEncoder();
-  for (const d of dispatches) {
-    const pass = encoder.beginComputePass({ label: d.label });
-    pass.setPipeline(d.pipeline);
-    pass.setBindGroup(0, d.bindGroup);
-    pass.dispatchWorkgroups(...d.workgroups);
-    pass.end();
-  }
-  device.queue.submit([encoder.finish()]);
+  submitDispatches(device, dispatches);
   const error = await device.popErrorScope();
   if (error) throw new Error(error.message);
-}
-
-export async function read(device: GPUDevice, binding: Binding): Promise<Float32Array> {
-  const staging = device.createBuffer({
-    size: Math.ceil(binding.size / 4) * 4,
-    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
-  });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(binding.buffer, binding.offset, staging, 0, staging.size);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const out = new Float32Array(staging.getMappedRange().slice(0));
-  staging.unmap();
-  staging.destroy();
-  return out;
 }
