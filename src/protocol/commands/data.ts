@@ -6,18 +6,24 @@ import type { NormalisationData } from './models';
 
 /**
  * Synthetic, CIFAR-10 and CIFAR-100: one stored dataset each, whose id is the kind. `idx`
- * (MNIST-family files): any number side by side, each under the name given at import.
+ * (MNIST-family files) and `folder` (an image folder or a .zip of one): any number side by side,
+ * each under the name given at import.
  */
-export const DATASET_KINDS = ['synthetic', 'cifar10', 'cifar100', 'idx'] as const;
+export const DATASET_KINDS = ['synthetic', 'cifar10', 'cifar100', 'idx', 'folder'] as const;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 export type DatasetSplit = 'train' | 'test';
 export type DownloadableKind = 'cifar10' | 'cifar100';
-/** How runs, models and surfaces name a stored dataset: the kind, or `idx:<name>` for IDX sets. */
+/** How runs, models and surfaces name a stored dataset: the kind, or `<kind>:<name>` for named sets. */
 export type DatasetId = string;
 
 /** The id an IDX dataset named `name` is stored under (a new import of the name replaces it). */
 export function idxDatasetId(name: string): DatasetId {
   return `idx:${name.trim().toLowerCase()}`;
+}
+
+/** The id an image-folder dataset named `name` is stored under (a new import of the name replaces it). */
+export function folderDatasetId(name: string): DatasetId {
+  return `folder:${name.trim().toLowerCase()}`;
 }
 
 /** Longest name an imported dataset may carry. */
@@ -78,6 +84,8 @@ export type DatasetProgress =
       totalBytes: number | null;
       records: number;
     }
+  /** An image folder: images read and decoded so far, of all it lists. */
+  | { stage: 'decoding'; images: number; totalImages: number; records: number }
   | { stage: 'generating'; records: number; totalRecords: number }
   /** Everything arrived; the metadata is being written. */
   | { stage: 'committing'; records: number };
@@ -89,11 +97,13 @@ export interface DataCommands {
    * Imports picked or dropped files into storage: CIFAR (.tar.gz, .tgz, .tar, or the .bin files
    * inside) or the four MNIST-family IDX files (`*-idx3-ubyte`, `*-idx1-ubyte`, .gz or not), the
    * latter stored as `name` (default: "Fashion-MNIST" for Fashion-MNIST's files, else
-   * "MNIST-family (IDX)"). Committed only when complete; on error or cancel the stored datasets are
-   * unchanged.
+   * "MNIST-family (IDX)"), or an image folder: one `.zip`, or the files of a picked or dropped
+   * folder with `paths` (each file's path from the folder's own name, as `webkitRelativePath`),
+   * stored as `name` (default: the folder's or the archive's name). Committed only when complete;
+   * on error or cancel the stored datasets are unchanged.
    */
   importDataset: {
-    params: { files: File[]; name?: string };
+    params: { files: File[]; paths?: string[]; name?: string };
     result: DatasetInfo;
     progress: DatasetProgress;
   };

@@ -17,7 +17,7 @@ export const dataHandlers: Handlers<DataCommands> = {
     });
   },
 
-  importDataset({ files, name }, ctx) {
+  importDataset({ files, paths, name }, ctx) {
     if (files.length === 0) throw new StudioError('BAD_ARGUMENT', 'Pick a file to import.');
     return importIntoStorage(
       files,
@@ -26,6 +26,7 @@ export const dataHandlers: Handlers<DataCommands> = {
         ctx.progress(p);
       },
       name,
+      paths,
     );
   },
 

@@ -83,8 +83,8 @@ function notFound(id: DatasetId): StudioError {
       ? 'CIFAR-10'
       : id === 'cifar100'
         ? 'CIFAR-100'
-        : id.startsWith('idx:')
-          ? `dataset named "${id.slice(4)}"`
+        : /^(idx|folder):/.test(id)
+          ? `dataset named "${id.slice(id.indexOf(':') + 1)}"`
           : id;
   return new StudioError(
     'NOT_FOUND',

@@ -1,7 +1,8 @@
-// Runs on the page: getting CIFAR or MNIST-family files into the studio — file picker,
-// drag-and-drop, or download through the local server — with a progress bar, a cancel button and
-// the importer's errors. The files go to the worker as they are (File is structured-clonable);
-// nothing is read here. The worker tells the formats apart by file name.
+// Runs on the page: getting CIFAR, MNIST-family or image-folder files into the studio — file and
+// folder pickers, drag-and-drop (folders too), or download through the local server — with a
+// progress bar, a cancel button and the importer's errors. The files go to the worker as they are
+// (File is structured-clonable), a folder's with each file's path in it; nothing is read here. The
+// worker tells the formats apart by file name.
 
 import { useState, type DragEvent } from 'react';
 import {
@@ -68,11 +69,18 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
     );
   };
 
-  const importFiles = (files: File[]) => {
+  /** `paths`: a folder's files, each from the folder's own name (`shapes/train/circle/c1.png`). */
+  const importFiles = (files: File[], paths?: string[]) => {
     if (files.length === 0) return;
-    const names = files.map((f) => f.name).join(', ');
+    const first = paths?.[0];
+    const label =
+      first !== undefined
+        ? `${first.split('/')[0] ?? ''}/ (${formatCount(files.length)} files)`
+        : files.map((f) => f.name).join(', ');
     const named = name.trim() === '' ? {} : { name: name.trim() };
-    run(`Importing ${names}`, (options) => client.call('importDataset', { files, ...named }, options));
+    run(`Importing ${label}`, (options) =>
+      client.call('importDataset', { files, ...(paths ? { paths } : {}), ...named }, options),
+    );
   };
 
   const download = (kind: DownloadableKind) => {
@@ -84,7 +92,20 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
-    importFiles(Array.from(event.dataTransfer.files));
+    const entries = Array.from(event.dataTransfer.items, (item) => item.webkitGetAsEntry());
+    if (entries.some((entry) => entry?.isDirectory)) {
+      droppedFolder(entries).then(
+        ({ files, paths }) => {
+          importFiles(files, paths);
+        },
+        (err: unknown) => {
+          setOutcome({
+            kind: 'error',
+            message: `The dropped folder could not be read: ${toErrorInfo(err).message}`,
+          });
+        },
+      );
+    } else importFiles(Array.from(event.dataTransfer.files));
   };
 
   return (
@@ -107,7 +128,8 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
           <code>.tar</code>, or the <code>.bin</code> files inside), or the four MNIST-family files together (
           <code>train-images-idx3-ubyte</code>, <code>train-labels-idx1-ubyte</code>,{' '}
           <code>t10k-images-idx3-ubyte</code>, <code>t10k-labels-idx1-ubyte</code>, <code>.gz</code> or not),
-          or{' '}
+          or a folder of images in class folders (<code>&lt;class&gt;/&lt;image&gt;</code>, or{' '}
+          <code>train/</code> and <code>test/</code> holding them; or a <code>.zip</code> of it), or{' '}
           <label className="file-label">
             choose files
             <input
@@ -123,16 +145,37 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
                 importFiles(files);
               }}
             />
+          </label>{' '}
+          or{' '}
+          <label className="file-label">
+            choose a folder
+            <input
+              type="file"
+              ref={(input) => {
+                if (input) input.webkitdirectory = true;
+              }}
+              disabled={job !== null}
+              aria-label="Choose an image folder"
+              data-testid="dataset-folder-input"
+              onChange={(event) => {
+                const files = Array.from(event.currentTarget.files ?? []);
+                event.currentTarget.value = '';
+                importFiles(
+                  files,
+                  files.map((f) => f.webkitRelativePath || f.name),
+                );
+              }}
+            />
           </label>
         </p>
         <p>
           <label>
-            Name for MNIST-family files{' '}
+            Name for MNIST-family files or an image folder{' '}
             <input
               type="text"
               value={name}
               maxLength={MAX_DATASET_NAME}
-              placeholder="Fashion-MNIST, or MNIST-family (IDX)"
+              placeholder="Fashion-MNIST, MNIST-family (IDX), or the folder's name"
               disabled={job !== null}
               data-testid="dataset-name"
               onChange={(event) => {
@@ -186,6 +229,10 @@ function JobProgress({ job }: { job: Job }) {
       max = p.totalBytes;
     }
     detail = `${formatBytes(p.bytes)}${p.totalBytes !== null ? ` of ${formatBytes(p.totalBytes)}` : ''} read · ${formatCount(p.records)} images stored`;
+  } else if (p?.stage === 'decoding') {
+    value = p.images;
+    max = p.totalImages;
+    detail = `${formatCount(p.images)} of ${formatCount(p.totalImages)} images decoded · ${formatCount(p.records)} stored`;
   } else if (p?.stage === 'committing') {
     detail = `${formatCount(p.records)} images stored; committing…`;
   }
@@ -203,4 +250,33 @@ function JobProgress({ job }: { job: Job }) {
       </button>
     </div>
   );
+}
+
+/** Every file under the dropped entries, with its path from the dropped folder's name. */
+async function droppedFolder(
+  entries: readonly (FileSystemEntry | null)[],
+): Promise<{ files: File[]; paths: string[] }> {
+  const files: File[] = [];
+  const paths: string[] = [];
+  const walk = async (entry: FileSystemEntry): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((resolve, reject) => {
+        (entry as FileSystemFileEntry).file(resolve, reject);
+      });
+      files.push(file);
+      paths.push(entry.fullPath.replace(/^\//, ''));
+    } else if (entry.isDirectory) {
+      const reader = (entry as FileSystemDirectoryEntry).createReader();
+      // readEntries returns a batch at a time (100 in Chromium) until it returns none.
+      for (;;) {
+        const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => {
+          reader.readEntries(resolve, reject);
+        });
+        if (batch.length === 0) break;
+        for (const child of batch) await walk(child);
+      }
+    }
+  };
+  for (const entry of entries) if (entry) await walk(entry);
+  return { files, paths };
 }
