@@ -57,7 +57,10 @@ describe('eval --limit 1 peak memory', () => {
     const big = path.join(dir, 'big', 'data_batch_1.bin');
     const tarball = path.join(dir, 'cifar-10-binary.tar.gz');
     for (const file of [one, big]) mkdirSync(path.dirname(file));
-    writeFileSync(one, records(1, () => [3]));
+    writeFileSync(
+      one,
+      records(1, () => [3]),
+    );
     writeFileSync(big, '');
     truncateSync(big, 50_000 * RECORD_BYTES); // all-zero records: valid, class 0
     const split = new Uint8Array(50_000 * RECORD_BYTES);

@@ -43,7 +43,10 @@ export function DatasetCard({ dataset, onDelete }: { dataset: DatasetInfo; onDel
       <p className="muted" data-testid="dataset-normalisation">
         Inputs normalised with mean ({dataset.normalisation.mean.map(fixed).join(', ')}), std (
         {dataset.normalisation.std.map(fixed).join(', ')}):{' '}
-        {dataset.kind === 'idx' || dataset.kind === 'folder' ? 'measured on its training images at import' : "the reference's values"}.
+        {dataset.kind === 'idx' || dataset.kind === 'folder'
+          ? 'measured on its training images at import'
+          : "the reference's values"}
+        .
       </p>
       {dataset.warnings.length > 0 ? (
         <ul className="muted">
