@@ -37,6 +37,7 @@ const RATES = [
   'surface_points_s',
   'loader_img_s',
   'import_mb_s',
+  'import_idx_mb_s',
   'step_ms_tfjs_conv_gradients',
   'step_ms_studio_conv_gradients',
 ];
@@ -69,6 +70,9 @@ describe('bench command', () => {
       ].sort(),
     );
     expect(Object.fromEntries(run.progress.map((p) => [p.name, p.value]))).toEqual(m);
+    // The IDX import's dataset does not outlive the measurement.
+    const stored = await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
+    expect(stored?.map((d) => d.id)).not.toContain('idx:benchmark idx');
     expect(m).toMatchObject({ backend: 'webgpu', width: 0.125, batch: 4, leak_tensors: 0 });
     expect(m.params_per_vertex).toBe(
       paramCount({ architecture: 'vgg11', widthScale: 0.125, numClasses: 10 }),
