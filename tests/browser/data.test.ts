@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { MB, launchChromium, openStudio, openStudioWithQuota, scratchWrite } from './chromium';
 import { fixturePath, readFixture } from './dataFixtures';
+import { card, counts, listDatasets } from './datasetCards';
 import { setUpstreamMode } from './cifarUpstreamDouble';
 import { gzip, makeTar, records } from '../unit/formats/cifarTestFiles';
 
@@ -20,17 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
 });
-
-const card = (page: Page, id: string) => page.getByTestId(`dataset-${id}`);
-
-async function counts(page: Page, id: string): Promise<[string | null, string | null]> {
-  const c = card(page, id);
-  return [await c.getByTestId('count-train').textContent(), await c.getByTestId('count-test').textContent()];
-}
-
-function listDatasets(page: Page) {
-  return page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
-}
 
 function verify(page: Page, id: 'cifar10' | 'cifar100' | 'synthetic') {
   return page.evaluate((id) => window.__studio?.client.call('verifyDataset', { id }), id);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { launchChromium, openStudio } from './chromium';
 import { fillTinySettings, runCard, startForm } from './trainForm';
 import { exportedTensors } from './exported';
+import { counts, listDatasets } from './datasetCards';
 import { importImageFolder, zipFolderFiles } from '../../src/engine/formats/imageFolderImport';
 import { decodePng } from '../../src/engine/formats/png';
 
@@ -23,17 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
 });
-
-function listDatasets(page: Page) {
-  return page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
-}
-
-const card = (page: Page, id: string) => page.getByTestId(`dataset-${id}`);
-
-async function counts(page: Page, id: string): Promise<[string | null, string | null]> {
-  const c = card(page, id);
-  return [await c.getByTestId('count-train').textContent(), await c.getByTestId('count-test').textContent()];
-}
 
 async function testRecords(page: Page, id: string): Promise<{ images: number[]; labels: number[] }> {
   const got = await page.evaluate(

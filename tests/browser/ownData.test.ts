@@ -5,12 +5,13 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { launchChromium, openStudio } from './chromium';
 import { fillTinySettings, runCard, startForm } from './trainForm';
 import { exportedTensors } from './exported';
+import { card, counts, listDatasets } from './datasetCards';
 
 const FASHION_DIR = '/usr/share/datasets/fashion-mnist';
 const FASHION_FILES = [
@@ -66,17 +67,6 @@ function tinySet(testLabelCount = 9) {
     ),
     file('t10k-labels-idx1-ubyte', idxLabels(Array.from({ length: testLabelCount }, (_, i) => label(i + 1)))),
   ];
-}
-
-function listDatasets(page: Page) {
-  return page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
-}
-
-const card = (page: Page, id: string) => page.getByTestId(`dataset-${id}`);
-
-async function counts(page: Page, id: string): Promise<[string | null, string | null]> {
-  const c = card(page, id);
-  return [await c.getByTestId('count-train').textContent(), await c.getByTestId('count-test').textContent()];
 }
 
 describe.runIf(existsSync(FASHION_DIR))('MNIST-family datasets', () => {
