@@ -12,7 +12,6 @@ import {
   zipFolderFiles,
   type FolderFile,
   type ImageFolderSummary,
-  MAX_IMAGE_FILE_BYTES,
 } from '../engine/formats/imageFolderImport';
 import { decodePng } from '../engine/formats/png';
 import { StudioError } from '../protocol/errors';
@@ -75,20 +74,15 @@ function folderFiles(dir: string): FolderFile[] {
       const full = path.join(at, entry.name);
       const name = `${relative}/${entry.name}`;
       if (entry.isDirectory()) walk(full, name);
-      else if (entry.isFile()) files.push({ path: name, read: () => Promise.resolve(readImage(full, name)) });
+      else if (entry.isFile()) {
+        files.push({
+          path: name,
+          size: checkInput(full, 'image file'),
+          read: () => Promise.resolve(readInput(full, 'image file')),
+        });
+      }
     }
   };
   walk(root, path.basename(root));
   return files;
-}
-
-function readImage(file: string, name: string): Uint8Array {
-  const size = checkInput(file, 'image file');
-  if (size > MAX_IMAGE_FILE_BYTES) {
-    throw new StudioError(
-      'BAD_DATASET',
-      `${name} is ${size} bytes, more than the ${MAX_IMAGE_FILE_BYTES} allowed.`,
-    );
-  }
-  return readInput(file, 'image file');
 }

@@ -16,6 +16,8 @@ export interface FolderFile {
   path: string;
   /** Folders (a zip lists them) have no bytes. */
   folder?: boolean;
+  /** Its size in bytes, when known before reading (a file on disk, a zip member as declared). */
+  size?: number;
   read(): Promise<Uint8Array>;
 }
 
@@ -66,6 +68,7 @@ export async function zipFolderFiles(file: RandomAccessFile): Promise<FolderFile
   return entries.map((entry) => ({
     path: entry.path,
     folder: entry.path.endsWith('/'),
+    size: entry.size,
     read: () => readZipEntry(file, entry, MAX_IMAGE_FILE_BYTES),
   }));
 }
@@ -101,6 +104,13 @@ export async function* importImageFolder(
     for (const { path, label } of list) {
       throwIfAborted(signal);
       const file = byPath.get(path) as FolderFile;
+      // Before reading: an oversized file costs no memory.
+      if (file.size !== undefined && file.size > MAX_IMAGE_FILE_BYTES) {
+        throw new StudioError(
+          'BAD_DATASET',
+          `${path} is ${file.size.toLocaleString('en-US')} bytes, more than the ${MAX_IMAGE_FILE_BYTES / 2 ** 20} MiB an image file may be.`,
+        );
+      }
       const bytes = await file.read();
       let image: DecodedImage | null = null;
       try {

@@ -217,6 +217,7 @@ async function* folderEvents(
     }
     folder = files.map((file, i) => ({
       path: paths[i] ?? file.name,
+      ...(file.size === undefined ? {} : { size: file.size }),
       read: async () => new Uint8Array(await file.slice(0, file.size ?? 0).arrayBuffer()),
     }));
   }

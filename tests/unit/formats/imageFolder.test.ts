@@ -12,6 +12,7 @@ import { rgbaToRecord } from '../../../src/engine/data/imageRecord';
 import { imageFolderLayout } from '../../../src/engine/formats/imageFolder';
 import {
   importImageFolder,
+  MAX_IMAGE_FILE_BYTES,
   zipFolderFiles,
   type FolderFile,
   type ImageFolderChunk,
@@ -355,5 +356,23 @@ describe('importImageFolder', () => {
     ];
     const error = await studioError(run(files));
     expect(error.message).toMatch(/No image of the (train|test) split|class “b”/);
+  });
+
+  it('refuses an image file over the cap from its size, without reading it', async () => {
+    const png = () =>
+      Promise.resolve(new Uint8Array(readFileSync(path.join(DIR, 'shapes/train/circle/c1.png'))));
+    const files: FolderFile[] = [
+      { path: 'a/1.png', read: png },
+      { path: 'a/2.png', read: png },
+      {
+        path: 'b/huge.png',
+        size: MAX_IMAGE_FILE_BYTES + 1,
+        read: () => Promise.reject(new Error('read a file over the cap')),
+      },
+      { path: 'b/2.png', read: png },
+    ];
+    const error = await studioError(run(files));
+    expect(error.code).toBe('BAD_DATASET');
+    expect(error.message).toBe('b/huge.png is 67,108,865 bytes, more than the 64 MiB an image file may be.');
   });
 });
