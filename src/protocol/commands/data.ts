@@ -16,14 +16,12 @@ export type DownloadableKind = 'cifar10' | 'cifar100';
 /** How runs, models and surfaces name a stored dataset: the kind, or `<kind>:<name>` for named sets. */
 export type DatasetId = string;
 
-/** The id an IDX dataset named `name` is stored under (a new import of the name replaces it). */
-export function idxDatasetId(name: string): DatasetId {
-  return `idx:${name.trim().toLowerCase()}`;
-}
-
-/** The id an image-folder dataset named `name` is stored under (a new import of the name replaces it). */
-export function folderDatasetId(name: string): DatasetId {
-  return `folder:${name.trim().toLowerCase()}`;
+/**
+ * The id a named dataset (IDX files, an image folder) is stored under: `<kind>:<name in lower
+ * case>`, so a new import under a stored name of that kind replaces it.
+ */
+export function namedDatasetId(kind: 'idx' | 'folder', name: string): DatasetId {
+  return `${kind}:${name.trim().toLowerCase()}`;
 }
 
 /** Longest name an imported dataset may carry. */

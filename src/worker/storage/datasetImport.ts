@@ -17,8 +17,7 @@ import {
 } from '../../engine/formats/imageFolderImport';
 import {
   MAX_DATASET_NAME,
-  folderDatasetId,
-  idxDatasetId,
+  namedDatasetId,
   type DatasetInfo,
   type DatasetProgress,
 } from '../../protocol/commands/data';
@@ -51,15 +50,13 @@ export async function importIntoStorage(
       progress,
       () => new DatasetWriter('folder', 'measured'),
       (writer, summary) => {
-        const title = given === '' ? folderName(files, paths) : given;
+        const folder = folderName(files, paths);
+        const title = given === '' ? folder : given;
         return writer.commit(
           {
             name: title,
             classNames: summary.classNames,
-            sources:
-              files.length === 1
-                ? [files[0]?.name ?? '']
-                : [`${folderName(files, paths)}/ (${files.length} files)`],
+            sources: files.length === 1 ? [files[0]?.name ?? ''] : [`${folder}/ (${files.length} files)`],
             warnings: [
               `Images brought to 32×32 (centre crop, area average, alpha over black); sizes seen: ${summary.sizes}.`,
               ...(summary.split.kind === 'seeded'
@@ -77,7 +74,7 @@ export async function importIntoStorage(
                 : []),
             ],
           },
-          folderDatasetId(title),
+          namedDatasetId('folder', title),
         );
       },
     );
@@ -101,7 +98,7 @@ export async function importIntoStorage(
               ...summary.warnings,
             ],
           },
-          idxDatasetId(title),
+          namedDatasetId('idx', title),
         );
       },
     );
