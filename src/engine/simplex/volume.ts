@@ -51,7 +51,7 @@ export function distancesFromGram(gram: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The pairs [i, j] (i < j) of `rows`, in the order squaredDistances() returns them. */
-function pairsOf(rows: readonly number[]): [number, number][] {
+export function pairsOf(rows: readonly number[]): [number, number][] {
   return rows.flatMap((a, i) => rows.slice(i + 1).map((b): [number, number] => [a, b]));
 }
 
@@ -105,7 +105,19 @@ export async function measureVolume(model: SimplexModel, simplex = 0): Promise<V
   } finally {
     d.dispose();
   }
-  const sq = distanceMatrix(values, vertices.length);
+  return volumeOfDistances(values, vertices, simplex);
+}
+
+/**
+ * The measurement from the squared distances of a simplex's vertex pairs (i < j, in
+ * squaredDistances()' order), wherever they were computed.
+ */
+export function volumeOfDistances(
+  pairs: ArrayLike<number>,
+  vertices: readonly number[],
+  simplex = 0,
+): VolumeMeasurement {
+  const sq = distanceMatrix(pairs, vertices.length);
   return {
     simplex,
     vertices: [...vertices],
@@ -119,7 +131,11 @@ export async function measureVolume(model: SimplexModel, simplex = 0): Promise<V
  * With G = ∂log(V+ε)/∂D from the measurement and D_ab = |x_a − x_b|² over the simplex's vertices,
  * ∂/∂x_a = −2λ·Σ_b (G_ab + G_ba)·(x_a − x_b). Fixed until the volume is measured again.
  */
-export function volumePull(model: SimplexModel, volume: VolumeMeasurement, lambda: number): number[][] {
+export function volumePull(
+  model: Pick<SimplexModel, 'complex' | 'vertexCount'>,
+  volume: VolumeMeasurement,
+  lambda: number,
+): number[][] {
   const { vertices, gradient } = volume;
   const current = model.complex[volume.simplex];
   if (!current || current.length !== vertices.length || current.some((v, i) => v !== vertices[i])) {

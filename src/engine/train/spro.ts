@@ -66,7 +66,12 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
 }
 
 /** n draws from the model's complex; dropout seeds only when training. Plain data, reproducible. */
-export function sampleDraws(model: SimplexModel, rng: Rng, nSample: number, training: boolean): SproDraw[] {
+export function sampleDraws(
+  model: Pick<SimplexModel, 'sampleCoefficients'>,
+  rng: Rng,
+  nSample: number,
+  training: boolean,
+): SproDraw[] {
   if (!Number.isInteger(nSample) || nSample < 1) {
     throw new StudioError('BAD_SETTINGS', `n_sample must be a whole number ≥ 1, got ${nSample}.`);
   }

@@ -1,0 +1,383 @@
+// A VGG's forward and backward pass as the compiled step's kernels (kernels/), recorded once per
+// stage over buffers allocated once: the layer list of VGG_CONFIGS, each conv with its bias and
+// ReLU fused, the dense head with dropout before l1 and l2 (as engine/model/vgg.ts), and the fused
+// softmax cross-entropy. Weights are read from, and gradients written to, one row of the flat
+// layout (flatLayout.ts): draw s binds row s of the mixed weights and of the gradients, so the S
+// draws of a step share every activation buffer and run one after another in one pass.
+//
+// Backward, from dlogits down: each layer's weight gradient (fixed split-K, deterministic), then
+// its input gradient with the ReLU of the layer below fused (a conv's input mask, the pool's or
+// the dropout's `relu` option). Two ping-pong buffers carry the gradient between layers.
+// Runs in the worker and in Node on Dawn; no DOM.
+
+import { StudioError } from '../../protocol/errors';
+import { VGG_CONFIGS, paramSpecs, type ModelSpec } from '../../protocol/architecture';
+import { INPUT_SIZE } from '../../engine/model/vgg';
+import { storageBinding } from './context';
+import { viewOf, type FlatLayout } from './flatLayout';
+import type { Binding, Dispatch, KernelContext } from './kernels/types';
+import {
+  buildConv3x3FilterGradient,
+  buildConv3x3Forward,
+  buildConv3x3InputGradient,
+  conv3x3FilterGradientScratchBytes,
+  type Conv3x3Shape,
+} from './kernels/conv3x3';
+import {
+  buildDenseForward,
+  buildDenseInputGradient,
+  buildDenseWeightGradient,
+  denseWeightGradientScratchBytes,
+  type DenseShape,
+} from './kernels/dense';
+import { buildDropoutBackward, buildDropoutForward } from './kernels/dropout';
+import { buildMaxPoolBackward, buildMaxPoolForward, type PoolShape } from './kernels/pool';
+import { buildSoftmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
+
+export interface VggProgramShape {
+  spec: ModelSpec;
+  /** Images per pass. */
+  batch: number;
+  /** Dropout's rate in training passes; 0 turns it off. */
+  dropoutRate: number;
+}
+
+/** Where a pass finds its per-step numbers in the step's uniforms (word offsets). */
+export interface PassWords {
+  /** The two dropout seeds (u32), before l1 and before l2; null runs without dropout. */
+  seeds: readonly [number, number] | null;
+  /** The factor dlogits is scaled by (f32). */
+  lossScale: number;
+}
+
+/** The pass's inputs, written by the runtime before it submits. */
+export interface ProgramInputs {
+  /** Normalised images, NHWC [batch, 32, 32, 3], f32. */
+  images: Binding;
+  /** Class indices [batch], u32. */
+  labels: Binding;
+}
+
+type Layer =
+  | { kind: 'conv'; shape: Conv3x3Shape; layer: string; input: Binding; output: Binding; maskInput: boolean }
+  | { kind: 'pool'; shape: PoolShape; input: Binding; output: Binding };
+
+interface Dense {
+  shape: DenseShape;
+  layer: string;
+  relu: boolean;
+  /** The layer below's output. */
+  source: Binding;
+  /** Dropout's output of `source` (l1 and l2, when the program has dropout). */
+  dropped: Binding | null;
+  output: Binding;
+}
+
+/** A view of `buffer` at `offset` floats, `floats` long (offset a multiple of 64 floats). */
+function view(buffer: Binding, offset: number, floats: number): Binding {
+  return { buffer: buffer.buffer, offset: buffer.offset + offset * 4, size: floats * 4 };
+}
+
+export class VggProgram {
+  readonly inputs: ProgramInputs;
+  /** [batch, classes]: the last pass's logits. */
+  readonly logits: Binding;
+  private readonly layers: Layer[] = [];
+  private readonly dense: Dense[];
+  private readonly hasDropout: boolean;
+  private readonly dlogits: Binding;
+  private readonly grad: [Binding, Binding];
+  private readonly scratch: Binding;
+  private readonly owned: Binding[] = [];
+
+  constructor(
+    private readonly ctx: KernelContext,
+    readonly layout: FlatLayout,
+    readonly shape: VggProgramShape,
+  ) {
+    const { batch: n, spec } = shape;
+    if (!Number.isInteger(n) || n < 1) {
+      throw new StudioError('INTERNAL', `A compiled pass needs a whole batch ≥ 1; got ${n}.`, false);
+    }
+    const alloc = (label: string, floats: number): Binding => {
+      const b = storageBinding(ctx.device, label, floats * 4);
+      this.owned.push(b);
+      return b;
+    };
+    this.inputs = {
+      images: alloc('images', n * INPUT_SIZE * INPUT_SIZE * 3),
+      labels: alloc('labels', n),
+    };
+    let h = INPUT_SIZE;
+    let c = 3;
+    let current = this.inputs.images;
+    let afterConv = false;
+    let largest = n * h * h * c;
+    let scratchBytes = 16;
+    let conv = 0;
+    const widths = paramSpecs(spec).filter((p) => p.kind === 'conv' && p.role === 'bias');
+    for (const item of VGG_CONFIGS[spec.architecture]) {
+      if (item === 'M') {
+        const pool: PoolShape = { n, h, w: h, c };
+        const output = alloc(`pool ${h}×${h}×${c}`, (n * h * h * c) / 4);
+        this.layers.push({ kind: 'pool', shape: pool, input: current, output });
+        h /= 2;
+        current = output;
+        afterConv = false;
+        continue;
+      }
+      const cout = widths[conv]?.size ?? 0;
+      const layer = `c${++conv}`;
+      const s: Conv3x3Shape = { n, h, w: h, cin: c, cout };
+      const output = alloc(`${layer} output`, n * h * h * cout);
+      this.layers.push({ kind: 'conv', shape: s, layer, input: current, output, maskInput: afterConv });
+      scratchBytes = Math.max(scratchBytes, conv3x3FilterGradientScratchBytes(s));
+      largest = Math.max(largest, n * h * h * Math.max(c, cout));
+      current = output;
+      c = cout;
+      afterConv = true;
+    }
+    if (h !== 1) throw new StudioError('INTERNAL', `The features are ${h}×${h}, not 1×1.`, false);
+    const hidden = viewOf(layout, 'l1.bias').size;
+    const classes = viewOf(layout, 'l3.bias').size;
+    this.hasDropout = shape.dropoutRate > 0;
+    const dropped = (label: string, floats: number) => (this.hasDropout ? alloc(label, floats) : null);
+    const a1 = alloc('l1 output', n * hidden);
+    const a2 = alloc('l2 output', n * hidden);
+    this.logits = alloc('logits', n * classes);
+    this.dlogits = alloc('dlogits', n * classes);
+    this.dense = [
+      {
+        shape: { n, in: c, out: hidden },
+        layer: 'l1',
+        relu: true,
+        source: current,
+        dropped: dropped('dropout before l1', n * c),
+        output: a1,
+      },
+      {
+        shape: { n, in: hidden, out: hidden },
+        layer: 'l2',
+        relu: true,
+        source: a1,
+        dropped: dropped('dropout before l2', n * hidden),
+        output: a2,
+      },
+      {
+        shape: { n, in: hidden, out: classes },
+        layer: 'l3',
+        relu: false,
+        source: a2,
+        dropped: null,
+        output: this.logits,
+      },
+    ];
+    for (const d of this.dense) {
+      scratchBytes = Math.max(scratchBytes, denseWeightGradientScratchBytes(d.shape));
+      largest = Math.max(largest, n * Math.max(d.shape.in, d.shape.out));
+    }
+    this.grad = [alloc('gradient A', largest), alloc('gradient B', largest)];
+    this.scratch = alloc('weight-gradient partials', scratchBytes / 4);
+  }
+
+  /** Parameter `name` of row `row` of a flat buffer (the mixed weights, or the gradients). */
+  private param(rows: Binding, row: number, name: string): Binding {
+    const v = viewOf(this.layout, name);
+    return view(rows, row * this.layout.rowFloats + v.offset, v.size);
+  }
+
+  /**
+   * Logits of row `row` of `weights` (a flat buffer), with dropout when `words.seeds` is given.
+   * Without `sums` the pass ends at the logits (evaluation reads them); with it, the fused
+   * softmax cross-entropy adds [Σ loss, Σ correct] into `sums` (and, with `training`, writes
+   * dlogits for backward()).
+   */
+  forward(
+    weights: Binding,
+    row: number,
+    words: PassWords,
+    sums: Binding | null,
+    training = false,
+  ): Dispatch[] {
+    const { ctx } = this;
+    const out: Dispatch[] = [];
+    const w = (name: string) => this.param(weights, row, name);
+    for (const l of this.layers) {
+      if (l.kind === 'pool') out.push(...buildMaxPoolForward(ctx, l.shape, { x: l.input, y: l.output }));
+      else {
+        out.push(
+          ...buildConv3x3Forward(ctx, l.shape, {
+            x: l.input,
+            weight: w(`${l.layer}.weight`),
+            bias: w(`${l.layer}.bias`),
+            y: l.output,
+          }),
+        );
+      }
+    }
+    const seeds = this.seedsOf(words);
+    this.dense.forEach((d, i) => {
+      const seed = seeds?.[i];
+      if (seed !== undefined && d.dropped) {
+        const count = d.shape.n * d.shape.in;
+        out.push(...buildDropoutForward(ctx, count, { x: d.source, y: d.dropped }, this.dropout(seed)));
+      }
+      out.push(
+        ...buildDenseForward(
+          ctx,
+          d.shape,
+          {
+            x: this.inputOf(d, seeds),
+            weight: w(`${d.layer}.weight`),
+            bias: w(`${d.layer}.bias`),
+            y: d.output,
+          },
+          { relu: d.relu },
+        ),
+      );
+    });
+    if (sums) {
+      out.push(
+        ...buildSoftmaxCrossEntropy(
+          ctx,
+          { n: this.shape.batch, classes: viewOf(this.layout, 'l3.bias').size },
+          {
+            logits: this.logits,
+            labels: this.inputs.labels,
+            sums,
+            ...(training ? { dlogits: this.dlogits } : {}),
+          },
+          { factorWord: words.lossScale },
+        ),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * The gradient of the loss the last training forward() scored, with respect to row `row` of
+   * `weights`, into row `row` of `grads` (overwritten; the padding between parameters untouched).
+   */
+  backward(weights: Binding, grads: Binding, row: number, words: PassWords): Dispatch[] {
+    const { ctx } = this;
+    const out: Dispatch[] = [];
+    const w = (name: string) => this.param(weights, row, name);
+    const g = (name: string) => this.param(grads, row, name);
+    let flip = 0;
+    const next = (): Binding => {
+      flip ^= 1;
+      return this.grad[flip] as Binding;
+    };
+    let dz = this.dlogits;
+    const [l1, l2, l3] = this.dense as [Dense, Dense, Dense];
+    const seeds = this.seedsOf(words);
+    // dz is ∂loss/∂ the dense layer's pre-activation; its input gradient gets the ReLU of the
+    // layer below fused, either as the input mask or in the dropout's backward.
+    const denseBack = (d: Dense, mask: Binding | null, to: Binding): void => {
+      out.push(
+        ...buildDenseWeightGradient(ctx, d.shape, {
+          x: this.inputOf(d, seeds),
+          dy: dz,
+          dWeight: g(`${d.layer}.weight`),
+          dBias: g(`${d.layer}.bias`),
+          scratch: this.scratch,
+        }),
+        ...buildDenseInputGradient(ctx, d.shape, {
+          dy: dz,
+          weight: w(`${d.layer}.weight`),
+          dx: to,
+          ...(mask ? { mask } : {}),
+        }),
+      );
+    };
+    let to = next();
+    denseBack(l3, l2.output, to);
+    dz = to;
+    if (seeds) {
+      const dropped = next();
+      denseBack(l2, null, dropped);
+      to = next();
+      out.push(
+        ...buildDropoutBackward(
+          ctx,
+          l2.shape.n * l2.shape.in,
+          { dy: dropped, dx: to, reluOut: l1.output },
+          this.dropout(seeds[1]),
+        ),
+      );
+    } else {
+      to = next();
+      denseBack(l2, l1.output, to);
+    }
+    dz = to;
+    // l1's input gradient is ∂/∂ the features; the pool below fuses the last conv's ReLU.
+    if (seeds) {
+      const dropped = next();
+      denseBack(l1, null, dropped);
+      to = next();
+      out.push(
+        ...buildDropoutBackward(
+          ctx,
+          l1.shape.n * l1.shape.in,
+          { dy: dropped, dx: to },
+          this.dropout(seeds[0]),
+        ),
+      );
+    } else {
+      to = next();
+      denseBack(l1, null, to);
+    }
+    let upstream = to;
+    // Down the conv stack: `upstream` is ∂loss/∂ the layer's output (a pool's), or ∂/∂ the
+    // pre-activation for a conv whose ReLU the layer above already applied.
+    for (let i = this.layers.length - 1; i >= 0; i--) {
+      const l = this.layers[i] as Layer;
+      if (l.kind === 'pool') {
+        const dx = next();
+        out.push(...buildMaxPoolBackward(ctx, l.shape, { x: l.input, dy: upstream, dx }, { relu: true }));
+        upstream = dx;
+        continue;
+      }
+      out.push(
+        ...buildConv3x3FilterGradient(ctx, l.shape, {
+          x: l.input,
+          dy: upstream,
+          dWeight: g(`${l.layer}.weight`),
+          dBias: g(`${l.layer}.bias`),
+          scratch: this.scratch,
+        }),
+      );
+      if (i === 0) break;
+      const dx = next();
+      out.push(
+        ...buildConv3x3InputGradient(ctx, l.shape, {
+          dy: upstream,
+          weight: w(`${l.layer}.weight`),
+          dx,
+          ...(l.maskInput ? { mask: l.input } : {}),
+        }),
+      );
+      upstream = dx;
+    }
+    return out;
+  }
+
+  destroy(): void {
+    for (const b of this.owned) b.buffer.destroy();
+    this.owned.length = 0;
+  }
+
+  private dropout(seedWord: number) {
+    return { rate: this.shape.dropoutRate, seedWord };
+  }
+
+  /** The seeds a pass uses: none without dropout in the program or in the pass. */
+  private seedsOf(words: PassWords): readonly [number, number] | null {
+    return this.hasDropout ? words.seeds : null;
+  }
+
+  /** What a dense layer multiplies in a pass: dropout's output when the pass drops. */
+  private inputOf(d: Dense, seeds: readonly [number, number] | null): Binding {
+    return seeds && d.dropped ? d.dropped : d.source;
+  }
+}
