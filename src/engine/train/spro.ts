@@ -82,7 +82,7 @@ export function sampleDraws(
 }
 
 /** Whether the objective has the volume term for this model (and so needs a VolumeMeasurement). */
-export function usesVolumeTerm(model: SimplexModel, options: SproOptions): boolean {
+export function usesVolumeTerm(model: Pick<SimplexModel, 'complex'>, options: SproOptions): boolean {
   return options.lambda > 0 && (model.complex[0]?.length ?? 0) >= 2;
 }
 
@@ -142,11 +142,26 @@ export function sproLossAndGrads(
     crossEntropy: ce,
     correct: first.correct ?? tf.scalar(0),
     grads: model.stacks.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor })),
-    rows: {
-      weights: draws.map((d) => d.coefficients.map((c) => c * scale)),
-      pull: withVolume && volume ? volumePull(model, volume, options.lambda) : null,
-      trainable: model.frozen.map((f) => !f),
-    },
+    rows: sproRows(model, draws, options, volume),
+  };
+}
+
+/**
+ * How the draws' gradients (∂ Σ CE / ∂ each draw's mixed weights) and the volume term reach each
+ * vertex: the reduction's scale in the weights, once; the pull when the volume term is on.
+ */
+export function sproRows(
+  model: Pick<SimplexModel, 'complex' | 'vertexCount' | 'frozen'>,
+  draws: readonly SproDraw[],
+  options: SproOptions,
+  volume: VolumeMeasurement | null,
+): RowGradients {
+  const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
+  const withVolume = usesVolumeTerm(model, options);
+  return {
+    weights: draws.map((d) => d.coefficients.map((c) => c * scale)),
+    pull: withVolume && volume ? volumePull(model, volume, options.lambda) : null,
+    trainable: model.frozen.map((f) => !f),
   };
 }
 

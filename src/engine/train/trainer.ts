@@ -11,7 +11,6 @@
 // read every `readEvery` steps, when the volume term's CPU determinant is also refreshed (its
 // gradient is applied every step from the current vertices).
 
-import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import { trainImagesUsed, type TrainSettings } from '../../protocol/settings';
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
@@ -24,8 +23,9 @@ import { Rng } from '../util/rng';
 import { deriveSeed } from '../util/seeds';
 import { planStages, type Stage } from './plan';
 import { lrAt } from './schedule';
-import { Sgd, type SgdState } from './sgd';
-import { disposeSproResult, sampleDraws, sproLossAndGrads } from './spro';
+import type { SgdState } from './sgd';
+import { sampleDraws } from './spro';
+import { TfjsStageStep, type CompiledStepFactory, type StageSetup, type StageStep } from './stageStep';
 import type { MakeBatch, TrainingData } from './trainingData';
 
 /** One simplex (or complex) of the run: an ESPRO ensemble has one per component. */
@@ -67,6 +67,10 @@ export interface TrainOptions {
   makeBatch: MakeBatch;
   /** Images per evaluation batch (defaults to the training batch size). */
   evalBatchSize?: number;
+  /** The compiled WebGPU step, where the worker offers it; the tfjs path otherwise. */
+  compiled?: CompiledStepFactory;
+  /** Told which step each stage runs. */
+  onStep?: (kind: StageStep['kind']) => void;
 }
 
 export function modelSpecOf(settings: TrainSettings, numClasses: number): ModelSpec {
@@ -100,21 +104,28 @@ export async function* trainRun(
       : freshState(settings, data, start.modes);
   const stageSteps = stages.map((s) => s.epochs * perEpoch);
   const totalSteps = stageSteps.reduce((a, b) => a + b, 0);
-  const sgd = new Sgd({ momentum: settings.momentum, weightDecay: settings.weightDecay });
   const clock = new Throughput(settings.batchSize);
   let model: SimplexModel | null = null;
+  let stepper: StageStep | null = null;
   try {
     for (let s = state.stage; s < stages.length; s++) {
       const stage = stages[s] as Stage;
       const freshStage = state.epochInStage === 0;
+      stepper?.dispose();
+      stepper = null;
       model?.dispose();
       model = buildModel(spec, state, stage, settings.seed);
-      if (freshStage) {
-        sgd.reset();
-      } else if (state.optimizer) {
-        sgd.importState(state.optimizer, model.stacks);
-      }
       const lambda = await stageLambda(spec, stage, settings);
+      // Each stage starts a fresh optimizer, as the reference does (a new vertex changes shapes).
+      const setup: StageSetup = {
+        batchSize: settings.batchSize,
+        nSample: stage.nSample,
+        sgd: { momentum: settings.momentum, weightDecay: settings.weightDecay },
+        spro: { lambda, reduction: settings.reduction },
+      };
+      stepper = options.compiled?.(model, setup) ?? new TfjsStageStep(model, setup, options.makeBatch);
+      options.onStep?.(stepper.kind);
+      if (!freshStage && state.optimizer) stepper.importState(state.optimizer);
       yield {
         type: 'stage',
         stage: s,
@@ -132,35 +143,23 @@ export async function* trainRun(
         const augment = new Rng(deriveSeed(settings.seed, 'augment', s, epoch));
         const draws = new Rng(deriveSeed(settings.seed, 'draws', s, epoch));
         const epochTotals = { loss: 0, correct: 0, count: 0 };
-        const window = new DeviceSums();
         let volume: VolumeMeasurement | null = null;
         for (let b = 0; b < perEpoch; b++) {
-          const batch = options.makeBatch(
-            data.train,
-            order.subarray(b * settings.batchSize, (b + 1) * settings.batchSize),
-            augment,
-          );
-          if (lambda > 0 && volume === null) volume = await measureVolume(model);
-          const result = sproLossAndGrads(
-            model,
-            batch,
+          const indices = order.subarray(b * settings.batchSize, (b + 1) * settings.batchSize);
+          if (lambda > 0 && volume === null) volume = await stepper.measureVolume();
+          stepper.step(
+            { split: data.train, indices, augment },
             sampleDraws(model, draws, stage.nSample, true),
-            { lambda, reduction: settings.reduction },
+            lr,
             volume,
           );
-          sgd.step(result.grads, lr, result.rows);
-          const perDraw = settings.reduction === 'sum' ? 1 / stage.nSample : 1;
-          window.add(result.crossEntropy, result.correct, perDraw);
-          disposeSproResult(result);
-          batch.x.dispose();
-          batch.labels.dispose();
           state.step++;
           clock.tick(stage.nSample);
           if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1) {
             // The volume for the next steps is measured with the metrics: one wait on the GPU.
             const next: Promise<VolumeMeasurement | null> =
-              lambda > 0 && b < perEpoch - 1 ? measureVolume(model) : Promise.resolve(volume);
-            const [{ loss, correct, count }, measured] = await Promise.all([window.read(), next]);
+              lambda > 0 && b < perEpoch - 1 ? stepper.measureVolume() : Promise.resolve(volume);
+            const [{ loss, correct, count }, measured] = await Promise.all([stepper.readWindow(), next]);
             volume = measured;
             if (!Number.isFinite(loss)) {
               throw new StudioError(
@@ -188,6 +187,7 @@ export async function* trainRun(
             };
           }
         }
+        await stepper.sync();
         const test = await evaluatePoint(
           model,
           data.test,
@@ -224,14 +224,14 @@ export async function* trainRun(
         state.components[stage.component] = await readComponent(model);
         state.stage = stageDone ? s + 1 : s;
         state.epochInStage = stageDone ? 0 : epoch + 1;
-        state.optimizer = stageDone ? null : await sgd.exportState();
+        state.optimizer = stageDone ? null : await stepper.exportState();
         yield { type: 'checkpoint', checkpoint: snapshot(state) };
       }
     }
     yield { type: 'done', components: state.components, history: state.history };
   } finally {
+    stepper?.dispose();
     model?.dispose();
-    sgd.dispose();
   }
 }
 
@@ -358,40 +358,6 @@ function progressOf(
     imagesPerSecond,
     secondsLeft: stepsPerSecond > 0 ? (totalSteps - step) / stepsPerSecond : Number.NaN,
   };
-}
-
-/** Device-side sums of loss and correct counts over a window of steps, read back only when asked. */
-class DeviceSums {
-  private lossSum: tf.Scalar | null = null;
-  private correctSum: tf.Scalar | null = null;
-  private steps = 0;
-
-  add(crossEntropy: tf.Scalar, correct: tf.Scalar, scale: number): void {
-    const loss = tf.tidy(() =>
-      this.lossSum ? tf.add(this.lossSum, tf.mul(crossEntropy, scale)) : tf.mul(crossEntropy, scale),
-    );
-    const right = tf.tidy(() => (this.correctSum ? tf.add(this.correctSum, correct) : tf.clone(correct)));
-    this.lossSum?.dispose();
-    this.correctSum?.dispose();
-    this.lossSum = loss as tf.Scalar;
-    this.correctSum = right as tf.Scalar;
-    this.steps++;
-  }
-
-  /** One readback of both sums; resets the window. */
-  async read(): Promise<{ loss: number; correct: number; count: number }> {
-    if (!this.lossSum || !this.correctSum) return { loss: 0, correct: 0, count: 0 };
-    const both = tf.stack([this.lossSum, this.correctSum]);
-    const [loss = Number.NaN, correct = 0] = await both.data();
-    both.dispose();
-    this.lossSum.dispose();
-    this.correctSum.dispose();
-    this.lossSum = null;
-    this.correctSum = null;
-    const count = this.steps;
-    this.steps = 0;
-    return { loss, correct, count };
-  }
 }
 
 /** Images per second over a sliding window of recent steps (draws count as images). */
