@@ -48,6 +48,23 @@ export interface SgdState {
   buffers: SgdBufferState[];
 }
 
+/** A checkpoint's optimizer state fits an optimizer of these settings, or says why not. */
+export function checkSgdState(state: SgdState, options: SgdOptions): void {
+  if (state.momentum !== options.momentum || state.weightDecay !== options.weightDecay) {
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `The checkpoint's optimiser used momentum ${state.momentum} and weight decay ${state.weightDecay}, ` +
+        `but this run uses ${options.momentum} and ${options.weightDecay}.`,
+    );
+  }
+  if (!Number.isInteger(state.step) || state.step < 0) {
+    throw new StudioError(
+      'BAD_CHECKPOINT',
+      `The checkpoint's optimiser step count ${state.step} is not valid.`,
+    );
+  }
+}
+
 export class Sgd {
   readonly momentum: number;
   readonly weightDecay: number;
@@ -147,19 +164,7 @@ export class Sgd {
    */
   importState(state: SgdState, variables: readonly tf.Variable[]): void {
     this.assertLive();
-    if (state.momentum !== this.momentum || state.weightDecay !== this.weightDecay) {
-      throw new StudioError(
-        'BAD_CHECKPOINT',
-        `The checkpoint's optimiser used momentum ${state.momentum} and weight decay ${state.weightDecay}, ` +
-          `but this run uses ${this.momentum} and ${this.weightDecay}.`,
-      );
-    }
-    if (!Number.isInteger(state.step) || state.step < 0) {
-      throw new StudioError(
-        'BAD_CHECKPOINT',
-        `The checkpoint's optimiser step count ${state.step} is not valid.`,
-      );
-    }
+    checkSgdState(state, this);
     const byName = new Map(variables.map((v) => [v.name, v]));
     for (const b of state.buffers) {
       const v = byName.get(b.name);

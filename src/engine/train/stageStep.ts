@@ -57,7 +57,7 @@ export interface StageStep {
 }
 
 /** Builds the compiled step for a stage's model, or answers null where it does not apply. */
-export type CompiledStepFactory = (model: SimplexModel, setup: StageSetup) => StageStep | null;
+export type CompiledStepFactory = (model: SimplexModel, setup: StageSetup) => Promise<StageStep | null>;
 
 /** The tfjs path: the tape's gradients of every draw, then the optimizer's row kernels. */
 export class TfjsStageStep implements StageStep {

@@ -123,7 +123,8 @@ export async function* trainRun(
         sgd: { momentum: settings.momentum, weightDecay: settings.weightDecay },
         spro: { lambda, reduction: settings.reduction },
       };
-      stepper = options.compiled?.(model, setup) ?? new TfjsStageStep(model, setup, options.makeBatch);
+      stepper =
+        (await options.compiled?.(model, setup)) ?? new TfjsStageStep(model, setup, options.makeBatch);
       options.onStep?.(stepper.kind);
       if (!freshStage && state.optimizer) stepper.importState(state.optimizer);
       yield {

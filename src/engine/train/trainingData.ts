@@ -46,11 +46,20 @@ export interface ChannelNormalisation {
   std: readonly number[];
 }
 
+/** A batch as the CPU assembles it, before any upload. */
+export interface HostBatch {
+  /** Normalised NHWC [N, 32, 32, 3]. */
+  x: Float32Array;
+  labels: Int32Array;
+}
+
+export type MakeHostBatch = (split: ImageSplit, indices: Uint32Array, augment: Rng | null) => HostBatch;
+
 /**
- * A batch maker: CPU assembly with the reference's augmentation when asked, inputs scaled to [0,1]
- * and normalised with `normalisation` (the reference's values when null), one upload per batch.
+ * The CPU assembly of a batch with the reference's augmentation when asked, inputs scaled to [0,1]
+ * and normalised with `normalisation` (the reference's values when null).
  */
-export function batchMaker(normalisation: ChannelNormalisation | null = null): MakeBatch {
+export function hostBatchMaker(normalisation: ChannelNormalisation | null = null): MakeHostBatch {
   const norm = normalisation ? asTriples(normalisation) : REFERENCE_NORMALIZATION;
   const table = normalizationTable(norm);
   return (split, indices, augment) => {
@@ -58,6 +67,15 @@ export function batchMaker(normalisation: ChannelNormalisation | null = null): M
     const x = assembleBatch(split.images, indices, table, aug);
     const labels = new Int32Array(indices.length);
     for (let i = 0; i < indices.length; i++) labels[i] = split.labels[indices[i] as number] as number;
+    return { x, labels };
+  };
+}
+
+/** hostBatchMaker's batches as tensors: one upload per batch. */
+export function batchMaker(normalisation: ChannelNormalisation | null = null): MakeBatch {
+  const host = hostBatchMaker(normalisation);
+  return (split, indices, augment) => {
+    const { x, labels } = host(split, indices, augment);
     return {
       x: tf.tensor4d(x, [indices.length, IMAGE_SIDE, IMAGE_SIDE, CHANNELS], 'float32'),
       labels: tf.tensor1d(labels, 'int32'),

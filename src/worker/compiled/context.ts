@@ -6,8 +6,13 @@ import { StudioError } from '../../protocol/errors';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
 
 /** A KernelContext whose uniform buffer holds `uniformWords` words (a multiple of 4). */
+/** Compiled pipelines by WGSL source, per device: every stage of every run shares them, and a
+ *  run's next stage or a resumed run compiles only the shapes it has not seen. */
+const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
+
 export function createKernelContext(device: GPUDevice, uniformWords: number): KernelContext {
-  const cache = new Map<string, GPUComputePipeline>();
+  const cache = pipelines.get(device) ?? new Map<string, GPUComputePipeline>();
+  pipelines.set(device, cache);
   const size = Math.max(16, Math.ceil(uniformWords / 4) * 16);
   const buffer = device.createBuffer({
     label: 'step uniforms',

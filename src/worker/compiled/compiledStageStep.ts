@@ -1,0 +1,126 @@
+// The compiled WebGPU step as the trainer's StageStep (engine/train/stageStep.ts): a CompiledStage
+// built from the stage's SimplexModel when the stage starts, fed CPU-assembled batches, its
+// vertices written back into the model at epoch ends (sync) so evaluation, checkpoints and
+// exports read the model as on the tfjs path, and its momentum exported under the model's stack
+// variable names, so a checkpoint of either path resumes on the other. Runs in the worker and in
+// Node on Dawn.
+
+import type { SimplexModel } from '../../engine/simplex/simplexModel';
+import { pairsOf, volumeOfDistances, type VolumeMeasurement } from '../../engine/simplex/volume';
+import { DROPOUT_RATE } from '../../engine/model/vgg';
+import { checkSgdState, type SgdState } from '../../engine/train/sgd';
+import { sproRows, usesVolumeTerm, type SproDraw } from '../../engine/train/spro';
+import type {
+  CompiledStepFactory,
+  StageSetup,
+  StageStep,
+  StepBatch,
+  WindowSums,
+} from '../../engine/train/stageStep';
+import type { MakeHostBatch } from '../../engine/train/trainingData';
+import { CompiledStage } from './compiledStage';
+
+/** The trainer's compiled step on `device`, batches assembled by `makeHostBatch`. */
+export function compiledStepFactory(
+  device: GPUDevice,
+  makeHostBatch: MakeHostBatch,
+  dropoutRate = DROPOUT_RATE,
+): CompiledStepFactory {
+  return async (model, setup) => {
+    // The tfjs path says why a stage with nothing to train cannot run.
+    if (!model.hasTrainable) return null;
+    const simplex = model.complex[0] ?? [];
+    const stage = new CompiledStage(
+      device,
+      {
+        spec: model.spec,
+        batch: setup.batchSize,
+        draws: setup.nSample,
+        pull: usesVolumeTerm(model, setup.spro),
+        momentum: setup.sgd.momentum !== 0,
+        dropoutRate,
+        pairs: simplex.length >= 2 ? pairsOf(simplex) : [],
+      },
+      await model.readVertices(),
+    );
+    return new CompiledStageStep(stage, model, setup, makeHostBatch);
+  };
+}
+
+class CompiledStageStep implements StageStep {
+  readonly kind = 'compiled';
+  private sgdSteps = 0;
+  private windowSteps = 0;
+  private readonly stackNames: Map<string, string>;
+
+  constructor(
+    private readonly stage: CompiledStage,
+    private readonly model: SimplexModel,
+    private readonly setup: StageSetup,
+    private readonly makeHostBatch: MakeHostBatch,
+  ) {
+    this.stackNames = new Map(model.params.map((p, i) => [p.name, model.stacks[i]?.name ?? p.name]));
+  }
+
+  step(batch: StepBatch, draws: readonly SproDraw[], lr: number, volume: VolumeMeasurement | null): void {
+    const { x, labels } = this.makeHostBatch(batch.split, batch.indices, batch.augment);
+    this.stage.step(
+      { images: x, labels: new Uint32Array(labels.buffer, labels.byteOffset, labels.length) },
+      {
+        lr,
+        momentum: this.setup.sgd.momentum,
+        weightDecay: this.setup.sgd.weightDecay,
+        coefficients: draws.map((d) => d.coefficients),
+        rows: sproRows(this.model, draws, this.setup.spro, volume),
+        seeds: draws.map((d) => d.dropoutSeeds ?? [0, 0]),
+      },
+    );
+    this.sgdSteps++;
+    this.windowSteps++;
+  }
+
+  async measureVolume(): Promise<VolumeMeasurement> {
+    return volumeOfDistances(await this.stage.readDistances(), this.model.complex[0] ?? []);
+  }
+
+  async readWindow(): Promise<WindowSums> {
+    const sums = await this.stage.readSums();
+    const count = this.windowSteps;
+    this.windowSteps = 0;
+    const draws = sums.loss.length;
+    return {
+      loss: sums.loss.reduce((a, l) => a + l, 0) / (this.setup.batchSize * draws),
+      correct: sums.correct[0] ?? 0,
+      count,
+    };
+  }
+
+  async sync(): Promise<void> {
+    const vertices = await this.stage.readVertices();
+    vertices.forEach((vertex, v) => {
+      if (!this.model.frozen[v]) this.model.writeVertex(v, vertex);
+    });
+  }
+
+  async exportState(): Promise<SgdState> {
+    return {
+      ...this.setup.sgd,
+      step: this.sgdSteps,
+      buffers: await this.stage.exportMomentum((p) => this.nameOf(p), this.sgdSteps > 0),
+    };
+  }
+
+  importState(state: SgdState): void {
+    checkSgdState(state, this.setup.sgd);
+    this.stage.importMomentum((p) => this.nameOf(p), state.buffers);
+    this.sgdSteps = state.step;
+  }
+
+  dispose(): void {
+    this.stage.destroy();
+  }
+
+  private nameOf(param: string): string {
+    return this.stackNames.get(param) ?? param;
+  }
+}
