@@ -20,6 +20,14 @@ export function isConvGradientsName(value: string | null): value is ConvGradient
   return value !== null && (CONV_GRADIENTS as readonly string[]).includes(value);
 }
 
+/** Which training step runs: the studio's compiled WebGPU step, or tfjs's op-by-op path. */
+export const STEPS = ['compiled', 'tfjs'] as const;
+export type StepName = (typeof STEPS)[number];
+
+export function isStepName(value: string | null): value is StepName {
+  return value !== null && (STEPS as readonly string[]).includes(value);
+}
+
 export interface BackendInfo {
   name: BackendName;
   /** Set when name is 'webgpu'. */
@@ -34,6 +42,10 @@ export interface BackendInfo {
   convGradients: ConvGradientsName;
   /** It was forced with ?conv=…. */
   convGradientsForced: boolean;
+  /** The training step: compiled on WebGPU unless ?step=tfjs, tfjs on every other backend. */
+  step: StepName;
+  /** It was forced with ?step=…. */
+  stepForced: boolean;
   /** Set when the backend was chosen by measuring wasm against WebGL (no hardware GPU). */
   choice?: BackendChoice;
 }

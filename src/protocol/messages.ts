@@ -2,7 +2,7 @@
 // types in CommandMap; the worker must have a handler for every key (a missing one is a compile
 // error there), and the client's call() is typed by the same map. Errors cross as ErrorInfo.
 
-import type { BackendChoice, BackendInfo, BackendName, ConvGradientsName } from './backend';
+import type { BackendChoice, BackendInfo, BackendName, ConvGradientsName, StepName } from './backend';
 import type { ErrorInfo } from './errors';
 import type { DataCommands } from './commands/data';
 import type { EnsembleCommands } from './commands/ensembles';
@@ -18,6 +18,8 @@ export interface CoreCommands {
     params: {
       backend: BackendName | null;
       convGradients: ConvGradientsName | null;
+      /** ?step=…: the training step, when forced. */
+      step?: StepName | null;
       /** The verdict of an earlier measured choice, remembered by the page. */
       remembered?: BackendChoice | null;
     };

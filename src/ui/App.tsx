@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import type { BackendInfo } from '../protocol/backend';
-import { isBackendName, isConvGradientsName } from '../protocol/backend';
+import { isBackendName, isConvGradientsName, isStepName } from '../protocol/backend';
 import type { ErrorInfo } from '../protocol/errors';
 import { toErrorInfo } from '../protocol/errors';
 import { EngineClient } from './engineClient';
@@ -31,11 +31,13 @@ export function App() {
     const query = new URLSearchParams(window.location.search);
     const forced = query.get('backend');
     const conv = query.get('conv');
+    const step = query.get('step');
     const unsubscribe = client.onDeviceLost(setError);
     client
       .call('init', {
         backend: isBackendName(forced) ? forced : null,
         convGradients: isConvGradientsName(conv) ? conv : null,
+        step: isStepName(step) ? step : null,
         remembered: rememberedChoice(),
       })
       .then(

@@ -80,6 +80,13 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
           {backend.convGradientsForced ? ' (forced by ?conv=)' : ''}
         </span>
       ) : null}
+      {backend ? (
+        <span className="muted" data-testid="training-step">
+          {' '}
+          · step: {backend.step === 'compiled' ? 'compiled (the studio’s WebGPU kernels)' : 'tfjs'}
+          {backend.stepForced ? ' (forced by ?step=)' : ''}
+        </span>
+      ) : null}
       {backend && backend.fallbackReasons.length > 0 ? (
         <span className="muted" data-testid="backend-fallback">
           {' '}

@@ -4,7 +4,13 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import type { AdapterDescription, BackendChoice, BackendInfo, BackendName } from '../protocol/backend';
+import type {
+  AdapterDescription,
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+  StepName,
+} from '../protocol/backend';
 import { escapeText } from '../protocol/displayText';
 import { measureTrainingRate } from '../engine/bench/trainingRate';
 import { StudioError, toErrorInfo, type ErrorInfo } from '../protocol/errors';
@@ -39,6 +45,8 @@ export interface StartOptions {
   wasmBinaries?: WasmBinaryUrls;
   /** The page's remembered verdict of an earlier measured choice, if any. */
   remembered?: BackendChoice | null;
+  /** ?step=…. */
+  step?: StepName | null;
 }
 
 /** The two candidates measured against each other where there is no hardware GPU. */
@@ -55,6 +63,10 @@ export async function startBackend(options: StartOptions): Promise<BackendInfo> 
   const fallbackReasons: string[] = [];
   const info = (name: BackendName, extra: Partial<BackendInfo>): BackendInfo => {
     useConvGradients(options.convGradients ?? null);
+    const step: StepName = name === 'webgpu' ? (options.step ?? 'compiled') : 'tfjs';
+    if (options.step === 'compiled' && step !== 'compiled') {
+      fallbackReasons.push(`the compiled step: it runs on WebGPU only, so ${name} trains with tfjs`);
+    }
     started = {
       name,
       ...extra,
@@ -62,6 +74,8 @@ export async function startBackend(options: StartOptions): Promise<BackendInfo> 
       forced: forced !== null,
       convGradients: activeConvGradients(),
       convGradientsForced: (options.convGradients ?? null) !== null,
+      step,
+      stepForced: (options.step ?? null) !== null,
     };
     return started;
   };
@@ -136,6 +150,12 @@ async function startOne(
 }
 
 let ownAdapter: AdapterDescription | undefined;
+let ownDevice: GPUDevice | null = null;
+
+/** The studio's WebGPU device, which tfjs and the compiled step share; null before WebGPU started. */
+export function studioDevice(): GPUDevice | null {
+  return ownDevice;
+}
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {
   if (!('gpu' in navigator)) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
@@ -154,6 +174,7 @@ async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Prom
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
     },
   });
+  ownDevice = device;
   void device.lost.then((info) => {
     if (info.reason === 'destroyed') return;
     lost = deviceLostError(info.message);

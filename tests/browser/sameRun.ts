@@ -1,5 +1,6 @@
 // One training run, twice: the browser tests that check two ways of computing the same thing
-// (two conv backward passes, GPU kernels against their CPU definition) train one tiny run in
+// (two conv backward passes, the compiled step against the tfjs path, GPU kernels against their
+// CPU definition) train one tiny run in
 // a fresh tab per variant, through the worker's protocol, and compare what comes out.
 
 import { expect } from 'vitest';
@@ -13,6 +14,8 @@ import { exportedTensors } from './exported';
 export interface Trained {
   /** The status bar's conv-gradients line. */
   convShown: string;
+  /** The status bar's training-step line. */
+  stepShown: string;
   losses: number[];
   lambdas: number[];
   weights: SafetensorsFile;
@@ -28,6 +31,7 @@ export async function trainInTab(
   const page = await openStudio(browser, query);
   await page.getByTestId('backend-status').filter({ hasText: backend }).waitFor({ timeout: 60_000 });
   const convShown = (await page.getByTestId('conv-gradients').textContent()) ?? '';
+  const stepShown = (await page.getByTestId('training-step').textContent()) ?? '';
   await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
   const run = await page.evaluate(
     (s) =>
@@ -41,6 +45,7 @@ export async function trainInTab(
   await page.context().close();
   return {
     convShown,
+    stepShown,
     losses: run?.history.steps.map((s) => s.loss) ?? [],
     lambdas: run?.history.epochs.map((e) => e.lambda) ?? [],
     weights,

@@ -10,13 +10,14 @@ import type { Handlers } from './types';
 import { postEvent, cancelRequest } from '../events';
 
 export const coreHandlers: Handlers<CoreCommands> = {
-  async init({ backend, convGradients, remembered }) {
+  async init({ backend, convGradients, step, remembered }) {
     return startBackend({
       forced: backend,
       onDeviceLost: (error) => {
         postEvent({ type: 'deviceLost', error });
       },
       convGradients,
+      step: step ?? null,
       wasmBinaries: WASM_BINARIES,
       remembered: remembered ?? null,
     });

@@ -9,8 +9,9 @@ import { StudioError } from '../../protocol/errors';
 import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
-import { batchMaker, type TrainingData } from '../../engine/train/trainingData';
-import { errorInfoOf } from '../backend';
+import { batchMaker, hostBatchMaker, type TrainingData } from '../../engine/train/trainingData';
+import { currentBackend, errorInfoOf, studioDevice } from '../backend';
+import { compiledStepFactory } from '../compiled/compiledStageStep';
 import { getDataset, loadSplit, type LoadedSplit } from '../storage/datasets';
 import { publicInfo } from '../storage/datasetWriter';
 import { getModel, saveModel } from '../storage/models';
@@ -108,7 +109,12 @@ export const trainHandlers: Handlers<TrainCommands> = {
       run.error = null;
       await setStatus('running');
       // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
-      const events = trainRun(run.settings, data, start, { makeBatch: batchMaker(data.train.normalisation) });
+      const normalisation = data.train.normalisation;
+      const device = currentBackend()?.step === 'compiled' ? studioDevice() : null;
+      const events = trainRun(run.settings, data, start, {
+        makeBatch: batchMaker(normalisation),
+        ...(device ? { compiled: compiledStepFactory(device, hostBatchMaker(normalisation)) } : {}),
+      });
       for await (const event of events) {
         switch (event.type) {
           case 'stage':
