@@ -23,6 +23,9 @@ import {
 import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
 import { startWasmBackend, type WasmBinaryUrls } from '../engine/backend/wasm';
+import type { CompiledStepFactory } from '../engine/train/stageStep';
+import type { MakeHostBatch } from '../engine/train/trainingData';
+import { compiledStepFactory } from './compiled/compiledStageStep';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -152,9 +155,12 @@ async function startOne(
 let ownAdapter: AdapterDescription | undefined;
 let ownDevice: GPUDevice | null = null;
 
-/** The studio's WebGPU device, which tfjs and the compiled step share; null before WebGPU started. */
-export function studioDevice(): GPUDevice | null {
-  return ownDevice;
+/** The compiled step where the started backend runs it (WebGPU unless ?step=tfjs), else undefined. */
+export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFactory | undefined {
+  // The device tfjs runs on: the compiled step shares it.
+  return started?.step === 'compiled' && ownDevice
+    ? compiledStepFactory(ownDevice, makeHostBatch)
+    : undefined;
 }
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {

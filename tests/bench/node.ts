@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
 import type { BackendName } from '../../src/protocol/backend';
 import { startNodeBackend } from '../../src/cli/backend';
+import { hostBatchMaker } from '../../src/engine/train/trainingData';
 import { generateSynthetic } from '../../src/engine/data/synthetic';
 import { imageCount, type LabeledImages } from '../../src/engine/data/labeledImages';
 import {
@@ -47,7 +48,9 @@ export async function benchInNode(
   const profiles = params.profile ? await profileSteps(params, data) : null;
   for (const profile of profiles ?? [])
     record(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
-  await measureTraining(params, data, record);
+  // Loaded after the backend started: tfjs's WebGPU package registers only where it sees navigator.gpu.
+  const { activeCompiledStep } = await import('../../src/worker/backend');
+  await measureTraining(params, data, record, activeCompiledStep(hostBatchMaker()));
   record('loader_img_s', loaderImagesPerSecond(data, params.batchSize, performance.now()));
   return { measurements, profiles };
 }

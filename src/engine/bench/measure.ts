@@ -14,7 +14,14 @@ import { SimplexModel } from '../simplex/simplexModel';
 import { PointEvaluator } from '../surface/pointEvaluator';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
-import { CHECKPOINT_VERSION, trainRun, type TrainEvent, type TrainStart } from '../train/trainer';
+import {
+  CHECKPOINT_VERSION,
+  trainRun,
+  type TrainEvent,
+  type TrainOptions,
+  type TrainStart,
+} from '../train/trainer';
+import { TfjsStageStep, type CompiledStepFactory, type StageSetup, type StageStep } from '../train/stageStep';
 import { makeBatch, type TrainingData } from '../train/trainingData';
 import { Rng } from '../util/rng';
 import { NaiveTrainer } from './naive';
@@ -48,13 +55,39 @@ export async function profileSteps(params: BenchParams, data: TrainingData): Pro
 }
 
 /**
- * base_img_s, naive_img_s, speedup_vs_naive, spro_img_s, spro_overhead, leak_tensors,
- * readbacks_per_step, spro5_img_s and surface_points_s, in that order.
+ * step, base_img_s, (with the compiled step: tfjs_img_s, compiled_speedup, dispatches_per_step,
+ * host_ms_per_step, host_ms_per_step_tfjs), naive_img_s, speedup_vs_naive, spro_img_s,
+ * spro_overhead, leak_tensors, readbacks_per_step, spro5_img_s and surface_points_s, in that
+ * order. Training runs on the compiled step where `compiled` is given, as the tab's does.
  */
-export async function measureTraining(params: BenchParams, data: TrainingData, emit: Emit): Promise<void> {
+export async function measureTraining(
+  params: BenchParams,
+  data: TrainingData,
+  emit: Emit,
+  compiled?: CompiledStepFactory,
+): Promise<void> {
   const spec = benchSpec(params);
-  const base = await timeTraining(trainSettings(params, { procedure: 'base' }), data, [], params.steps);
+  const options: TrainOptions = { makeBatch, ...(compiled ? { compiled } : {}) };
+  emit('step', compiled ? 'compiled' : 'tfjs');
+  const base = await timeTraining(
+    trainSettings(params, { procedure: 'base' }),
+    data,
+    [],
+    params.steps,
+    options,
+  );
   emit('base_img_s', base.imagesPerSecond);
+  if (compiled) {
+    const tfjs = await timeTraining(trainSettings(params, { procedure: 'base' }), data, [], params.steps, {
+      makeBatch,
+    });
+    emit('tfjs_img_s', tfjs.imagesPerSecond);
+    emit('compiled_speedup', base.imagesPerSecond / tfjs.imagesPerSecond);
+    const own = await hostTimes(spec, data, params, compiled);
+    emit('dispatches_per_step', own.dispatches ?? Number.NaN);
+    emit('host_ms_per_step', own.hostMs);
+    emit('host_ms_per_step_tfjs', (await hostTimes(spec, data, params, null)).hostMs);
+  }
   const naive = await naiveImagesPerSecond(spec, data, params);
   emit('naive_img_s', naive);
   emit('speedup_vs_naive', base.imagesPerSecond / naive);
@@ -67,6 +100,7 @@ export async function measureTraining(params: BenchParams, data: TrainingData, e
     data,
     [mode, second],
     sproSteps,
+    options,
   );
   emit('spro_img_s', spro.imagesPerSecond);
   emit('spro_overhead', base.imagesPerSecond / spro.imagesPerSecond);
@@ -78,6 +112,7 @@ export async function measureTraining(params: BenchParams, data: TrainingData, e
     data,
     [mode, second],
     Math.max(2, Math.round(params.steps / 5)),
+    options,
   );
   emit('spro5_img_s', spro5.imagesPerSecond);
 
@@ -127,6 +162,7 @@ async function timeTraining(
   data: TrainingData,
   vertices: TfVertex[],
   steps: number,
+  options: TrainOptions,
 ): Promise<TrainingTiming> {
   const settings: TrainSettings = {
     ...base,
@@ -156,7 +192,7 @@ async function timeTraining(
   let first: { time: number; step: number; tensors: number; reads: number } | null = null;
   let last: { time: number; step: number; tensors: number; reads: number } | null = null;
   try {
-    const events: AsyncGenerator<TrainEvent> = trainRun(settings, data, start, { makeBatch });
+    const events: AsyncGenerator<TrainEvent> = trainRun(settings, data, start, options);
     for await (const event of events) {
       if (event.type !== 'steps' || event.point.stage !== lastStage) continue;
       const mark = {
@@ -180,6 +216,51 @@ async function timeTraining(
     leakedTensors: last.tensors - first.tensors,
     readbacksPerStep: (last.reads - first.reads) / timedSteps,
   };
+}
+
+/** Steps timed for their host work: the worker's time to encode and submit one. */
+const HOST_STEPS = 10;
+
+/**
+ * The host time of one SPRO step (3 vertices, one trainable, n_sample 1): how long step() takes
+ * to return, its work on the GPU not waited for, averaged after a warm-up step; and the
+ * dispatches the compiled step encodes per step. The tfjs path's step when `compiled` is null.
+ */
+async function hostTimes(
+  spec: ModelSpec,
+  data: TrainingData,
+  params: { batchSize: number },
+  compiled: CompiledStepFactory | null,
+): Promise<{ hostMs: number; dispatches: number | null }> {
+  const model = SimplexModel.fresh(spec, 3, new Rng(4), { frozen: [true, true, false] });
+  const setup: StageSetup = {
+    batchSize: params.batchSize,
+    nSample: 1,
+    sgd: { momentum: 0.9, weightDecay: 5e-4 },
+    spro: { lambda: 0, reduction: 'sum' },
+  };
+  const stepper: StageStep = (await compiled?.(model, setup)) ?? new TfjsStageStep(model, setup, makeBatch);
+  const rng = new Rng(8);
+  const indices = new Uint32Array(params.batchSize).map((_, i) => i % data.train.count);
+  const step = () => {
+    stepper.step({ split: data.train, indices, augment: rng }, sampleDraws(model, rng, 1, true), 0.01, null);
+  };
+  try {
+    step();
+    await stepper.readWindow();
+    let hostMs = 0;
+    for (let s = 0; s < HOST_STEPS; s++) {
+      const start = performance.now();
+      step();
+      hostMs += performance.now() - start;
+      // Each step waits for the last, so no step's host time includes a full queue's back-pressure.
+      await stepper.readWindow();
+    }
+    return { hostMs: hostMs / HOST_STEPS, dispatches: stepper.dispatchesPerStep ?? null };
+  } finally {
+    stepper.dispose();
+    model.dispose();
+  }
 }
 
 /** Counts GPU→CPU reads (every Tensor.data()/dataSync() goes through the engine's read). */

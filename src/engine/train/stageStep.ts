@@ -41,6 +41,8 @@ export interface WindowSums {
 export interface StageStep {
   /** 'tfjs' or 'compiled', as the status bar and the benchmark name it. */
   readonly kind: 'tfjs' | 'compiled';
+  /** The dispatches one step encodes, where the step knows them (the compiled step). */
+  readonly dispatchesPerStep?: number;
   /** One step; waits for nothing. `volume` measures the current vertices when the term is on. */
   step(batch: StepBatch, draws: readonly SproDraw[], lr: number, volume: VolumeMeasurement | null): void;
   /** Simplex 0's volume at the current vertices (k×k numbers read back). */

@@ -49,6 +49,7 @@ export function compiledStepFactory(
 
 class CompiledStageStep implements StageStep {
   readonly kind = 'compiled';
+  readonly dispatchesPerStep: number;
   private sgdSteps = 0;
   private windowSteps = 0;
   private readonly stackNames: Map<string, string>;
@@ -59,6 +60,7 @@ class CompiledStageStep implements StageStep {
     private readonly setup: StageSetup,
     private readonly makeHostBatch: MakeHostBatch,
   ) {
+    this.dispatchesPerStep = stage.dispatchesPerStep;
     this.stackNames = new Map(model.params.map((p, i) => [p.name, model.stacks[i]?.name ?? p.name]));
   }
 

@@ -10,8 +10,7 @@ import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
 import { batchMaker, hostBatchMaker, type TrainingData } from '../../engine/train/trainingData';
-import { currentBackend, errorInfoOf, studioDevice } from '../backend';
-import { compiledStepFactory } from '../compiled/compiledStageStep';
+import { activeCompiledStep, errorInfoOf } from '../backend';
 import { getDataset, loadSplit, type LoadedSplit } from '../storage/datasets';
 import { publicInfo } from '../storage/datasetWriter';
 import { getModel, saveModel } from '../storage/models';
@@ -110,10 +109,10 @@ export const trainHandlers: Handlers<TrainCommands> = {
       await setStatus('running');
       // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
       const normalisation = data.train.normalisation;
-      const device = currentBackend()?.step === 'compiled' ? studioDevice() : null;
+      const compiled = activeCompiledStep(hostBatchMaker(normalisation));
       const events = trainRun(run.settings, data, start, {
         makeBatch: batchMaker(normalisation),
-        ...(device ? { compiled: compiledStepFactory(device, hostBatchMaker(normalisation)) } : {}),
+        ...(compiled ? { compiled } : {}),
       });
       for await (const event of events) {
         switch (event.type) {
