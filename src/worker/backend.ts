@@ -24,8 +24,10 @@ import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
 import { startWasmBackend, type WasmBinaryUrls } from '../engine/backend/wasm';
 import type { CompiledStepFactory } from '../engine/train/stageStep';
-import type { MakeHostBatch } from '../engine/train/trainingData';
+import { hostBatchMaker, type MakeHostBatch } from '../engine/train/trainingData';
+import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from './compiled/compiledStageStep';
+import { compiledReads } from './compiled/context';
 
 const WEBGPU_PRIORITY = 3;
 
@@ -161,6 +163,12 @@ export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFa
   return started?.step === 'compiled' && ownDevice
     ? compiledStepFactory(ownDevice, makeHostBatch)
     : undefined;
+}
+
+/** activeCompiledStep with its read count, as the benchmark measures it. */
+export function benchCompiledStep(): CompiledTraining | undefined {
+  const factory = activeCompiledStep(hostBatchMaker());
+  return factory ? { factory, reads: compiledReads } : undefined;
 }
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {

@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
 import type { BackendName } from '../../src/protocol/backend';
 import { startNodeBackend } from '../../src/cli/backend';
-import { hostBatchMaker } from '../../src/engine/train/trainingData';
 import { generateSynthetic } from '../../src/engine/data/synthetic';
 import { imageCount, type LabeledImages } from '../../src/engine/data/labeledImages';
 import {
@@ -49,8 +48,8 @@ export async function benchInNode(
   for (const profile of profiles ?? [])
     record(`step_ms_${profile.convGradients}_conv_gradients`, profile.stepMs);
   // Loaded after the backend started: tfjs's WebGPU package registers only where it sees navigator.gpu.
-  const { activeCompiledStep } = await import('../../src/worker/backend');
-  await measureTraining(params, data, record, activeCompiledStep(hostBatchMaker()));
+  const { benchCompiledStep } = await import('../../src/worker/backend');
+  await measureTraining(params, data, record, benchCompiledStep());
   record('loader_img_s', loaderImagesPerSecond(data, params.batchSize, performance.now()));
   return { measurements, profiles };
 }

@@ -1,6 +1,7 @@
 // The benchmark's command in the worker, as `npm run bench` drives it, on a small VGG11: every
 // measurement arrives (as progress, then in the result), the rates are real numbers, nothing
-// leaks and metrics are not read every step, and --profile's two step breakdowns show what each
+// leaks and metrics are not read every step, WebGPU trains on the compiled step (its dispatches
+// counted, its host time under the tfjs path's), and --profile's two step breakdowns show what each
 // backward pass really dispatches. No timing thresholds: speed is read from the benchmark's
 // output, not asserted here.
 
@@ -29,6 +30,10 @@ const params: BenchParams = {
 
 const RATES = [
   'base_img_s',
+  'tfjs_img_s',
+  'compiled_speedup',
+  'host_ms_per_step',
+  'host_ms_per_step_tfjs',
   'naive_img_s',
   'speedup_vs_naive',
   'spro_img_s',
@@ -65,6 +70,8 @@ describe('bench command', () => {
         'width',
         'batch',
         'params_per_vertex',
+        'step',
+        'dispatches_per_step',
         'leak_tensors',
         'readbacks_per_step',
       ].sort(),
@@ -73,7 +80,13 @@ describe('bench command', () => {
     // The IDX import's dataset does not outlive the measurement.
     const stored = await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
     expect(stored?.map((d) => d.id)).not.toContain('idx:benchmark idx');
-    expect(m).toMatchObject({ backend: 'webgpu', width: 0.125, batch: 4, leak_tensors: 0 });
+    // WebGPU trains on the compiled step: VGG11's one-draw SPRO step is the mix, 8 convs (4
+    // dispatches each, the first without an input gradient), 5 pools (2), 3 dense layers (4),
+    // dropout (4), the loss and SGD; the tfjs path's host work per step is many times its.
+    expect(m).toMatchObject({ backend: 'webgpu', step: 'compiled', width: 0.125, batch: 4, leak_tensors: 0 });
+    expect(m.dispatches_per_step).toBe(1 + 8 * 4 - 1 + 5 * 2 + 3 * 4 + 4 + 1 + 1);
+    expect(m.compiled_speedup).toBeCloseTo((m.base_img_s as number) / (m.tfjs_img_s as number), 10);
+    expect(m.host_ms_per_step).toBeLessThan(m.host_ms_per_step_tfjs as number);
     expect(m.params_per_vertex).toBe(
       paramCount({ architecture: 'vgg11', widthScale: 0.125, numClasses: 10 }),
     );

@@ -34,6 +34,12 @@ const READ_EVERY = 5;
 
 export type Emit = (name: string, value: number | string) => void;
 
+/** The compiled step the benchmark trains with, and its count of GPU→CPU reads so far. */
+export interface CompiledTraining {
+  factory: CompiledStepFactory;
+  reads: () => number;
+}
+
 export function benchSpec(params: BenchParams): ModelSpec {
   return { architecture: params.architecture, widthScale: params.widthScale, numClasses: 10 };
 }
@@ -64,10 +70,11 @@ export async function measureTraining(
   params: BenchParams,
   data: TrainingData,
   emit: Emit,
-  compiled?: CompiledStepFactory,
+  compiled?: CompiledTraining,
 ): Promise<void> {
   const spec = benchSpec(params);
-  const options: TrainOptions = { makeBatch, ...(compiled ? { compiled } : {}) };
+  const options: TrainOptions = { makeBatch, ...(compiled ? { compiled: compiled.factory } : {}) };
+  const otherReads = compiled?.reads ?? (() => 0);
   emit('step', compiled ? 'compiled' : 'tfjs');
   const base = await timeTraining(
     trainSettings(params, { procedure: 'base' }),
@@ -75,15 +82,21 @@ export async function measureTraining(
     [],
     params.steps,
     options,
+    otherReads,
   );
   emit('base_img_s', base.imagesPerSecond);
   if (compiled) {
-    const tfjs = await timeTraining(trainSettings(params, { procedure: 'base' }), data, [], params.steps, {
-      makeBatch,
-    });
+    const tfjs = await timeTraining(
+      trainSettings(params, { procedure: 'base' }),
+      data,
+      [],
+      params.steps,
+      { makeBatch },
+      otherReads,
+    );
     emit('tfjs_img_s', tfjs.imagesPerSecond);
     emit('compiled_speedup', base.imagesPerSecond / tfjs.imagesPerSecond);
-    const own = await hostTimes(spec, data, params, compiled);
+    const own = await hostTimes(spec, data, params, compiled.factory);
     emit('dispatches_per_step', own.dispatches ?? Number.NaN);
     emit('host_ms_per_step', own.hostMs);
     emit('host_ms_per_step_tfjs', (await hostTimes(spec, data, params, null)).hostMs);
@@ -101,6 +114,7 @@ export async function measureTraining(
     [mode, second],
     sproSteps,
     options,
+    otherReads,
   );
   emit('spro_img_s', spro.imagesPerSecond);
   emit('spro_overhead', base.imagesPerSecond / spro.imagesPerSecond);
@@ -113,6 +127,7 @@ export async function measureTraining(
     [mode, second],
     Math.max(2, Math.round(params.steps / 5)),
     options,
+    otherReads,
   );
   emit('spro5_img_s', spro5.imagesPerSecond);
 
@@ -163,6 +178,7 @@ async function timeTraining(
   vertices: TfVertex[],
   steps: number,
   options: TrainOptions,
+  otherReads: () => number,
 ): Promise<TrainingTiming> {
   const settings: TrainSettings = {
     ...base,
@@ -199,7 +215,7 @@ async function timeTraining(
         time: performance.now(),
         step: event.point.step,
         tensors: tf.memory().numTensors,
-        reads: reads.count,
+        reads: reads.count + otherReads(),
       };
       first ??= mark;
       last = mark;

@@ -29,17 +29,18 @@ export function compiledStepFactory(
   return async (model, setup) => {
     // The tfjs path says why a stage with nothing to train cannot run.
     if (!model.hasTrainable) return null;
-    const simplex = model.complex[0] ?? [];
+    // The distances only where the volume term pulls (the trainer measures the volume only then).
+    const pull = usesVolumeTerm(model, setup.spro);
     const stage = new CompiledStage(
       device,
       {
         spec: model.spec,
         batch: setup.batchSize,
         draws: setup.nSample,
-        pull: usesVolumeTerm(model, setup.spro),
+        pull,
         momentum: setup.sgd.momentum !== 0,
         dropoutRate,
-        pairs: simplex.length >= 2 ? pairsOf(simplex) : [],
+        pairs: pull ? pairsOf(model.complex[0] ?? []) : [],
       },
       await model.readVertices(),
     );

@@ -75,12 +75,20 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
   pass.end();
 }
 
+let reads = 0;
+
+/** GPU→CPU reads readFloats has made in this thread: the benchmark's readbacks_per_step. */
+export function compiledReads(): number {
+  return reads;
+}
+
 /** The binding's words, read back (off the hot path: checkpoints, exports, measurements). */
 export async function readFloats(
   device: GPUDevice,
   from: Binding,
   floats = from.size / 4,
 ): Promise<Float32Array> {
+  reads++;
   const bytes = Math.ceil((floats * 4) / 4) * 4;
   const staging = device.createBuffer({
     size: Math.max(4, bytes),

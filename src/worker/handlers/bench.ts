@@ -10,8 +10,8 @@ import type { BenchCommands, BenchMeasurement } from '../../protocol/commands/be
 import { emitShape, loaderImagesPerSecond, measureTraining, profileSteps } from '../../engine/bench/measure';
 import { tarArchive } from '../../engine/bench/tarWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
-import { hostBatchMaker, type TrainingData } from '../../engine/train/trainingData';
-import { activeCompiledStep, currentBackend } from '../backend';
+import type { TrainingData } from '../../engine/train/trainingData';
+import { benchCompiledStep, currentBackend } from '../backend';
 import { importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, loadSplit } from '../storage/datasets';
 import type { Handlers } from './types';
@@ -40,7 +40,7 @@ export const benchHandlers: Handlers<BenchCommands> = {
     const loaderStart = performance.now();
     const data = await loadTrainingData();
     const loader = loaderImagesPerSecond(data, params.batchSize, loaderStart);
-    await measureTraining(params, data, emit, activeCompiledStep(hostBatchMaker()));
+    await measureTraining(params, data, emit, benchCompiledStep());
     emit('loader_img_s', loader);
     emit('import_mb_s', await importMegabytesPerSecond(data, ctx.signal));
     emit('import_idx_mb_s', await importIdxMegabytesPerSecond(data, ctx.signal));
