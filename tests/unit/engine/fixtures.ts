@@ -10,6 +10,8 @@ import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
 import { paramSpecs, type ModelSpec, type ParamSpec } from '../../../src/protocol/architecture';
 
 export const REFERENCE_DIR = path.resolve(process.cwd(), '../shared/fixtures/reference');
+/** A few training steps, by PyTorch (its config.json says how). */
+export const TRAJECTORY_DIR = path.resolve(process.cwd(), '../shared/fixtures/trajectory');
 
 /** The fixtures' model: VGG16 at width 1/8, 10 classes. */
 export const REFERENCE_SPEC: ModelSpec = { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 };
@@ -17,11 +19,11 @@ export const REFERENCE_SPEC: ModelSpec = { architecture: 'vgg16', widthScale: 0.
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-export function readReferenceFile(name: string): SafetensorsFile {
-  return readSafetensors(new Uint8Array(readFileSync(path.join(REFERENCE_DIR, name))));
+export function readReferenceFile(name: string, dir = REFERENCE_DIR): SafetensorsFile {
+  return readSafetensors(new Uint8Array(readFileSync(path.join(dir, name))));
 }
 
-function tensorOf(file: SafetensorsFile, name: string): Float32Array {
+export function tensorOf(file: SafetensorsFile, name: string): Float32Array {
   const t = file.tensors.get(name);
   if (!t) throw new Error(`fixture tensor ${name} is missing`);
   return t.data;
@@ -44,9 +46,12 @@ export interface ReferenceImages {
   n: number;
 }
 
-/** inputs.bin: CIFAR-10 records (label byte, then 1024 R, 1024 G, 1024 B, rows top to bottom). */
-export function referenceImages(): ReferenceImages {
-  const bytes = readFileSync(path.join(REFERENCE_DIR, 'inputs.bin'));
+/**
+ * inputs.bin (or another file of the fixtures): CIFAR-10 records (label byte, then 1024 R, 1024 G,
+ * 1024 B, rows top to bottom), normalised with the fixtures' mean and std.
+ */
+export function referenceImages(file = path.join(REFERENCE_DIR, 'inputs.bin')): ReferenceImages {
+  const bytes = readFileSync(file);
   const n = bytes.length / 3073;
   const x = new Float32Array(n * 3072);
   const labels = new Int32Array(n);
