@@ -3,7 +3,8 @@
 //   dW[k, c] = Σ_r A[r, k] · dZ[r, c],   db[c] = Σ_r dZ[r, c]   (row k = K of A is all ones),
 // one GEMM with the bias gradient as an extra row. R is the long side (131,072 for the first conv
 // at batch 128), so it is split into a fixed number of chunks: pass 1 writes each chunk's partial
-// sums to scratch, pass 2 adds them up in chunk order. No atomics: the same inputs give the same
+// sums to scratch, pass 2 adds them up in chunk order (a single chunk writes the gradients
+// directly, in one pass). No atomics: the same inputs give the same
 // bits on every run, which a resumed run's bit-equality needs.
 
 import type { Binding, Dispatch, KernelContext } from './types';
@@ -32,9 +33,10 @@ export function weightGradientSplits(shape: WeightGradientShape): number {
   return Math.max(1, Math.min(wanted, Math.floor(shape.rows / MIN_CHUNK)));
 }
 
-/** Bytes of the partial sums: one [K + 1, C] block per chunk. */
+/** Bytes of the partial sums: one [K + 1, C] block per chunk (none for a single chunk). */
 export function weightGradientScratchBytes(shape: WeightGradientShape): number {
-  return weightGradientSplits(shape) * (shape.k + 1) * shape.c * 4;
+  const splits = weightGradientSplits(shape);
+  return splits === 1 ? 0 : splits * (shape.k + 1) * shape.c * 4;
 }
 
 export interface WeightGradientBindings {
@@ -71,7 +73,7 @@ export function buildWeightGradient(
   need(`${label} dZ`, b.dz, rows * c);
   need(`${label} dWeight`, b.dWeight, k * c);
   need(`${label} dBias`, b.dBias, c);
-  need(`${label} scratch`, b.scratch, splits * (k + 1) * c);
+  if (splits > 1) need(`${label} scratch`, b.scratch, splits * (k + 1) * c);
   // GEMM rows are the weight rows (plus the bias row), columns C_out, reduction over R.
   const spec: GemmSpec = {
     m: k + 1,
@@ -92,6 +94,23 @@ fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
     bContiguous: 'n',
   };
   const add = options.accumulate ? '+' : '';
+  if (splits === 1) {
+    // One chunk: the GEMM writes the gradients itself, no partials and no second pass.
+    const direct: GemmSpec = {
+      ...spec,
+      header: `${storage(0, 'src', 'read')}
+${storage(1, 'dz', 'read')}
+${storage(2, 'dW', 'read_write')}
+${storage(3, 'db', 'read_write')}
+const KIN = ${k}u;
+${loadInput.helpers}
+fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
+      store: `if (m == KIN) { db[n] ${add}= c; } else { dW[m * N + n] ${add}= c; }`,
+    };
+    return [
+      dispatch(ctx, label, gemmShader(direct), [input, b.dz, b.dWeight, b.dBias], gemmWorkgroups(direct)),
+    ];
+  }
   const reduce = `
 ${storage(0, 'partial', 'read')}
 ${storage(1, 'dW', 'read_write')}
