@@ -82,10 +82,10 @@ describe('bench command', () => {
     expect(stored?.map((d) => d.id)).not.toContain('idx:benchmark idx');
     // WebGPU trains on the compiled step: VGG11's one-draw SPRO step at batch 4 is the mix, 8
     // conv forwards, 7 input gradients, filter gradients in two passes for c1 and c2 (N·H·W ≥ 512)
-    // and one for the rest, 5 pools (2), 3 dense layers (3), dropout (4), the loss and SGD; the
+    // and one for the rest, 5 pools (2), 3 dense layers (3, dropout fused), the loss and SGD; the
     // tfjs path's host work per step is many times its.
     expect(m).toMatchObject({ backend: 'webgpu', step: 'compiled', width: 0.125, batch: 4, leak_tensors: 0 });
-    expect(m.dispatches_per_step).toBe(1 + 8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 4 + 1 + 1);
+    expect(m.dispatches_per_step).toBe(1 + 8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 1 + 1);
     expect(m.compiled_speedup).toBeCloseTo((m.base_img_s as number) / (m.tfjs_img_s as number), 10);
     expect(m.host_ms_per_step).toBeLessThan(m.host_ms_per_step_tfjs as number);
     expect(m.params_per_vertex).toBe(

@@ -1,13 +1,13 @@
 // A VGG's forward and backward pass as the compiled step's kernels (kernels/), recorded once per
 // stage over buffers allocated once: the layer list of VGG_CONFIGS, each conv with its bias and
-// ReLU fused, the dense head with dropout before l1 and l2 (as engine/model/vgg.ts), and the fused
-// softmax cross-entropy. Weights are read from, and gradients written to, one row of the flat
-// layout (flatLayout.ts): draw s binds row s of the mixed weights and of the gradients, so the S
+// ReLU fused, the dense head with dropout before l1 and l2 (as engine/model/vgg.ts) fused into
+// those layers, and the fused softmax cross-entropy. Weights are read from, and gradients
+// written to, one row of the flat layout (flatLayout.ts): draw s binds row s of the mixed weights and of the gradients, so the S
 // draws of a step share every activation buffer and run one after another in one pass.
 //
 // Backward, from dlogits down: each layer's weight gradient (fixed split-K, deterministic), then
-// its input gradient with the ReLU of the layer below fused (a conv's input mask, the pool's or
-// the dropout's `relu` option). Two ping-pong buffers carry the gradient between layers.
+// its input gradient with the ReLU of the layer below fused (an input mask, or the pool's `relu`
+// option) and, for l1 and l2, their dropout mask. Two ping-pong buffers carry the gradient between layers.
 // Runs in the worker and in Node on Dawn; no DOM.
 
 import { StudioError } from '../../protocol/errors';
@@ -30,7 +30,7 @@ import {
   denseWeightGradientScratchBytes,
   type DenseShape,
 } from './kernels/dense';
-import { buildDropoutBackward, buildDropoutForward } from './kernels/dropout';
+import type { DropoutOptions } from './kernels/dropout';
 import { buildMaxPoolBackward, buildMaxPoolForward, type PoolShape } from './kernels/pool';
 import { buildSoftmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 
@@ -68,8 +68,8 @@ interface Dense {
   relu: boolean;
   /** The layer below's output. */
   source: Binding;
-  /** Dropout's output of `source` (l1 and l2, when the program has dropout). */
-  dropped: Binding | null;
+  /** Which of the pass's two dropout seeds masks `source` (l1: 0, l2: 1; l3 has no dropout). */
+  seed: 0 | 1 | null;
   output: Binding;
 }
 
@@ -141,7 +141,6 @@ export class VggProgram {
     const hidden = viewOf(layout, 'l1.bias').size;
     const classes = viewOf(layout, 'l3.bias').size;
     this.hasDropout = shape.dropoutRate > 0;
-    const dropped = (label: string, floats: number) => (this.hasDropout ? alloc(label, floats) : null);
     const a1 = alloc('l1 output', n * hidden);
     const a2 = alloc('l2 output', n * hidden);
     this.logits = alloc('logits', n * classes);
@@ -152,7 +151,7 @@ export class VggProgram {
         layer: 'l1',
         relu: true,
         source: current,
-        dropped: dropped('dropout before l1', n * c),
+        seed: 0,
         output: a1,
       },
       {
@@ -160,7 +159,7 @@ export class VggProgram {
         layer: 'l2',
         relu: true,
         source: a1,
-        dropped: dropped('dropout before l2', n * hidden),
+        seed: 1,
         output: a2,
       },
       {
@@ -168,7 +167,7 @@ export class VggProgram {
         layer: 'l3',
         relu: false,
         source: a2,
-        dropped: null,
+        seed: null,
         output: this.logits,
       },
     ];
@@ -215,27 +214,17 @@ export class VggProgram {
         );
       }
     }
-    const seeds = this.seedsOf(words);
-    this.dense.forEach((d, i) => {
-      const seed = seeds?.[i];
-      if (seed !== undefined && d.dropped) {
-        const count = d.shape.n * d.shape.in;
-        out.push(...buildDropoutForward(ctx, count, { x: d.source, y: d.dropped }, this.dropout(seed)));
-      }
+    for (const d of this.dense) {
+      const dropout = this.dropoutOf(d, words);
       out.push(
         ...buildDenseForward(
           ctx,
           d.shape,
-          {
-            x: this.inputOf(d, seeds),
-            weight: w(`${d.layer}.weight`),
-            bias: w(`${d.layer}.bias`),
-            y: d.output,
-          },
-          { relu: d.relu },
+          { x: d.source, weight: w(`${d.layer}.weight`), bias: w(`${d.layer}.bias`), y: d.output },
+          { relu: d.relu, ...(dropout ? { dropout } : {}) },
         ),
       );
-    });
+    }
     if (sums) {
       out.push(
         ...buildSoftmaxCrossEntropy(
@@ -270,63 +259,41 @@ export class VggProgram {
     };
     let dz = this.dlogits;
     const [l1, l2, l3] = this.dense as [Dense, Dense, Dense];
-    const seeds = this.seedsOf(words);
-    // dz is ∂loss/∂ the dense layer's pre-activation; its input gradient gets the ReLU of the
-    // layer below fused, either as the input mask or in the dropout's backward.
+    // dz is ∂loss/∂ the dense layer's pre-activation. Its input gradient takes the layer's own
+    // dropout mask and the ReLU of the layer below (the input mask), both fused.
     const denseBack = (d: Dense, mask: Binding | null, to: Binding): void => {
+      const dropout = this.dropoutOf(d, words);
+      const options = dropout ? { dropout } : {};
       out.push(
-        ...buildDenseWeightGradient(ctx, d.shape, {
-          x: this.inputOf(d, seeds),
-          dy: dz,
-          dWeight: g(`${d.layer}.weight`),
-          dBias: g(`${d.layer}.bias`),
-          scratch: this.scratch,
-        }),
-        ...buildDenseInputGradient(ctx, d.shape, {
-          dy: dz,
-          weight: w(`${d.layer}.weight`),
-          dx: to,
-          ...(mask ? { mask } : {}),
-        }),
+        ...buildDenseWeightGradient(
+          ctx,
+          d.shape,
+          {
+            x: d.source,
+            dy: dz,
+            dWeight: g(`${d.layer}.weight`),
+            dBias: g(`${d.layer}.bias`),
+            scratch: this.scratch,
+          },
+          options,
+        ),
+        ...buildDenseInputGradient(
+          ctx,
+          d.shape,
+          { dy: dz, weight: w(`${d.layer}.weight`), dx: to, ...(mask ? { mask } : {}) },
+          options,
+        ),
       );
     };
     let to = next();
     denseBack(l3, l2.output, to);
     dz = to;
-    if (seeds) {
-      const dropped = next();
-      denseBack(l2, null, dropped);
-      to = next();
-      out.push(
-        ...buildDropoutBackward(
-          ctx,
-          l2.shape.n * l2.shape.in,
-          { dy: dropped, dx: to, reluOut: l1.output },
-          this.dropout(seeds[1]),
-        ),
-      );
-    } else {
-      to = next();
-      denseBack(l2, l1.output, to);
-    }
+    to = next();
+    denseBack(l2, l1.output, to);
     dz = to;
     // l1's input gradient is ∂/∂ the features; the pool below fuses the last conv's ReLU.
-    if (seeds) {
-      const dropped = next();
-      denseBack(l1, null, dropped);
-      to = next();
-      out.push(
-        ...buildDropoutBackward(
-          ctx,
-          l1.shape.n * l1.shape.in,
-          { dy: dropped, dx: to },
-          this.dropout(seeds[0]),
-        ),
-      );
-    } else {
-      to = next();
-      denseBack(l1, null, to);
-    }
+    to = next();
+    denseBack(l1, null, to);
     let upstream = to;
     // Down the conv stack: `upstream` is ∂loss/∂ the layer's output (a pool's), or ∂/∂ the
     // pre-activation for a conv whose ReLU the layer above already applied.
@@ -367,17 +334,9 @@ export class VggProgram {
     this.owned.length = 0;
   }
 
-  private dropout(seedWord: number) {
-    return { rate: this.shape.dropoutRate, seedWord };
-  }
-
-  /** The seeds a pass uses: none without dropout in the program or in the pass. */
-  private seedsOf(words: PassWords): readonly [number, number] | null {
-    return this.hasDropout ? words.seeds : null;
-  }
-
-  /** What a dense layer multiplies in a pass: dropout's output when the pass drops. */
-  private inputOf(d: Dense, seeds: readonly [number, number] | null): Binding {
-    return seeds && d.dropped ? d.dropped : d.source;
+  /** The dropout before dense layer `d` in a pass: none without dropout in the program or the pass. */
+  private dropoutOf(d: Dense, words: PassWords): DropoutOptions | null {
+    const seedWord = d.seed === null || !this.hasDropout ? undefined : words.seeds?.[d.seed];
+    return seedWord === undefined ? null : { rate: this.shape.dropoutRate, seedWord };
   }
 }

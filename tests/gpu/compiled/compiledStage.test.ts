@@ -137,7 +137,7 @@ describe('compiled SPRO step', () => {
     });
     // Mix, two passes, SGD, distances.
     // Per draw: 8 conv forwards, 7 input gradients, filter gradients in two passes for c1 and c2
-    // (N·H·W ≥ 512) and one for the rest, 5 pools (2), 3 dense layers (3), dropout (4), the loss.
-    expect(stage.dispatchesPerStep).toBe(1 + 2 * (8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 4 + 1) + 2);
+    // (N·H·W ≥ 512) and one for the rest, 5 pools (2), 3 dense layers (3, dropout fused), the loss.
+    expect(stage.dispatchesPerStep).toBe(1 + 2 * (8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 1) + 2);
   });
 });

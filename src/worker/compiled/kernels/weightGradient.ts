@@ -9,7 +9,7 @@
 
 import type { Binding, Dispatch, KernelContext } from './types';
 import { gemmShader, gemmTile, gemmWorkgroups, type GemmSpec } from './gemm';
-import { ceilDiv, dispatch, need, storage } from './wgsl';
+import { ceilDiv, dispatch, need, storage, uniformsDecl } from './wgsl';
 
 export interface WeightGradientShape {
   /** Reduction length: the rows of A and dZ. */
@@ -56,6 +56,8 @@ export interface WeightGradientOptions {
 export interface InputReader {
   helpers: string;
   body: string;
+  /** The helpers read the step's uniforms (uniformU32/uniformF32). */
+  uniforms?: boolean;
 }
 
 /** The two passes; `input` is the binding A is read from. */
@@ -84,6 +86,7 @@ export function buildWeightGradient(
     header: `${storage(0, 'src', 'read')}
 ${storage(1, 'dz', 'read')}
 ${storage(2, 'partial', 'read_write')}
+${loadInput.uniforms ? uniformsDecl(3, ctx.uniforms) : ''}
 const KIN = ${k}u;
 ${loadInput.helpers}
 fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
@@ -94,6 +97,7 @@ fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
     bContiguous: 'n',
   };
   const add = options.accumulate ? '+' : '';
+  const uniforms = loadInput.uniforms ? [ctx.uniforms] : [];
   if (splits === 1) {
     // One chunk: the GEMM writes the gradients itself, no partials and no second pass.
     const direct: GemmSpec = {
@@ -102,13 +106,20 @@ fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
 ${storage(1, 'dz', 'read')}
 ${storage(2, 'dW', 'read_write')}
 ${storage(3, 'db', 'read_write')}
+${loadInput.uniforms ? uniformsDecl(4, ctx.uniforms) : ''}
 const KIN = ${k}u;
 ${loadInput.helpers}
 fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
       store: `if (m == KIN) { db[n] ${add}= c; } else { dW[m * N + n] ${add}= c; }`,
     };
     return [
-      dispatch(ctx, label, gemmShader(direct), [input, b.dz, b.dWeight, b.dBias], gemmWorkgroups(direct)),
+      dispatch(
+        ctx,
+        label,
+        gemmShader(direct),
+        [input, b.dz, b.dWeight, b.dBias, ...uniforms],
+        gemmWorkgroups(direct),
+      ),
     ];
   }
   const reduce = `
@@ -128,7 +139,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 `;
   return [
-    dispatch(ctx, `${label} partials`, gemmShader(spec), [input, b.dz, b.scratch], gemmWorkgroups(spec)),
+    dispatch(
+      ctx,
+      `${label} partials`,
+      gemmShader(spec),
+      [input, b.dz, b.scratch, ...uniforms],
+      gemmWorkgroups(spec),
+    ),
     dispatch(
       ctx,
       `${label} reduce`,
