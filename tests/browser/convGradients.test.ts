@@ -5,9 +5,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { defaultSettings, type TrainSettings } from '../../src/protocol/settings';
 import { launchChromium } from './chromium';
-import { expectSameLosses, expectSameWeights, trainInTab } from './sameRun';
+import { TINY_BASE_RUN as settings, expectSameLosses, expectSameWeights, trainInTab } from './sameRun';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -16,17 +15,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser.close();
 });
-
-const settings: TrainSettings = {
-  ...defaultSettings('base'),
-  architecture: 'vgg11',
-  widthScale: 0.125,
-  batchSize: 8,
-  baseEpochs: 2,
-  trainLimit: 16,
-  testLimit: 8,
-  readEvery: 1,
-};
 
 describe('convolution gradients on WebGPU', () => {
   it("train the same run to the same weights with the studio's and with tfjs's", async () => {

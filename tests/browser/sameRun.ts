@@ -7,9 +7,21 @@ import { expect } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type {} from '../../src/ui/debugHandle';
 import type { SafetensorsFile } from '../../src/engine/formats/safetensors';
-import type { TrainSettings } from '../../src/protocol/settings';
+import { defaultSettings, type TrainSettings } from '../../src/protocol/settings';
 import { openStudio } from './chromium';
 import { exportedTensors } from './exported';
+
+/** A base run of four steps on a width-1/8 VGG11: two ways of computing it must agree. */
+export const TINY_BASE_RUN: TrainSettings = {
+  ...defaultSettings('base'),
+  architecture: 'vgg11',
+  widthScale: 0.125,
+  batchSize: 8,
+  baseEpochs: 2,
+  trainLimit: 16,
+  testLimit: 8,
+  readEvery: 1,
+};
 
 export interface Trained {
   /** The status bar's conv-gradients line. */

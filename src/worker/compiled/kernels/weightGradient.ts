@@ -76,6 +76,14 @@ export function buildWeightGradient(
   need(`${label} dWeight`, b.dWeight, k * c);
   need(`${label} dBias`, b.dBias, c);
   if (splits > 1) need(`${label} scratch`, b.scratch, splits * (k + 1) * c);
+  // A and dZ at bindings 0 and 1, then the outputs, then the uniforms where the reader needs them.
+  const header = (outputs: string[]) => `${storage(0, 'src', 'read')}
+${storage(1, 'dz', 'read')}
+${outputs.join('\n')}
+${loadInput.uniforms ? uniformsDecl(2 + outputs.length, ctx.uniforms) : ''}
+const KIN = ${k}u;
+${loadInput.helpers}
+fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`;
   // GEMM rows are the weight rows (plus the bias row), columns C_out, reduction over R.
   const spec: GemmSpec = {
     m: k + 1,
@@ -83,13 +91,7 @@ export function buildWeightGradient(
     k: rows,
     splits,
     tile: gemmTile(k + 1, c),
-    header: `${storage(0, 'src', 'read')}
-${storage(1, 'dz', 'read')}
-${storage(2, 'partial', 'read_write')}
-${loadInput.uniforms ? uniformsDecl(3, ctx.uniforms) : ''}
-const KIN = ${k}u;
-${loadInput.helpers}
-fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
+    header: header([storage(2, 'partial', 'read_write')]),
     loadA: 'if (m == KIN) { return 1.0; } return loadInput(k, m);',
     loadB: 'return dz[k * N + n];',
     store: 'partial[(z * M + m) * N + n] = c;',
@@ -102,14 +104,7 @@ fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
     // One chunk: the GEMM writes the gradients itself, no partials and no second pass.
     const direct: GemmSpec = {
       ...spec,
-      header: `${storage(0, 'src', 'read')}
-${storage(1, 'dz', 'read')}
-${storage(2, 'dW', 'read_write')}
-${storage(3, 'db', 'read_write')}
-${loadInput.uniforms ? uniformsDecl(4, ctx.uniforms) : ''}
-const KIN = ${k}u;
-${loadInput.helpers}
-fn loadInput(r: u32, k: u32) -> f32 { ${loadInput.body} }`,
+      header: header([storage(2, 'dW', 'read_write'), storage(3, 'db', 'read_write')]),
       store: `if (m == KIN) { db[n] ${add}= c; } else { dW[m * N + n] ${add}= c; }`,
     };
     return [
