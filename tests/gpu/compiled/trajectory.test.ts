@@ -7,49 +7,26 @@
 // to 1e-4 relative (plus two float32 ulps of the weights) and its per-step losses and volumes to
 // 1e-5; the base run meets a float32 near-tie, explained in its test.
 
-import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TfVertex } from '../../../src/engine/formats/layout';
 import { lrAt } from '../../../src/engine/train/schedule';
 import { volumeOfDistances, volumePull } from '../../../src/engine/simplex/volume';
-import { asTorchLayout, torchToTf } from '../../../src/engine/formats/stateDict';
-import { paramSpecs } from '../../../src/protocol/architecture';
 import { CompiledStage } from '../../../src/worker/compiled/compiledStage';
 import {
   REFERENCE_SPEC,
-  TRAJECTORY_DIR,
+  expectTrajectoryChange,
+  loadTrajectory,
   expectClose,
-  readReferenceFile,
-  referenceImages,
-  simplexNetVertex,
   tensorOf,
-  vgg16Vertex,
-  type ReferenceImages,
 } from '../../unit/engine/fixtures';
 import { gpuDevice } from '../support/gpu';
 
-interface StageConfig {
-  batch: number;
-  epochs: number;
-  lr0: number;
-  wd: number;
-  steps: number;
-  lam?: number;
-  draws?: number[][][];
-}
-const config = JSON.parse(readFileSync(path.join(TRAJECTORY_DIR, 'config.json'), 'utf8')) as {
-  base: StageConfig;
-  spro: StageConfig;
-};
-const expected = readReferenceFile('expected.safetensors', TRAJECTORY_DIR);
+const { base, spro, expected, records, baseStart, sproStart } = loadTrajectory();
 const MOMENTUM = 0.9;
 
 let device: GPUDevice;
-let records: ReferenceImages;
 beforeAll(async () => {
   device = await gpuDevice();
-  records = referenceImages(path.join(TRAJECTORY_DIR, 'records.bin'));
 });
 const made: CompiledStage[] = [];
 afterEach(() => {
@@ -65,46 +42,10 @@ function batch(b: number, size: number) {
   };
 }
 
-/**
- * `after − start` of every parameter against the fixture's, in tf layout: within `rtol` of the
- * change's scale, plus two float32 ulps of the weights' (a weight w + Δ rounds to w's ulp).
- */
-function changeErrors(start: TfVertex, after: readonly ArrayLike<number>[], prefix: string) {
-  return paramSpecs(REFERENCE_SPEC).map((p, i) => {
-    const want = torchToTf(p, asTorchLayout(p, tensorOf(expected, `${prefix}.${p.name}`)));
-    const before = start[i] as Float32Array;
-    const got = after[i] as ArrayLike<number>;
-    let worst = 0;
-    let change = 0;
-    let weights = 0;
-    for (let j = 0; j < want.length; j++) {
-      const b = before[j] as number;
-      worst = Math.max(worst, Math.abs((got[j] as number) - (want[j] as number)));
-      change = Math.max(change, Math.abs((want[j] as number) - b));
-      weights = Math.max(weights, Math.abs(b));
-    }
-    return { name: p.name, worst, change, ulps: 2 * weights * 2 ** -23 };
-  });
-}
-
-function expectChange(
-  start: TfVertex,
-  after: readonly ArrayLike<number>[],
-  prefix: string,
-  rtol: number,
-): void {
-  for (const e of changeErrors(start, after, prefix)) {
-    expect(
-      e.worst,
-      `${prefix}.${e.name} − start: |diff| against a change of ${e.change}`,
-    ).toBeLessThanOrEqual(rtol * e.change + e.ulps);
-  }
-}
-
 describe('the compiled step reproduces PyTorch’s trajectory', () => {
   it('12 SGD steps of a base model', async () => {
-    const c = config.base;
-    const start = vgg16Vertex(readReferenceFile('base_start.safetensors', TRAJECTORY_DIR));
+    const c = base;
+    const start = baseStart;
     const stage = new CompiledStage(
       device,
       {
@@ -147,13 +88,12 @@ describe('the compiled step reproduces PyTorch’s trajectory', () => {
     );
     expectClose(losses, tensorOf(expected, 'base.loss'), 2e-4, 'base.loss');
     const [after] = await stage.readVertices();
-    expectChange(start, after ?? [], 'base.after', 0.1);
+    expectTrajectoryChange(expected, start, after ?? [], 'base.after', 0.1);
   });
 
   it('8 SPRO steps of two vertices with the volume term and n_sample 2', async () => {
-    const c = config.spro;
-    const file = readReferenceFile('spro_start.safetensors', TRAJECTORY_DIR);
-    const start = [0, 1].map((i) => simplexNetVertex(file, i));
+    const c = spro;
+    const start = sproStart;
     const lambda = c.lam ?? NaN;
     const stage = new CompiledStage(
       device,
@@ -196,6 +136,6 @@ describe('the compiled step reproduces PyTorch’s trajectory', () => {
     expectClose(losses, tensorOf(expected, 'spro.loss'), 1e-5, 'spro.loss');
     const [frozen, trained] = await stage.readVertices();
     expect(frozen?.every((p, i) => p.every((w, j) => w === start[0]?.[i]?.[j]))).toBe(true);
-    expectChange(start[1] as TfVertex, trained ?? [], 'spro.after', 1e-4);
+    expectTrajectoryChange(expected, start[1] as TfVertex, trained ?? [], 'spro.after', 1e-4);
   });
 });

@@ -124,3 +124,74 @@ export function expectSame(
   }
   expect(firstDiff, `${what}: first differing index`).toBe(-1);
 }
+
+/** One stage of ../shared/fixtures/trajectory/config.json. */
+export interface TrajectoryStage {
+  batch: number;
+  epochs: number;
+  lr0: number;
+  wd: number;
+  steps: number;
+  /** SPRO's λ. */
+  lam?: number;
+  /** SPRO: each step's draws, each draw's coefficients. */
+  draws?: number[][][];
+}
+
+export interface Trajectory {
+  base: TrajectoryStage;
+  spro: TrajectoryStage;
+  expected: SafetensorsFile;
+  records: ReferenceImages;
+  /** The base run's starting vertex, and SPRO's two (vertex 0 frozen). */
+  baseStart: TfVertex;
+  sproStart: TfVertex[];
+}
+
+/** ../shared/fixtures/trajectory: its stages, expected values, 64 normalised records and starts. */
+export function loadTrajectory(): Trajectory {
+  const config = JSON.parse(readFileSync(path.join(TRAJECTORY_DIR, 'config.json'), 'utf8')) as {
+    base: TrajectoryStage;
+    spro: TrajectoryStage;
+  };
+  return {
+    ...config,
+    expected: readReferenceFile('expected.safetensors', TRAJECTORY_DIR),
+    records: referenceImages(path.join(TRAJECTORY_DIR, 'records.bin')),
+    baseStart: vgg16Vertex(readReferenceFile('base_start.safetensors', TRAJECTORY_DIR)),
+    sproStart: [0, 1].map((i) =>
+      simplexNetVertex(readReferenceFile('spro_start.safetensors', TRAJECTORY_DIR), i),
+    ),
+  };
+}
+
+/**
+ * `after − start` of every parameter against the trajectory's `<prefix>.<param>` (tf layout):
+ * within `rtol` of the change's scale plus two float32 ulps of the weights' (w + Δ rounds to w's
+ * ulp, which for some layers is more than 1e-4 of the change).
+ */
+export function expectTrajectoryChange(
+  expected: SafetensorsFile,
+  start: TfVertex,
+  after: readonly ArrayLike<number>[],
+  prefix: string,
+  rtol: number,
+): void {
+  paramSpecs(REFERENCE_SPEC).forEach((p, i) => {
+    const want = torchToTf(p, asTorchLayout(p, tensorOf(expected, `${prefix}.${p.name}`)));
+    const before = start[i] as Float32Array;
+    const got = after[i] as ArrayLike<number>;
+    let worst = 0;
+    let change = 0;
+    let weights = 0;
+    for (let j = 0; j < want.length; j++) {
+      const b = before[j] as number;
+      worst = Math.max(worst, Math.abs((got[j] as number) - (want[j] as number)));
+      change = Math.max(change, Math.abs((want[j] as number) - b));
+      weights = Math.max(weights, Math.abs(b));
+    }
+    expect(worst, `${prefix}.${p.name} − start: |diff| against a change of ${change}`).toBeLessThanOrEqual(
+      rtol * change + 2 * weights * 2 ** -23,
+    );
+  });
+}

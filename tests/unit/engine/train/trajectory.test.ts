@@ -13,44 +13,24 @@
 // training amplifies that routing (2.5e-4 in the last loss). SPRO has no such window and is
 // checked on wasm, the unit tests' own backend.
 
-import path from 'node:path';
-import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TfVertex } from '../../../../src/engine/formats/layout';
-import { asTorchLayout, torchToTf } from '../../../../src/engine/formats/stateDict';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';
 import { measureVolume } from '../../../../src/engine/simplex/volume';
 import { lrAt } from '../../../../src/engine/train/schedule';
 import { Sgd } from '../../../../src/engine/train/sgd';
 import { disposeSproResult, sproLossAndGrads } from '../../../../src/engine/train/spro';
-import { paramSpecs } from '../../../../src/protocol/architecture';
 import {
   REFERENCE_SPEC,
-  TRAJECTORY_DIR,
+  expectTrajectoryChange,
+  loadTrajectory,
+  type TrajectoryStage,
   expectClose,
-  readReferenceFile,
-  referenceImages,
-  simplexNetVertex,
   tensorOf,
-  vgg16Vertex,
 } from '../fixtures';
 
-interface StageConfig {
-  batch: number;
-  epochs: number;
-  lr0: number;
-  wd: number;
-  steps: number;
-  lam?: number;
-  draws?: number[][][];
-}
-const config = JSON.parse(readFileSync(path.join(TRAJECTORY_DIR, 'config.json'), 'utf8')) as {
-  base: StageConfig;
-  spro: StageConfig;
-};
-const expected = readReferenceFile('expected.safetensors', TRAJECTORY_DIR);
-const records = referenceImages(path.join(TRAJECTORY_DIR, 'records.bin'));
+const { base, spro, expected, records, baseStart, sproStart } = loadTrajectory();
 const MOMENTUM = 0.9;
 const wasm = tf.getBackend();
 afterAll(async () => {
@@ -58,7 +38,7 @@ afterAll(async () => {
 });
 
 /** Trains `model` for the stage's steps on batches in file order; losses (and volumes) per step. */
-async function train(model: SimplexModel, c: StageConfig, draw: (step: number) => number[][]) {
+async function train(model: SimplexModel, c: TrajectoryStage, draw: (step: number) => number[][]) {
   const sgd = new Sgd({ momentum: MOMENTUM, weightDecay: c.wd });
   const perEpoch = records.n / c.batch;
   const losses: number[] = [];
@@ -87,46 +67,27 @@ async function train(model: SimplexModel, c: StageConfig, draw: (step: number) =
   return { losses, volumes };
 }
 
-/** after − start per parameter within rtol of the change's scale plus two ulps of the weights'. */
-function expectChange(start: TfVertex, after: readonly ArrayLike<number>[], prefix: string): void {
-  paramSpecs(REFERENCE_SPEC).forEach((p, i) => {
-    const want = torchToTf(p, asTorchLayout(p, tensorOf(expected, `${prefix}.${p.name}`)));
-    const before = start[i] as Float32Array;
-    const got = after[i] as ArrayLike<number>;
-    let worst = 0;
-    let change = 0;
-    let weights = 0;
-    for (let j = 0; j < want.length; j++) {
-      worst = Math.max(worst, Math.abs((got[j] as number) - (want[j] as number)));
-      change = Math.max(change, Math.abs((want[j] as number) - (before[j] as number)));
-      weights = Math.max(weights, Math.abs(before[j] as number));
-    }
-    expect(worst, `${prefix}.${p.name} − start`).toBeLessThanOrEqual(1e-4 * change + 2 * weights * 2 ** -23);
-  });
-}
-
 describe('the training loop reproduces PyTorch’s trajectory', () => {
   it('12 SGD steps of a base model (CPU backend)', async () => {
     await tf.setBackend('cpu');
-    const start = vgg16Vertex(readReferenceFile('base_start.safetensors', TRAJECTORY_DIR));
+    const start = baseStart;
     const model = SimplexModel.fromVertices(REFERENCE_SPEC, [start]);
-    const { losses } = await train(model, config.base, () => [[1]]);
+    const { losses } = await train(model, base, () => [[1]]);
     expectClose(losses, tensorOf(expected, 'base.loss'), 1e-5, 'base.loss');
-    expectChange(start, (await model.readVertices())[0] ?? [], 'base.after');
+    expectTrajectoryChange(expected, start, (await model.readVertices())[0] ?? [], 'base.after', 1e-4);
     model.dispose();
   }, 300_000);
 
   it('8 SPRO steps of two vertices with the volume term and n_sample 2 (wasm)', async () => {
     await tf.setBackend(wasm);
-    const file = readReferenceFile('spro_start.safetensors', TRAJECTORY_DIR);
-    const start = [0, 1].map((i) => simplexNetVertex(file, i));
+    const start = sproStart;
     const model = SimplexModel.fromVertices(REFERENCE_SPEC, start, { frozen: [true, false] });
-    const { losses, volumes } = await train(model, config.spro, (step) => config.spro.draws?.[step] ?? []);
+    const { losses, volumes } = await train(model, spro, (step) => spro.draws?.[step] ?? []);
     expectClose(volumes, tensorOf(expected, 'spro.volume'), 1e-5, 'spro.volume');
     expectClose(losses, tensorOf(expected, 'spro.loss'), 1e-5, 'spro.loss');
     const [frozen, trained] = await model.readVertices();
     expect(frozen?.every((p, i) => p.every((w, j) => w === start[0]?.[i]?.[j]))).toBe(true);
-    expectChange(start[1] as TfVertex, trained ?? [], 'spro.after');
+    expectTrajectoryChange(expected, start[1] as TfVertex, trained ?? [], 'spro.after', 1e-4);
     model.dispose();
   }, 300_000);
 });
