@@ -6,6 +6,7 @@
 // output element has one writer, so a run repeats bit for bit. Runs in the worker and on Dawn.
 
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
+import { dispatch } from './kernels/wgsl';
 import type { StageShape, UniformLayout } from './stepUniforms';
 
 /** Threads per workgroup of the row kernels. */
@@ -57,25 +58,6 @@ const ENTRY = `
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
   let i = gid.x + gid.y * groups.x * ${WORKGROUP}u;`;
 
-function record(
-  ctx: KernelContext,
-  label: string,
-  code: string,
-  bindings: readonly Binding[],
-  workgroups: [number, number, number],
-): Dispatch {
-  const pipeline = ctx.pipeline(code, label);
-  const bindGroup = ctx.device.createBindGroup({
-    label,
-    layout: pipeline.getBindGroupLayout(0),
-    entries: bindings.map((b, binding) => ({
-      binding,
-      resource: { buffer: b.buffer, offset: b.offset, size: b.size },
-    })),
-  });
-  return { label, pipeline, bindGroup, workgroups };
-}
-
 /** mixed[s, i] = Σ_r coefficients[s, r] · vertices[r, i] for every draw s and word i of a row. */
 export function buildMix(
   ctx: KernelContext,
@@ -97,7 +79,7 @@ ${ENTRY}
     M[s * ${n}u + i] = m;
   }
 }`;
-  return record(ctx, 'mix rows', code, [ctx.uniforms, buffers.vertices, buffers.mixed], grid(ctx, n));
+  return dispatch(ctx, 'mix rows', code, [ctx.uniforms, buffers.vertices, buffers.mixed], grid(ctx, n));
 }
 
 /**
@@ -142,7 +124,7 @@ ${ENTRY}
     }${pull}${step}
   }
 }`;
-  return record(
+  return dispatch(
     ctx,
     'sgd rows',
     code,
@@ -188,7 +170,7 @@ ${ENTRY}
   }
   S[i] = s;
 }`;
-  return record(ctx, 'row distances', code, [vertices, sums], grid(ctx, pairs.length * columns));
+  return dispatch(ctx, 'row distances', code, [vertices, sums], grid(ctx, pairs.length * columns));
 }
 
 /** The pairs' squared distances in float64 from buildDistances' sums as read back. */
