@@ -13,6 +13,7 @@ import type { SgdBufferState } from '../../engine/train/sgd';
 import {
   createKernelContext,
   encodeDispatches,
+  pipelinesReady,
   readFloats,
   storageBinding,
   submitDispatches,
@@ -61,7 +62,25 @@ export class CompiledStage {
   private readonly dispatches: Dispatch[];
   private destroyed = false;
 
-  constructor(
+  /** A stage whose pipelines are compiled (in the background: the page keeps drawing). */
+  static async create(
+    device: GPUDevice,
+    shape: CompiledStageShape,
+    vertices: readonly TfVertex[],
+  ): Promise<CompiledStage> {
+    const stage = new CompiledStage(device, shape, vertices);
+    try {
+      await pipelinesReady(stage.dispatches);
+      // The first step's volume is the starting vertices'.
+      if (stage.stack.distances) await submitDispatches(device, [stage.stack.distances]);
+    } catch (error) {
+      stage.destroy();
+      throw error;
+    }
+    return stage;
+  }
+
+  private constructor(
     readonly device: GPUDevice,
     readonly shape: CompiledStageShape,
     vertices: readonly TfVertex[],
@@ -101,8 +120,6 @@ export class CompiledStage {
       this.stack.sgd,
       ...(this.stack.distances ? [this.stack.distances] : []),
     ];
-    // The first step's volume is the starting vertices'.
-    if (this.stack.distances) submitDispatches(device, [this.stack.distances]);
   }
 
   /** Dispatches one step encodes. */

@@ -31,7 +31,7 @@ export function compiledStepFactory(
     if (!model.hasTrainable) return null;
     // The distances only where the volume term pulls (the trainer measures the volume only then).
     const pull = usesVolumeTerm(model, setup.spro);
-    const stage = new CompiledStage(
+    const stage = await CompiledStage.create(
       device,
       {
         spec: model.spec,

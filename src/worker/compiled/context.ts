@@ -3,15 +3,51 @@
 // the one command encoder a step is encoded into. Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
-import type { Binding, Dispatch, KernelContext } from './kernels/types';
+import type { Binding, Dispatch, KernelContext, Pipeline } from './kernels/types';
+
+/** Pipelines by WGSL source, per device: every stage of every run shares them, and a run's next
+ *  stage or a resumed run compiles only the shapes it has not seen. */
+const pipelines = new WeakMap<GPUDevice, Map<string, Pipeline>>();
+/** Bind group layouts by their entries' signature, per device. */
+const layouts = new WeakMap<GPUDevice, Map<string, GPUBindGroupLayout>>();
+
+const DECLARATION =
+  /@group\(0\)\s*@binding\((\d+)\)\s*var<\s*(uniform|storage\s*(?:,\s*(read_write|read))?)\s*>/g;
+
+/** Group 0's layout, from the WGSL's own declarations (bindings 0…n−1, as `dispatch` binds them). */
+function bindGroupLayout(device: GPUDevice, code: string, label: string): GPUBindGroupLayout {
+  const declared = new Map<number, GPUBufferBindingType>();
+  for (const [, index, kind, access] of code.matchAll(DECLARATION)) {
+    declared.set(
+      Number(index),
+      kind === 'uniform' ? 'uniform' : access === 'read_write' ? 'storage' : 'read-only-storage',
+    );
+  }
+  const types = Array.from({ length: declared.size }, (_, i) => declared.get(i));
+  if (types.length === 0 || !types.every((t) => t !== undefined)) {
+    throw new Error(`${label}: its WGSL must declare group 0's bindings 0…n−1.`);
+  }
+  const signature = types.join(',');
+  const cache = layouts.get(device) ?? new Map<string, GPUBindGroupLayout>();
+  layouts.set(device, cache);
+  let layout = cache.get(signature);
+  if (!layout) {
+    layout = device.createBindGroupLayout({
+      label: signature,
+      entries: types.map((type, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type },
+      })),
+    });
+    cache.set(signature, layout);
+  }
+  return layout;
+}
 
 /** A KernelContext whose uniform buffer holds `uniformWords` words (a multiple of 4). */
-/** Compiled pipelines by WGSL source, per device: every stage of every run shares them, and a
- *  run's next stage or a resumed run compiles only the shapes it has not seen. */
-const pipelines = new WeakMap<GPUDevice, Map<string, GPUComputePipeline>>();
-
 export function createKernelContext(device: GPUDevice, uniformWords: number): KernelContext {
-  const cache = pipelines.get(device) ?? new Map<string, GPUComputePipeline>();
+  const cache = pipelines.get(device) ?? new Map<string, Pipeline>();
   pipelines.set(device, cache);
   const size = Math.max(16, Math.ceil(uniformWords / 4) * 16);
   const buffer = device.createBuffer({
@@ -22,19 +58,44 @@ export function createKernelContext(device: GPUDevice, uniformWords: number): Ke
   return {
     device,
     pipeline(code, label) {
-      let pipeline = cache.get(code);
-      if (!pipeline) {
-        pipeline = device.createComputePipeline({
-          label,
-          layout: 'auto',
-          compute: { module: device.createShaderModule({ label, code }), entryPoint: 'main' },
-        });
-        cache.set(code, pipeline);
-      }
+      const known = cache.get(code);
+      if (known) return known;
+      const layout = bindGroupLayout(device, code, label);
+      const ready = device.createComputePipelineAsync({
+        label,
+        layout: device.createPipelineLayout({ label, bindGroupLayouts: [layout] }),
+        compute: { module: device.createShaderModule({ label, code }), entryPoint: 'main' },
+      });
+      const pipeline: Pipeline = { layout, ready, compiled: null };
+      // A failed compile rejects for whoever awaits it (pipelinesReady), and is not left unhandled.
+      ready.then(
+        (compiled) => {
+          pipeline.compiled = compiled;
+        },
+        () => undefined,
+      );
+      cache.set(code, pipeline);
       return pipeline;
     },
     uniforms: { buffer, offset: 0, size },
   };
+}
+
+/** Waits until every dispatch's pipeline is compiled; a kernel the driver fails to compile is a
+ *  StudioError that names it. */
+export async function pipelinesReady(dispatches: readonly Dispatch[]): Promise<void> {
+  await Promise.all(
+    dispatches.map((d) =>
+      d.pipeline.ready.catch((error: unknown) => {
+        throw new StudioError(
+          'INTERNAL',
+          `The compiled step's kernel “${d.label}” did not compile on this GPU ` +
+            `(${error instanceof Error ? error.message : String(error)}). ?step=tfjs trains without it.`,
+          false,
+        );
+      }),
+    ),
+  );
 }
 
 /** A whole storage buffer of `bytes` (rounded up to 16) as a Binding, zero-filled by WebGPU. */
@@ -56,8 +117,10 @@ export function storageBinding(device: GPUDevice, label: string, bytes: number):
   return { buffer, offset: 0, size };
 }
 
-/** Encodes `dispatches` in order into one compute pass of one encoder, and submits once. */
-export function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): void {
+/** Encodes `dispatches` in order into one compute pass of one encoder, and submits once (when
+ *  their pipelines are compiled). */
+export async function submitDispatches(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
+  await pipelinesReady(dispatches);
   const encoder = device.createCommandEncoder();
   encodeDispatches(encoder, dispatches);
   device.queue.submit([encoder.finish()]);
@@ -68,7 +131,8 @@ export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonl
   // the previous ones' results.
   const pass = encoder.beginComputePass();
   for (const d of dispatches) {
-    pass.setPipeline(d.pipeline);
+    if (!d.pipeline.compiled) throw new Error(`${d.label}: encoded before its pipeline compiled.`);
+    pass.setPipeline(d.pipeline.compiled);
     pass.setBindGroup(0, d.bindGroup);
     pass.dispatchWorkgroups(...d.workgroups);
   }

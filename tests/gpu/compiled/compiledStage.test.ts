@@ -84,7 +84,7 @@ describe('compiled SPRO step', () => {
   it('reaches the tfjs path’s weights and losses after 20 steps, one submit per step', async () => {
     const reference = await tfjsRun();
     const pairs = pairsOf([0, 1, 2]);
-    const stage = new CompiledStage(
+    const stage = await CompiledStage.create(
       device,
       { spec: SPEC, batch: BATCH, draws: DRAWS, pull: true, momentum: true, dropoutRate: 0.5, pairs },
       start,

@@ -8,11 +8,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RowGradients } from '../../../src/engine/simplex/rowKernels';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
-import {
-  createKernelContext,
-  readFloats,
-  submitDispatches as submitNow,
-} from '../../../src/worker/compiled/context';
+import { createKernelContext, readFloats } from '../../../src/worker/compiled/context';
 import { flatLayout } from '../../../src/worker/compiled/flatLayout';
 import { FlatStack, type FlatStackShape } from '../../../src/worker/compiled/flatStack';
 import {
@@ -20,7 +16,7 @@ import {
   writeStepUniforms,
   type StepNumbers,
 } from '../../../src/worker/compiled/stepUniforms';
-import { gpuDevice } from '../support/gpu';
+import { gpuDevice, run } from '../support/gpu';
 
 const params = [
   { name: 'c1.weight', tfShape: [3, 3, 3, 5] },
@@ -211,17 +207,6 @@ function plainNumbers(): StepNumbers {
   return { ...stepNumbers(0), momentum: 0, rows: { ...rows, pull: null } };
 }
 
-/** Submits in one encoder, as a step does, and fails the test on a validation error. */
-async function submitDispatches(
-  device: GPUDevice,
-  dispatches: Parameters<typeof submitNow>[1],
-): Promise<void> {
-  device.pushErrorScope('validation');
-  submitNow(device, dispatches);
-  const error = await device.popErrorScope();
-  if (error) throw new Error(error.message);
-}
-
 describe('compiled row kernels over flat buffers', () => {
   it('mix and SGD (momentum, weight decay, pull, frozen vertex) match the definition over three steps', async () => {
     const { stack, write } = stage(shape, vertices);
@@ -231,7 +216,7 @@ describe('compiled row kernels over flat buffers', () => {
       const expected = trajectory[step] as ReturnType<typeof definitionStep>;
       write(numbers);
       uploadGradients(stack, grads, 2);
-      await submitDispatches(device, [stack.mix, stack.sgd]);
+      await run(device, [stack.mix, stack.sgd]);
       const mixed = await readFloats(device, stack.buffers.mixed, 2 * layout.rowFloats);
       layout.views.forEach((view, p) => {
         for (let s = 0; s < 2; s++) {
@@ -267,7 +252,7 @@ describe('compiled row kernels over flat buffers', () => {
     const { stack, write } = stage(plain, vertices);
     write(plainNumbers());
     uploadGradients(stack, gradients(0, 2), 2);
-    await submitDispatches(device, [stack.mix, stack.sgd]);
+    await run(device, [stack.mix, stack.sgd]);
     const expected = plainStep;
     const read = await stack.readVertices();
     sizes.forEach((_, p) => {
@@ -277,7 +262,7 @@ describe('compiled row kernels over flat buffers', () => {
 
   it('distances are the squared distances between the vertex pairs over the whole model', async () => {
     const { stack } = stage(shape, vertices);
-    await submitDispatches(device, stack.distances ? [stack.distances] : []);
+    await run(device, stack.distances ? [stack.distances] : []);
     const got = await stack.readDistances();
     const want = shape.pairs.map(([a, b]) => {
       let s = 0;
@@ -299,7 +284,7 @@ describe('compiled row kernels over flat buffers', () => {
     for (let step = 0; step < 2; step++) {
       first.write(stepNumbers(step));
       uploadGradients(first.stack, gradients(step, 2), 2);
-      await submitDispatches(device, [first.stack.mix, first.stack.sgd]);
+      await run(device, [first.stack.mix, first.stack.sgd]);
     }
     const saved = await first.stack.readVertices();
     const momentum = await first.stack.exportMomentum(nameOf, true);
@@ -309,10 +294,10 @@ describe('compiled row kernels over flat buffers', () => {
     expect(momentum.every((b) => b.values.some((x) => x !== 0))).toBe(true);
     const resumed = stage(shape, saved);
     resumed.stack.importMomentum(nameOf, momentum);
-    for (const run of [first, resumed]) {
-      run.write(stepNumbers(2));
-      uploadGradients(run.stack, gradients(2, 2), 2);
-      await submitDispatches(device, [run.stack.mix, run.stack.sgd]);
+    for (const trial of [first, resumed]) {
+      trial.write(stepNumbers(2));
+      uploadGradients(trial.stack, gradients(2, 2), 2);
+      await run(device, [trial.stack.mix, trial.stack.sgd]);
     }
     const a = await first.stack.readVertices();
     const b = await resumed.stack.readVertices();

@@ -46,7 +46,7 @@ describe('the compiled step reproduces PyTorch’s trajectory', () => {
   it('12 SGD steps of a base model', async () => {
     const c = base;
     const start = baseStart;
-    const stage = new CompiledStage(
+    const stage = await CompiledStage.create(
       device,
       {
         spec: REFERENCE_SPEC,
@@ -95,7 +95,7 @@ describe('the compiled step reproduces PyTorch’s trajectory', () => {
     const c = spro;
     const start = sproStart;
     const lambda = c.lam ?? NaN;
-    const stage = new CompiledStage(
+    const stage = await CompiledStage.create(
       device,
       {
         spec: REFERENCE_SPEC,

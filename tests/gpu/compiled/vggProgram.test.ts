@@ -67,7 +67,7 @@ describe('compiled VGG16 pass against PyTorch', () => {
       ...program.backward(mixed, grads, 0, words),
     ];
     device.pushErrorScope('validation');
-    submitDispatches(device, dispatches);
+    await submitDispatches(device, dispatches);
     expect((await device.popErrorScope())?.message).toBeUndefined();
 
     expectClose(await readFloats(device, program.logits), ref.value('logits.alpha'), RTOL, 'logits');

@@ -71,7 +71,7 @@ export function writeUniforms(ctx: KernelContext, words: Uint32Array): void {
 /** Encodes the dispatches as the step does (submitDispatches) and fails on a validation error. */
 export async function run(device: GPUDevice, dispatches: readonly Dispatch[]): Promise<void> {
   device.pushErrorScope('validation');
-  submitDispatches(device, dispatches);
+  await submitDispatches(device, dispatches);
   const error = await device.popErrorScope();
   if (error) throw new Error(error.message);
 }

@@ -17,10 +17,22 @@ export interface Binding {
   size: number;
 }
 
+/**
+ * A compute pipeline compiled off the GPU's main thread (createComputePipelineAsync), so a run's
+ * start does not stall the page's drawing while the driver compiles. Its bind group layout is
+ * known at once, from the WGSL's declarations; `compiled` is set when `ready` resolves, and a
+ * dispatch is encoded only after that (context.ts `pipelinesReady`).
+ */
+export interface Pipeline {
+  readonly layout: GPUBindGroupLayout;
+  readonly ready: Promise<GPUComputePipeline>;
+  compiled: GPUComputePipeline | null;
+}
+
 /** One recorded dispatch, built once per run and encoded every step. */
 export interface Dispatch {
   label: string;
-  pipeline: GPUComputePipeline;
+  pipeline: Pipeline;
   bindGroup: GPUBindGroup;
   workgroups: readonly [number, number, number];
 }
@@ -28,8 +40,8 @@ export interface Dispatch {
 /** What every kernel builder receives. */
 export interface KernelContext {
   device: GPUDevice;
-  /** Compiles each distinct WGSL source once per device (key = the source). */
-  pipeline(code: string, label: string): GPUComputePipeline;
+  /** Starts compiling each distinct WGSL source once per device (key = the source). */
+  pipeline(code: string, label: string): Pipeline;
   /** The step's uniform buffer (written once per step by the runtime); kernels read their
    *  per-step numbers from it at word offsets the runtime passes in (u32/f32, 4 bytes a word). */
   uniforms: Binding;

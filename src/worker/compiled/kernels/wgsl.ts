@@ -35,7 +35,7 @@ export function u32Literal(x: number): string {
   return `${x}u`;
 }
 
-/** Compiles (once, through the context's cache) and binds, in binding order. */
+/** Compiles (once, through the context's cache, in the background) and binds, in binding order. */
 export function dispatch(
   ctx: KernelContext,
   label: string,
@@ -50,7 +50,7 @@ export function dispatch(
   const pipeline = ctx.pipeline(code, label);
   const bindGroup = ctx.device.createBindGroup({
     label,
-    layout: pipeline.getBindGroupLayout(0),
+    layout: pipeline.layout,
     entries: bindings.map((b, i) => ({
       binding: i,
       resource: { buffer: b.buffer, offset: b.offset, size: b.size },
