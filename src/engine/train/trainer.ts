@@ -136,7 +136,8 @@ export async function* trainRun(
         simplexSize: stage.simplexSize,
       };
 
-      for (let epoch = state.epochInStage; epoch < stage.epochs; epoch++) {
+      const firstEpoch = state.epochInStage;
+      for (let epoch = firstEpoch; epoch < stage.epochs; epoch++) {
         const lr = lrAt(stage.lr, epoch, stage.epochs);
         const epochStart = performance.now();
         const shuffle = new Rng(deriveSeed(settings.seed, 'shuffle', s, epoch)).permutation(data.train.count);
@@ -145,6 +146,8 @@ export async function* trainRun(
         const draws = new Rng(deriveSeed(settings.seed, 'draws', s, epoch));
         const epochTotals = { loss: 0, correct: 0, count: 0 };
         let volume: VolumeMeasurement | null = null;
+        let unread = 0;
+        clock.epochStart(epoch > firstEpoch);
         for (let b = 0; b < perEpoch; b++) {
           const indices = order.subarray(b * settings.batchSize, (b + 1) * settings.batchSize);
           if (lambda > 0 && volume === null) volume = await stepper.measureVolume();
@@ -155,12 +158,14 @@ export async function* trainRun(
             volume,
           );
           state.step++;
-          clock.tick(stage.nSample);
+          unread++;
           if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1) {
             // The volume for the next steps is measured with the metrics: one wait on the GPU.
             const next: Promise<VolumeMeasurement | null> =
               lambda > 0 && b < perEpoch - 1 ? stepper.measureVolume() : Promise.resolve(volume);
             const [{ loss, correct, count }, measured] = await Promise.all([stepper.readWindow(), next]);
+            clock.windowRead(unread, stage.nSample);
+            unread = 0;
             volume = measured;
             if (!Number.isFinite(loss)) {
               throw new StudioError(
@@ -361,31 +366,45 @@ function progressOf(
   };
 }
 
-/** Images per second over a sliding window of recent steps (draws count as images). */
+/**
+ * Training throughput from the step windows whose sums were read back, so the device had finished
+ * them: a step is only queued when `step` returns, and a rate from those times would run far
+ * ahead of the GPU. A window is timed from the previous read, or from the epoch's start (the
+ * evaluation before it has drained the queue); a stage's first window in this process is not
+ * timed at all, since it holds the pipelines' compilation (and a resume's warm-up).
+ */
 class Throughput {
-  private readonly times: number[] = [];
-  private readonly images: number[] = [];
+  private readonly windows: { ms: number; steps: number; images: number }[] = [];
+  private since: number | null = null;
 
   constructor(private readonly batchSize: number) {}
 
-  tick(draws: number): void {
-    this.times.push(performance.now());
-    this.images.push(this.batchSize * draws);
-    if (this.times.length > 50) {
-      this.times.shift();
-      this.images.shift();
-    }
+  /** The epoch's steps start now on an idle device; `timed` false when they include compiling. */
+  epochStart(timed: boolean): void {
+    this.since = timed ? performance.now() : null;
   }
 
+  /** A window of `steps` steps of `draws` draws each has just been read back. */
+  windowRead(steps: number, draws: number): void {
+    const now = performance.now();
+    if (this.since !== null && now > this.since) {
+      this.windows.push({ ms: now - this.since, steps, images: steps * draws * this.batchSize });
+      if (this.windows.length > 20) this.windows.shift();
+    }
+    this.since = now;
+  }
+
+  /** 0 while nothing has been timed yet ("measuring"). */
   stepsPerSecond(): number {
-    const first = this.times[0];
-    const last = this.times[this.times.length - 1];
-    if (first === undefined || last === undefined || last <= first) return 0;
-    return ((this.times.length - 1) * 1000) / (last - first);
+    return this.per((w) => w.steps);
   }
 
   imagesPerSecond(): number {
-    const perStep = this.images.reduce((a, b) => a + b, 0) / Math.max(1, this.images.length);
-    return this.stepsPerSecond() * perStep;
+    return this.per((w) => w.images);
+  }
+
+  private per(count: (w: { steps: number; images: number }) => number): number {
+    const ms = this.windows.reduce((a, w) => a + w.ms, 0);
+    return ms > 0 ? (this.windows.reduce((a, w) => a + count(w), 0) * 1000) / ms : 0;
   }
 }

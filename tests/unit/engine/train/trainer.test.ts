@@ -13,6 +13,7 @@ import {
   type TrainStart,
 } from '../../../../src/engine/train/trainer';
 import { makeBatch, type MakeBatch, type TrainingData } from '../../../../src/engine/train/trainingData';
+import { TfjsStageStep } from '../../../../src/engine/train/stageStep';
 
 function syntheticData(trainCount: number, testCount: number): TrainingData {
   const set = generateSynthetic({ seed: 3, trainCount, testCount });
@@ -119,6 +120,57 @@ describe('trainRun', () => {
       collect(trainRun(other, data, { kind: 'resume', checkpoint }, { makeBatch })),
     ).rejects.toMatchObject({ code: 'BAD_CHECKPOINT', message: expect.stringContaining('baseLr') as string });
   });
+
+  it('reports images/s from steps the device finished, not from steps queued or compiling', async () => {
+    // The GPU boundary: step() returns as soon as the work is queued and the read waits for it,
+    // here 150 ms a step, plus 600 ms of compilation before a stage's first window.
+    const lagMs = 150;
+    class QueuedStep extends TfjsStageStep {
+      private pending = 0;
+      private compiled = false;
+      override step(...args: Parameters<TfjsStageStep['step']>): void {
+        super.step(...args);
+        this.pending++;
+      }
+      override async readWindow() {
+        const wait = this.pending * lagMs + (this.compiled ? 0 : 600);
+        this.pending = 0;
+        this.compiled = true;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        return super.readWindow();
+      }
+    }
+    const settings = tinySettings({ procedure: 'base', baseEpochs: 2 });
+    const run = trainRun(
+      settings,
+      syntheticData(64, 16),
+      { kind: 'fresh', modes: [] },
+      {
+        makeBatch,
+        compiled: (model, setup) => Promise.resolve(new QueuedStep(model, setup, makeBatch)),
+      },
+    );
+    const windows: { at: number; epoch: number; rate: number; secondsLeft: number }[] = [];
+    for await (const event of run) {
+      if (event.type === 'steps') {
+        const { imagesPerSecond: rate, secondsLeft } = event.progress;
+        windows.push({ at: performance.now(), epoch: event.point.epoch, rate, secondsLeft });
+      }
+    }
+    expect(windows.length).toBe(8); // 8 steps an epoch, read every 2
+    // The first window held the compilation: nothing is claimed from it.
+    expect(windows[0]?.rate).toBe(0);
+    expect(windows[0]?.secondsLeft).toBeNaN();
+    for (let i = 1; i < windows.length; i++) {
+      const before = windows[i - 1] as (typeof windows)[number];
+      const now = windows[i] as (typeof windows)[number];
+      if (before.epoch !== now.epoch) continue; // an evaluation lies between
+      const real = (2 * settings.batchSize * 1000) / (now.at - before.at);
+      expect(now.rate / real).toBeGreaterThan(0.6);
+      expect(now.rate / real).toBeLessThan(1.4);
+      expect(now.rate).toBeLessThan((settings.batchSize * 1000) / lagMs);
+    }
+  }, 60_000);
 
   it('keeps tf.memory().numTensors flat across epochs of SPRO steps', async () => {
     const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(5), 'vgg16');
