@@ -71,6 +71,9 @@ export interface TrainOptions {
   compiled?: CompiledStepFactory;
   /** Told which step each stage runs. */
   onStep?: (kind: StageStep['kind']) => void;
+  /** Asked after every step: true ends the window there (its metrics are read and yielded), so
+   *  a pause or a stop takes effect at the next step rather than at the next `readEvery`. */
+  interrupted?: () => boolean;
 }
 
 export function modelSpecOf(settings: TrainSettings, numClasses: number): ModelSpec {
@@ -159,7 +162,7 @@ export async function* trainRun(
           );
           state.step++;
           unread++;
-          if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1) {
+          if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1 || options.interrupted?.()) {
             // The volume for the next steps is measured with the metrics: one wait on the GPU.
             const next: Promise<VolumeMeasurement | null> =
               lambda > 0 && b < perEpoch - 1 ? stepper.measureVolume() : Promise.resolve(volume);

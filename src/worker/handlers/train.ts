@@ -1,6 +1,6 @@
 // Runs in the worker: drives the engine's trainer for a stored run, persists a checkpoint after
 // every epoch (with the run record, in one transaction), streams updates to the page, and puts
-// finished models in the library. Pause holds the trainer between events; nothing is lost.
+// finished models in the library. Pause holds the trainer at the next step; nothing is lost.
 
 import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
 
@@ -113,6 +113,7 @@ export const trainHandlers: Handlers<TrainCommands> = {
       const events = trainRun(run.settings, data, start, {
         makeBatch: batchMaker(normalisation),
         ...(compiled ? { compiled } : {}),
+        interrupted: () => control.paused || control.stopped,
       });
       for await (const event of events) {
         switch (event.type) {

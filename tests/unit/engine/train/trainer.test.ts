@@ -172,6 +172,26 @@ describe('trainRun', () => {
     }
   }, 60_000);
 
+  it('ends a window at the step it is interrupted (a pause), without changing the run', async () => {
+    const settings = tinySettings({ procedure: 'base', readEvery: 4 });
+    const twice = syntheticData(64, 16);
+    const stepsRead = (events: TrainEvent[]) =>
+      events.flatMap((e) => (e.type === 'steps' ? [e.point.step] : []));
+    const plain = await collect(trainRun(settings, twice, { kind: 'fresh', modes: [] }, { makeBatch }));
+    let asked = 0;
+    const paused = await collect(
+      trainRun(
+        settings,
+        twice,
+        { kind: 'fresh', modes: [] },
+        { makeBatch, interrupted: () => ++asked === 3 },
+      ),
+    );
+    expect(stepsRead(plain)).toEqual([4, 8, 12, 16]);
+    expect(stepsRead(paused)).toEqual([3, 4, 8, 12, 16]);
+    expect(finalComponents(paused)).toEqual(finalComponents(plain));
+  }, 60_000);
+
   it('keeps tf.memory().numTensors flat across epochs of SPRO steps', async () => {
     const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(5), 'vgg16');
     const settings = tinySettings({
