@@ -65,7 +65,7 @@ describe('train section', () => {
       expect(Number(await progress.getAttribute('value'))).toBeGreaterThan(0);
       expect(await progress.getAttribute('max')).toBe('4');
       expect(await base.getByTestId('stage-label').textContent()).toContain('Base model');
-      expect(await base.getByTestId('run-speed').textContent()).toMatch(/images\/s|measuring/);
+      expect(await base.getByTestId('run-speed').textContent()).toMatch(/images\/s|measuring|compiling/);
 
       // Pause holds the worker at the next step (its stored record says so); Resume lets it go on.
       await base.getByRole('button', { name: 'Pause' }).click();
@@ -114,6 +114,8 @@ describe('train section', () => {
       await base.getByRole('button', { name: 'Show charts' }).click();
       await expect.poll(() => tracePoints(base, 'accuracy', 3)).toBe(2);
       await simplex.getByRole('button', { name: 'Resume' }).click();
+      // At once no longer "interrupted": starting until the worker reports, then running.
+      expect(await simplex.getByTestId('run-status').textContent()).toMatch(/^(starting|running)$/);
       // Re-attached: the live view shows the run again, from its checkpoint on.
       await expect.poll(() => simplex.getAttribute('data-status'), { timeout: 60_000 }).toBe('running');
       await expect.poll(() => tracePoints(simplex, 'loss', 3), { timeout: 10_000 }).toBeGreaterThan(0);

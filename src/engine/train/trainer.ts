@@ -54,7 +54,16 @@ export interface TrainCheckpoint {
 }
 
 export type TrainEvent =
-  | { type: 'stage'; stage: number; stageCount: number; label: string; lambda: number; simplexSize: number }
+  | {
+      type: 'stage';
+      stage: number;
+      stageCount: number;
+      label: string;
+      lambda: number;
+      simplexSize: number;
+      /** Where the run stands as the stage starts, so a label is never ahead of the counters. */
+      progress: TrainProgress;
+    }
   | { type: 'steps'; point: StepPoint; progress: TrainProgress }
   | { type: 'epoch'; point: EpochPoint; progress: TrainProgress }
   | { type: 'checkpoint'; checkpoint: TrainCheckpoint }
@@ -137,6 +146,7 @@ export async function* trainRun(
         label: stage.label,
         lambda,
         simplexSize: stage.simplexSize,
+        progress: progressOf(state.step, totalSteps, s, stages.length, stageSteps, clock),
       };
 
       const firstEpoch = state.epochInStage;

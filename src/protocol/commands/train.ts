@@ -82,7 +82,15 @@ export type RunUpdate =
   | { kind: 'status'; run: RunRecord }
   | { kind: 'steps'; point: StepPoint; progress: TrainProgress }
   | { kind: 'epoch'; point: EpochPoint; progress: TrainProgress }
-  | { kind: 'stage'; stage: number; stageCount: number; label: string; lambda: number };
+  | {
+      kind: 'stage';
+      stage: number;
+      stageCount: number;
+      label: string;
+      lambda: number;
+      /** The counters at the stage's start. */
+      progress: TrainProgress;
+    };
 
 export interface TrainCommands {
   /** Stores a new run (not started). Settings are checked first (BAD_SETTINGS with the reason). */

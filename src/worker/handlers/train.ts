@@ -120,12 +120,14 @@ export const trainHandlers: Handlers<TrainCommands> = {
           case 'stage':
             run.stage = event.stage;
             run.stageLabel = event.label;
+            run.progress = event.progress;
             control.emit({
               kind: 'stage',
               stage: event.stage,
               stageCount: event.stageCount,
               label: event.label,
               lambda: event.lambda,
+              progress: event.progress,
             });
             break;
           case 'steps':

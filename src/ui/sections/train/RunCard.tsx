@@ -19,12 +19,14 @@ import type { RunTracker } from './runTracker';
 export interface RunCardProps {
   run: RunRecord;
   live: boolean;
+  /** Resumed or started here, and the worker has not reported yet. */
+  starting: boolean;
   callError: ErrorInfo | undefined;
   models: readonly ModelSummary[] | null;
   tracker: RunTracker;
 }
 
-export function RunCard({ run, live, callError, models, tracker }: RunCardProps) {
+export function RunCard({ run, live, starting, callError, models, tracker }: RunCardProps) {
   const [showCharts, setShowCharts] = useState(live);
   // A run that trains here keeps its charts open after it ends; hiding them is the user's call.
   const [wasLive, setWasLive] = useState(live);
@@ -43,8 +45,8 @@ export function RunCard({ run, live, callError, models, tracker }: RunCardProps)
     >
       <header className="run-head">
         <h4>{run.name}</h4>
-        <span className={`run-status status-${run.status}`} data-testid="run-status">
-          {run.status}
+        <span className={`run-status status-${starting ? 'starting' : run.status}`} data-testid="run-status">
+          {starting ? 'starting' : run.status}
         </span>
         <span className="muted">
           {PROCEDURE_LABELS[run.settings.procedure]} · {run.settings.datasetId} · {formatDate(run.createdAt)}

@@ -8,12 +8,17 @@ export function RunProgress({ run }: { run: RunRecord }) {
   if (!p) {
     return (
       <p className="muted" data-testid="stage-label">
-        {run.stageLabel
-          ? `${run.stageLabel}: compiling the model's GPU kernels for the first steps…`
-          : 'Preparing: loading data and building the model…'}
+        Preparing: loading data and building the model…
       </p>
     );
   }
+  // A stage's first window holds the compilation of its kernels (tfjs's on the first step).
+  const speed =
+    Number.isFinite(p.imagesPerSecond) && p.imagesPerSecond > 0
+      ? `${p.imagesPerSecond.toFixed(1)} images/s`
+      : p.stageStep === 0
+        ? 'compiling the GPU kernels for the first steps…'
+        : 'measuring speed…';
   return (
     <div className="run-progress" data-testid="run-progress">
       <p className="stage-label" data-testid="stage-label">
@@ -34,9 +39,7 @@ export function RunProgress({ run }: { run: RunRecord }) {
         </span>
       </label>
       <p className="muted" data-testid="run-speed">
-        {Number.isFinite(p.imagesPerSecond) && p.imagesPerSecond > 0
-          ? `${p.imagesPerSecond.toFixed(1)} images/s`
-          : 'measuring speed…'}
+        {speed}
         {' · '}
         {Number.isFinite(p.secondsLeft) ? `${formatDuration(p.secondsLeft)} left` : 'time left unknown'}
       </p>

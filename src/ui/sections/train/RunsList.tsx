@@ -30,6 +30,7 @@ export function RunsList({
           key={run.id}
           run={run}
           live={snapshot.live.has(run.id)}
+          starting={snapshot.starting.has(run.id)}
           callError={snapshot.callErrors.get(run.id)}
           models={models}
           tracker={tracker}

@@ -13,13 +13,22 @@ export interface RunsSnapshot {
   runs: RunRecord[] | null;
   /** Runs whose train call this page holds (their updates arrive live). */
   live: ReadonlySet<string>;
+  /** Live runs the worker has not yet reported on (it is loading the data and the checkpoint):
+   *  their stored status (interrupted, stopped…) is no longer what they are doing. */
+  starting: ReadonlySet<string>;
   /** Per run: the last failure of a call from this page (train, pause, stop…). */
   callErrors: ReadonlyMap<string, ErrorInfo>;
   listError: ErrorInfo | null;
 }
 
 export class RunTracker {
-  private snapshot: RunsSnapshot = { runs: null, live: new Set(), callErrors: new Map(), listError: null };
+  private snapshot: RunsSnapshot = {
+    runs: null,
+    live: new Set(),
+    starting: new Set(),
+    callErrors: new Map(),
+    listError: null,
+  };
   private readonly listeners = new Set<() => void>();
 
   constructor(private readonly client: EngineClient) {}
@@ -55,6 +64,7 @@ export class RunTracker {
   train(runId: string): void {
     if (this.snapshot.live.has(runId)) return;
     this.setLive(runId, true);
+    this.setStarting(runId, true);
     this.setCallError(runId, null);
     this.client
       .call(
@@ -62,6 +72,7 @@ export class RunTracker {
         { runId },
         {
           onProgress: (update) => {
+            this.setStarting(runId, false);
             const run = this.find(runId);
             if (run) this.put(applyRunUpdate(run, update));
             else if (update.kind === 'status') this.put(update.run);
@@ -78,6 +89,7 @@ export class RunTracker {
       )
       .finally(() => {
         this.setLive(runId, false);
+        this.setStarting(runId, false);
         void this.refresh();
       });
   }
@@ -135,10 +147,13 @@ export class RunTracker {
   }
 
   private setLive(runId: string, live: boolean): void {
-    const next = new Set(this.snapshot.live);
-    if (live) next.add(runId);
-    else next.delete(runId);
-    this.set({ live: next });
+    this.set({ live: toggled(this.snapshot.live, runId, live) });
+  }
+
+  private setStarting(runId: string, starting: boolean): void {
+    if (this.snapshot.starting.has(runId) !== starting) {
+      this.set({ starting: toggled(this.snapshot.starting, runId, starting) });
+    }
   }
 
   private setCallError(runId: string, error: ErrorInfo | null): void {
@@ -165,4 +180,11 @@ export function runTrackerFor(client: EngineClient): RunTracker {
     trackers.set(client, tracker);
   }
   return tracker;
+}
+
+function toggled(set: ReadonlySet<string>, id: string, on: boolean): Set<string> {
+  const next = new Set(set);
+  if (on) next.add(id);
+  else next.delete(id);
+  return next;
 }

@@ -28,7 +28,7 @@ export function applyRunUpdate(run: RunRecord, update: RunUpdate): RunRecord {
         history: { ...run.history, epochs: appendByStep(run.history.epochs, update.point) },
       };
     case 'stage':
-      return { ...run, stage: update.stage, stageLabel: update.label };
+      return { ...run, stage: update.stage, stageLabel: update.label, progress: update.progress };
     default: {
       const unknown: never = update;
       throw new Error(`Unknown run update ${JSON.stringify(unknown)}`);

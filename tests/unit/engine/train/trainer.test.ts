@@ -235,6 +235,12 @@ describe('trainRun', () => {
     const stages = events.flatMap((e) => (e.type === 'stage' ? [e] : []));
     // The reference trains the first connector without the volume term, later ones with it.
     expect(stages.map((s) => s.lambda > 0)).toEqual([false, true]);
+    // Each stage's event carries the counters at its start, so its label is not ahead of them.
+    const perStage = stages.map((s) => s.progress.stageSteps);
+    expect(stages.map((s) => [s.progress.stage, s.progress.stageStep, s.progress.step])).toEqual([
+      [0, 0, 0],
+      [1, 0, perStage[0]],
+    ]);
   }, 240_000);
 
   it('trains an ESPRO ensemble as independent simplexes, each from its own base vertex', async () => {
