@@ -8,7 +8,7 @@ import { saveBlob } from '../../download';
 import { useEngine } from '../../engineContext';
 import { gridCsv, gridFileStem, gridJson } from './gridExport';
 import { PlotlyChart, loadPlotly } from '../../charts/PlotlyChart';
-import { faceLayout, faceTraces, type ColourOptions, type ColourRange } from './surfacePlots';
+import { faceLayout, faceTraces, thinFace, type ColourOptions, type ColourRange } from './surfacePlots';
 
 export interface FacePanelProps {
   grid: SurfaceGrid;
@@ -67,6 +67,7 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
     );
   };
 
+  const thin = thinFace(grid);
   return (
     <div className="card surface-face" data-testid="surface-face" data-face={grid.face.join(',')}>
       <PlotlyChart
@@ -86,6 +87,11 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
             '. Click the plot to evaluate a point.'
           : `Computing: ${grid.done} of ${size * size} points…`}
       </p>
+      {thin ? (
+        <p className="warning" data-testid="face-warning">
+          {thin}
+        </p>
+      ) : null}
       {readout ? <PointReadout readout={readout} face={grid.face} /> : null}
       <div className="export-buttons">
         <button type="button" data-testid="surface-export-png" onClick={exportPng} disabled={!complete}>

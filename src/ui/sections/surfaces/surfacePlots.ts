@@ -46,8 +46,90 @@ function quantile(sorted: readonly number[], q: number): number {
   return (sorted[lo] ?? NaN) + ((sorted[hi] ?? NaN) - (sorted[lo] ?? NaN)) * (pos - lo);
 }
 
+/** A side below this fraction of the longest, or an area below this fraction of the equilateral
+ *  triangle's on the longest side, makes a face too thin to read. */
+const THIN = 0.05;
+
+/**
+ * What makes a face unreadable, said for the user: two vertices nearly on one spot, or all three
+ * nearly on one line (a briefly trained vertex that has not moved away). Null for a fair face.
+ */
+export function thinFace(grid: Pick<SurfaceGrid, 'face' | 'plane'>): string | null {
+  const [a, b, c] = grid.face;
+  const [g11, g12, g22] = grid.plane.gram;
+  const sides = [
+    { ends: [a, b], length: Math.sqrt(Math.max(0, g11)) },
+    { ends: [a, c], length: Math.sqrt(Math.max(0, g22)) },
+    { ends: [b, c], length: Math.sqrt(Math.max(0, g11 + g22 - 2 * g12)) },
+  ].sort((x, y) => x.length - y.length);
+  const [shortest, , longest] = sides as [(typeof sides)[number], unknown, (typeof sides)[number]];
+  const percent = (x: number) => `${(100 * x).toPrecision(2)}%`;
+  const after =
+    ' The colour scale is fitted to the triangle’s neighbourhood; a longer training (more epochs ' +
+    'per vertex) usually spreads the vertices apart.';
+  if (shortest.length < THIN * longest.length) {
+    const [i, j] = shortest.ends;
+    return (
+      `Vertices v${i} and v${j} nearly coincide: they lie ${percent(shortest.length / longest.length)} ` +
+      'of the longest edge apart, so this face is drawn as a line. This usually means one of them ' +
+      'trained too briefly to move away from where it started.' +
+      after
+    );
+  }
+  const area = 0.5 * Math.sqrt(Math.max(0, g11 * g22 - g12 * g12));
+  const fair = (Math.sqrt(3) / 4) * longest.length ** 2;
+  if (area < THIN * fair) {
+    return (
+      `The vertices v${a}, v${b}, v${c} lie nearly on one line: the triangle has ${percent(area / fair)} ` +
+      'of the area of an equilateral one on its longest edge, so it is drawn as a sliver.' +
+      after
+    );
+  }
+  return null;
+}
+
+/** The grid's values within a quarter of the longest edge of its triangle (all of them for a
+ *  fair face): far from a thin face the mixed weights blow up and would set the colour scale. */
+function colouredValues(grid: SurfaceGrid, metric: SurfaceMetric): number[] {
+  const values = grid[metric];
+  if (thinFace(grid) === null) return finite(values);
+  const [pa, pb, pc] = grid.plane.vertexCoords as [[number, number], [number, number], [number, number]];
+  const longest = Math.max(dist(pa, pb), dist(pa, pc), dist(pb, pc));
+  const size = grid.u.length;
+  return finite(
+    values.filter((_, k) => {
+      const p: [number, number] = [grid.u[k % size] ?? NaN, grid.v[Math.floor(k / size)] ?? NaN];
+      return distanceToTriangle(p, pa, pb, pc) <= 0.25 * longest;
+    }),
+  );
+}
+
+function dist(p: readonly [number, number], q: readonly [number, number]): number {
+  return Math.hypot(p[0] - q[0], p[1] - q[1]);
+}
+
+function distanceToSegment(p: [number, number], a: [number, number], b: [number, number]): number {
+  const [dx, dy] = [b[0] - a[0], b[1] - a[1]];
+  const len2 = dx * dx + dy * dy;
+  const t = len2 > 0 ? Math.min(1, Math.max(0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2)) : 0;
+  return dist(p, [a[0] + t * dx, a[1] + t * dy]);
+}
+
+function distanceToTriangle(
+  p: [number, number],
+  a: [number, number],
+  b: [number, number],
+  c: [number, number],
+): number {
+  const side = (q: [number, number], r: [number, number]) =>
+    (r[0] - q[0]) * (p[1] - q[1]) - (r[1] - q[1]) * (p[0] - q[0]);
+  const signs = [side(a, b), side(b, c), side(c, a)];
+  if (signs.every((x) => x >= 0) || signs.every((x) => x <= 0)) return 0;
+  return Math.min(distanceToSegment(p, a, b), distanceToSegment(p, b, c), distanceToSegment(p, c, a));
+}
+
 export function colourRange(grids: readonly SurfaceGrid[], options: ColourOptions): ColourRange {
-  const values = grids.flatMap((g) => finite(g[options.metric])).sort((a, b) => a - b);
+  const values = grids.flatMap((g) => colouredValues(g, options.metric)).sort((a, b) => a - b);
   const positive = values.filter((x) => x > 0);
   const floor = positive.length > 0 ? (positive[0] as number) : 1e-3;
   const lo = values[0] ?? 0;
