@@ -81,6 +81,13 @@ describe('Data section', () => {
       // The histogram and the sample grid are drawn.
       await expect.poll(() => card(page, id).locator('.histogram .bars path').count()).toBeGreaterThan(0);
       expect(await card(page, id).getByTestId('sample-grid').locator('canvas').count()).toBe(32);
+      // Every card, the ones already shown included, keeps its chart's height, above its samples.
+      for (const other of ['synthetic', 'cifar10', id]) {
+        const chart = await card(page, other).getByTestId('class-histogram').boundingBox();
+        const samples = await card(page, other).getByTestId('sample-grid').boundingBox();
+        expect(chart?.height, other).toBeGreaterThan(200);
+        expect((chart?.y ?? 0) + (chart?.height ?? 0), other).toBeLessThanOrEqual((samples?.y ?? 0) + 1);
+      }
     }
     expect(await page.getByTestId('storage-used').textContent()).toMatch(/\d/);
 
