@@ -1,7 +1,7 @@
 // Help texts, one per command. Kept apart from the commands so the flags each one accepts and what
 // its help says can be read side by side. Runs in Node.
 
-export const MAIN_HELP = `Simplex Studio CLI: inspect, evaluate and convert VGG / SimplexNet weight files.
+export const MAIN_HELP = `Simplex Studio CLI: train simplexes, and inspect, evaluate and convert VGG / SimplexNet weight files.
 Runs on WebGPU (Dawn) where it finds a GPU, else on tfjs's wasm backend (the CPU path).
 
 Usage: npm run -s cli -- <command> [options]
@@ -11,6 +11,8 @@ Commands:
   eval --weights FILE --data DATA [...]
                             loss, accuracy, NLL, ECE (and volume) on CIFAR data
   convert IN... OUT         SimplexNet file -> one VGG16 vertex file, or VGG16 files -> SimplexNet
+  train --data DATA --out DIR [...]
+                            the tab's training procedures, checkpointed into DIR
 
 Run \`<command> --help\` for a command's options.
 Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
@@ -80,4 +82,49 @@ export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options
   --force          replace OUT if it exists (never an input, whatever its name)
 
 Prints one JSON object describing OUT (as \`info\` does).
+`;
+
+export const TRAIN_HELP = `Usage: npm run -s cli -- train --data DATA --out DIR [options]
+       npm run -s cli -- train --resume DIR [--data DATA]
+
+Trains a run with the tab's trainer (the same settings, defaults, checks and, on WebGPU, the same
+compiled step). After every epoch DIR/checkpoint.safetensors is replaced atomically (a temporary
+file, flushed, then renamed: the previous one stays until the new one is complete). Ctrl-C stops
+at the next step and keeps the last checkpoint; --resume DIR goes on from it and reaches the
+weights of an uninterrupted run. The result is written into DIR as the tab exports a model: one
+PyTorch VGG16 state_dict per vertex (..._vertexI.safetensors) and, for 2+ vertices, one SimplexNet
+file (..._simplex-Nv.safetensors), with the studio's metadata; the tab's Models section imports them.
+
+stdout: one JSON line per epoch (stage, epoch, step, trainLoss, trainAccuracy, testLoss,
+testAccuracy, volume, lambda, lr, seconds), then one {"file": PATH} line per result file.
+stderr: the backend, then progress (a bar on a terminal, one line per read window otherwise).
+
+  --data DATA        synthetic (the tab's built-in set), an official CIFAR-10/100 binary tarball,
+                     a folder of MNIST-family IDX files, or an image folder (see eval --help)
+  --format F         cifar10 or cifar100, where a tarball's name does not tell
+  --out DIR          the run's folder (created; refused if it already holds a run)
+  --resume DIR       go on with the run in DIR (its settings; --data where the data moved)
+  --name NAME        the run's name in the result's metadata and file names (default: DIR's name)
+  --from FILE        a mode (a one-vertex VGG file) to start from: once for simplex, twice or more
+                     for complex; repeat the flag
+  --backend B        auto (default: WebGPU through Dawn where it finds a GPU, else wasm), webgpu,
+                     wasm or cpu
+
+Run settings (defaults: the reference's, as the Train form's; see the README's settings table):
+  --procedure P      base (default), simplex, complex or ensemble
+  --architecture A   vgg11, vgg13, vgg16 (default) or vgg19
+  --width W          1 (default), 0.5, 0.25 or 0.125: channel width scale
+  --seed S           seeds initialisation, shuffling, augmentation, dropout and draws (default 1)
+  --batch-size B     (128)             --base-epochs E     (300)    --base-lr LR      (0.05)
+  --epochs-per-vertex E  (10; 20 on 100 classes)                    --simplex-lr LR   (0.01; complex 0.005)
+  --momentum M       (0.9)             --weight-decay WD   (5e-4; complex 0)
+  --n-sample K       draws per batch in vertex stages (5)
+  --lmbd L           the reference's LMBD (1e-10; complex 0.1, ensemble 1e-6)
+  --reduction R      sum (default, the reference's) or mean over draws
+  --vertices N       vertices added (4; ensemble 2)     --connectors N  (complex: 2)
+  --components N     ESPRO components (3)               --read-every N  metrics every N steps (10)
+  --train-limit N    only the first N training images (0: all)
+  --test-limit N     test images evaluated after each epoch (0: all)
+
+Exit status 130 when stopped by Ctrl-C (the last checkpoint is kept).
 `;

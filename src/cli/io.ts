@@ -5,8 +5,10 @@
 export interface CliIo {
   /** Result text (one JSON object, or help). */
   stdout(text: string): void;
-  /** The one error line, nothing else. */
+  /** The one error line, or a long command's progress. */
   stderr(text: string): void;
+  /** stderr is a terminal: progress may rewrite its line. */
+  tty?: boolean;
 }
 
 /** Exit statuses: usage errors apart from bad files or data, as most Unix tools do. */
@@ -17,6 +19,7 @@ export const EXIT_USAGE = 2;
 export const processIo: CliIo = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  tty: process.stderr.isTTY,
 };
 
 /** An io that keeps what was written, for tests and for callers that want the JSON back. */

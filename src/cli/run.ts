@@ -8,6 +8,7 @@ import { convertCommand } from './convert';
 import { evalCommand } from './evaluate';
 import { MAIN_HELP } from './help';
 import { infoCommand } from './info';
+import { trainCommand } from './train';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
 
 type Command = (argv: readonly string[], io: CliIo) => number | Promise<number>;
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, Command> = {
   info: infoCommand,
   eval: evalCommand,
   convert: convertCommand,
+  train: trainCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -33,7 +35,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === undefined) {
       throw new StudioError(
         'BAD_ARGUMENT',
-        `unknown command "${name}"; the commands are info, eval, convert (see --help)`,
+        `unknown command "${name}"; the commands are info, eval, convert, train (see --help)`,
         false,
       );
     }

@@ -4,7 +4,6 @@
 
 import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
 
-import type { Json, VertexRole } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
 import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
@@ -23,6 +22,7 @@ import {
   saveRun,
 } from '../storage/runs';
 import type { Handlers } from './types';
+import { runModel } from '../library/runModel';
 
 /** A run this worker is driving right now. */
 class RunControl {
@@ -248,48 +248,9 @@ async function saveResults(
   components: ComponentState[],
   numClasses: number,
 ): Promise<string[]> {
-  const { settings } = run;
-  const vertices: TfVertex[] = [];
-  const complex: number[][] = [];
-  const frozen: boolean[] = [];
-  const roles: VertexRole[] = [];
-  for (const component of components) {
-    const offset = vertices.length;
-    vertices.push(...component.vertices);
-    complex.push(...component.complex.map((simplex) => simplex.map((v) => v + offset)));
-    frozen.push(...component.frozen);
-    const modes = settings.procedure === 'complex' ? settings.modes.length : 1;
-    roles.push(
-      ...component.vertices.map((_, i): VertexRole =>
-        i < modes ? 'mode' : settings.procedure === 'complex' ? 'connector' : 'vertex',
-      ),
-    );
-  }
-  const dataset = publicInfo(await getDataset(settings.datasetId));
-  const last = run.history.epochs[run.history.epochs.length - 1];
-  const finite = (x: number | null | undefined) =>
-    x !== null && x !== undefined && Number.isFinite(x) ? x : null;
-  const summary = await saveModel({
-    name: run.name,
-    kind: settings.procedure,
-    spec: modelSpecOf(settings, numClasses),
-    vertices,
-    complex,
-    frozen,
-    roles,
-    dataset: { id: dataset.id, name: dataset.name },
-    normalisation: dataset.normalisation,
-    training: settings as unknown as Json,
-    metrics: last
-      ? {
-          trainLoss: finite(last.trainLoss),
-          trainAccuracy: finite(last.trainAccuracy),
-          testLoss: finite(last.testLoss),
-          testAccuracy: finite(last.testAccuracy),
-          volume: finite(last.volume),
-        }
-      : null,
-    source: { kind: 'run', runId: run.id, runName: run.name },
-  });
+  const dataset = publicInfo(await getDataset(run.settings.datasetId));
+  const summary = await saveModel(
+    runModel(run, components, numClasses, { id: dataset.id, name: dataset.name }, dataset.normalisation),
+  );
   return [summary.id];
 }

@@ -1,0 +1,95 @@
+// A training checkpoint as one safetensors file, for runs outside the browser (the CLI's `train`):
+// every vertex of every component and every momentum buffer as an F32 tensor, and the rest of the
+// checkpoint (settings, stage, step, complexes, history) as JSON in the metadata key `checkpoint`,
+// and the run's name in `run`.
+// Reading it back gives the structure trainRun resumes from, bit for bit. Pure; no DOM, no Node.
+
+import { readSafetensors, writeSafetensors, type TensorToWrite } from '../formats/safetensors';
+import type { TfLayout } from '../formats/layout';
+import { StudioError } from '../../protocol/errors';
+import type { TrainCheckpoint } from './trainer';
+
+const KEY = 'checkpoint';
+
+type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer'> & {
+  components: { complex: number[][]; frozen: boolean[]; vertices: number[] }[];
+  optimizer: {
+    momentum: number;
+    weightDecay: number;
+    step: number;
+    buffers: { name: string; shape: number[] }[];
+  } | null;
+};
+
+const vertexName = (c: number, v: number, p: number) => `component${c}.vertex${v}.param${p}`;
+const bufferName = (i: number) => `optimizer.${i}`;
+
+/** The checkpoint of the run `runName` as parts of one safetensors file (views of its arrays:
+ *  write them at once). */
+export function checkpointFile(checkpoint: TrainCheckpoint, runName: string): Uint8Array[] {
+  const tensors: TensorToWrite[] = [];
+  checkpoint.components.forEach((component, c) => {
+    component.vertices.forEach((vertex, v) => {
+      vertex.forEach((data, p) => tensors.push({ name: vertexName(c, v, p), shape: [data.length], data }));
+    });
+  });
+  const { optimizer } = checkpoint;
+  optimizer?.buffers.forEach((b, i) =>
+    tensors.push({ name: bufferName(i), shape: [b.values.length], data: b.values }),
+  );
+  const skeleton: Skeleton = {
+    ...checkpoint,
+    components: checkpoint.components.map((c) => ({
+      complex: c.complex,
+      frozen: c.frozen,
+      vertices: c.vertices.map((v) => v.length),
+    })),
+    optimizer: optimizer && {
+      momentum: optimizer.momentum,
+      weightDecay: optimizer.weightDecay,
+      step: optimizer.step,
+      buffers: optimizer.buffers.map((b) => ({ name: b.name, shape: b.shape })),
+    },
+  };
+  return writeSafetensors(tensors, { [KEY]: JSON.stringify(skeleton), run: runName });
+}
+
+/** Reads a file checkpointFile wrote; BAD_CHECKPOINT (with `name`) for anything else. */
+export function readCheckpointFile(
+  bytes: Uint8Array,
+  name: string,
+): { checkpoint: TrainCheckpoint; runName: string | null } {
+  const bad = (why: string) =>
+    new StudioError('BAD_CHECKPOINT', `${name} is not a training checkpoint: ${why}.`, false);
+  const file = readSafetensors(bytes);
+  const text = file.metadata[KEY];
+  if (text === undefined) throw bad(`its metadata has no "${KEY}" key (a weights file?)`);
+  let skeleton: Skeleton;
+  try {
+    skeleton = JSON.parse(text) as Skeleton;
+  } catch {
+    throw bad(`its "${KEY}" metadata is not JSON`);
+  }
+  const tensor = (tensorName: string): Float32Array => {
+    const t = file.tensors.get(tensorName);
+    if (!t || t.dtype !== 'F32') throw bad(`the tensor ${tensorName} is missing`);
+    // A copy: the file's buffer is not kept alive, and the trainer may write into it.
+    return t.data.slice();
+  };
+  if (!Array.isArray(skeleton.components)) throw bad('it lists no components');
+  const checkpoint: TrainCheckpoint = {
+    ...skeleton,
+    components: skeleton.components.map((c, ci) => ({
+      complex: c.complex,
+      frozen: c.frozen,
+      vertices: c.vertices.map((params, v) =>
+        Array.from({ length: params }, (_, p) => tensor(vertexName(ci, v, p)) as TfLayout),
+      ),
+    })),
+    optimizer: skeleton.optimizer && {
+      ...skeleton.optimizer,
+      buffers: skeleton.optimizer.buffers.map((b, i) => ({ ...b, values: tensor(bufferName(i)) })),
+    },
+  };
+  return { checkpoint, runName: file.metadata.run ?? null };
+}

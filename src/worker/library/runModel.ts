@@ -1,0 +1,68 @@
+// What a finished run puts in the model library (the tab) or writes to its folder (the CLI's
+// `train`): one model of all its components' vertices, one disjoint complex for an ensemble, each
+// vertex's role, and the run's settings and last epoch's metrics. Runs in the worker and in Node.
+
+import type { NormalisationData, VertexRole } from '../../protocol/commands/models';
+import type { TrainHistory } from '../../protocol/commands/train';
+import type { TrainSettings } from '../../protocol/settings';
+import type { TfVertex } from '../../engine/formats/layout';
+import { modelSpecOf, type ComponentState } from '../../engine/train/trainer';
+import type { NewModel } from '../storage/models';
+
+export interface FinishedRun {
+  id: string;
+  name: string;
+  settings: TrainSettings;
+  history: TrainHistory;
+}
+
+export function runModel(
+  run: FinishedRun,
+  components: readonly ComponentState[],
+  numClasses: number,
+  dataset: { id: string | null; name: string },
+  normalisation: NormalisationData | null,
+): NewModel {
+  const { settings } = run;
+  const vertices: TfVertex[] = [];
+  const complex: number[][] = [];
+  const frozen: boolean[] = [];
+  const roles: VertexRole[] = [];
+  const modes = settings.procedure === 'complex' ? settings.modes.length : 1;
+  for (const component of components) {
+    const offset = vertices.length;
+    vertices.push(...component.vertices);
+    complex.push(...component.complex.map((simplex) => simplex.map((v) => v + offset)));
+    frozen.push(...component.frozen);
+    roles.push(
+      ...component.vertices.map((_, i): VertexRole =>
+        i < modes ? 'mode' : settings.procedure === 'complex' ? 'connector' : 'vertex',
+      ),
+    );
+  }
+  const last = run.history.epochs[run.history.epochs.length - 1];
+  const finite = (x: number | null | undefined) =>
+    x !== null && x !== undefined && Number.isFinite(x) ? x : null;
+  return {
+    name: run.name,
+    kind: settings.procedure,
+    spec: modelSpecOf(settings, numClasses),
+    vertices,
+    complex,
+    frozen,
+    roles,
+    dataset,
+    normalisation,
+    training: settings as unknown as NewModel['training'],
+    metrics: last
+      ? {
+          trainLoss: finite(last.trainLoss),
+          trainAccuracy: finite(last.trainAccuracy),
+          testLoss: finite(last.testLoss),
+          testAccuracy: finite(last.testAccuracy),
+          volume: finite(last.volume),
+        }
+      : null,
+    source: { kind: 'run', runId: run.id, runName: run.name },
+  };
+}
