@@ -67,6 +67,10 @@ const OPTIONS: Options = {
   architecture: { type: 'string' },
   width: { type: 'string' },
   reduction: { type: 'string' },
+  'no-augment': { type: 'boolean' },
+  'no-shuffle': { type: 'boolean' },
+  init: { type: 'string' },
+  'test-data': { type: 'string' },
   ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
 };
 
@@ -90,7 +94,7 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
   const format = parseFormat(stringFlag(values, 'format'));
   const plan = planRun(values);
 
-  const dataFile = await loadTrainData(plan.dataPath, format);
+  const dataFile = await loadTrainData(plan.dataPath, format, plan.testDataPath);
   const { data } = dataFile;
   let settings: TrainSettings;
   let start: TrainStart;
@@ -100,7 +104,11 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
   } else {
     settings = settingsFrom(values, plan.procedure, plan.dataPath, data.numClasses, plan.modes);
     checkSettings(settings, data.train.count);
-    start = { kind: 'fresh', modes: loadModes(plan.modes, settings, data.numClasses) };
+    start = {
+      kind: 'fresh',
+      modes: loadModes(plan.modes, settings, data.numClasses),
+      ...(plan.init === undefined ? {} : { init: loadInit(plan.init, settings, data.numClasses) }),
+    };
   }
   const backend = await startNodeBackend(backendFlag);
   io.stderr(`${describeBackend(backend)}\n`);
@@ -116,7 +124,10 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     signal.stop = true;
   };
   process.once('SIGINT', onSignal);
-  const guard = { force: true, inputs: [plan.dataPath, ...plan.modes] };
+  const guard = {
+    force: true,
+    inputs: [plan.dataPath, ...plan.modes, ...(plan.init === undefined ? [] : [plan.init])],
+  };
   const progress = new ProgressLine(io);
   let last: TrainCheckpoint | null = plan.kind === 'resume' ? plan.checkpoint : null;
   try {
@@ -134,7 +145,7 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
       } else if (event.type === 'checkpoint') {
         await writeOutput(
           path.join(plan.dir, CHECKPOINT_FILE),
-          checkpointFile(event.checkpoint, plan.name),
+          checkpointFile(event.checkpoint, { run: plan.name, testData: plan.testDataPath }),
           guard,
         );
         last = event.checkpoint;
@@ -158,16 +169,19 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
   return EXIT_OK;
 }
 
+interface PlanBase {
+  dir: string;
+  name: string;
+  dataPath: string;
+  /** The test split's own file, where DATA is one split (a record file). */
+  testDataPath: string | undefined;
+  modes: string[];
+  /** --init: a base run's starting weights. */
+  init: string | undefined;
+}
 type Plan =
-  | { kind: 'fresh'; dir: string; name: string; dataPath: string; procedure: Procedure; modes: string[] }
-  | {
-      kind: 'resume';
-      dir: string;
-      name: string;
-      dataPath: string;
-      checkpoint: TrainCheckpoint;
-      modes: string[];
-    };
+  | (PlanBase & { kind: 'fresh'; procedure: Procedure })
+  | (PlanBase & { kind: 'resume'; checkpoint: TrainCheckpoint });
 
 /** What to run, from the flags alone (before any data is read). */
 function planRun(values: Parsed['values']): Plan {
@@ -177,7 +191,18 @@ function planRun(values: Parsed['values']): Plan {
   if (resume !== undefined) {
     const settingFlags = Object.keys(values).filter(
       (k) =>
-        k in NUMERIC_FLAGS || ['procedure', 'from', 'out', 'architecture', 'width', 'reduction'].includes(k),
+        k in NUMERIC_FLAGS ||
+        [
+          'procedure',
+          'from',
+          'out',
+          'architecture',
+          'width',
+          'reduction',
+          'no-augment',
+          'no-shuffle',
+          'init',
+        ].includes(k),
     );
     if (settingFlags.length > 0) {
       throw badArgument(
@@ -191,15 +216,16 @@ function planRun(values: Parsed['values']): Plan {
     } catch (err) {
       throw fileError(file, 'checkpoint', err);
     }
-    const { checkpoint, runName } = readCheckpointFile(bytes, file);
-    const dataPath = stringFlag(values, 'data') ?? checkpoint.settings.datasetId;
+    const { checkpoint, about } = readCheckpointFile(bytes, file);
     return {
       kind: 'resume',
       dir: resume,
-      name: stringFlag(values, 'name') ?? runName ?? path.basename(path.resolve(resume)),
-      dataPath,
+      name: stringFlag(values, 'name') ?? about.run ?? path.basename(path.resolve(resume)),
+      dataPath: stringFlag(values, 'data') ?? checkpoint.settings.datasetId,
+      testDataPath: stringFlag(values, 'test-data') ?? about.testData,
       checkpoint,
       modes: [],
+      init: undefined,
     };
   }
   if (out === undefined) throw badArgument('train needs --out DIR (or --resume DIR to go on with a run)');
@@ -231,8 +257,14 @@ function planRun(values: Parsed['values']): Plan {
     name: stringFlag(values, 'name') ?? path.basename(path.resolve(out)),
     dataPath: dataPath === SYNTHETIC ? SYNTHETIC : path.resolve(dataPath),
     procedure: procedure as Procedure,
+    testDataPath: resolved(stringFlag(values, 'test-data')),
     modes,
+    init: stringFlag(values, 'init'),
   };
+}
+
+function resolved(file: string | undefined): string | undefined {
+  return file === undefined ? undefined : path.resolve(file);
 }
 
 /** The form's defaults for this procedure and dataset, with every flag given applied and checked. */
@@ -270,6 +302,8 @@ function settingsFrom(
     }
     settings.widthScale = w as WidthScale;
   }
+  if (values['no-augment'] === true) settings.augment = false;
+  if (values['no-shuffle'] === true) settings.shuffle = false;
   const reduction = stringFlag(values, 'reduction');
   if (reduction !== undefined) {
     if (reduction !== 'sum' && reduction !== 'mean')
@@ -316,6 +350,15 @@ function loadModes(files: readonly string[], settings: TrainSettings, numClasses
     }
     return model.vertices[0] as TfVertex;
   });
+}
+
+/** --init: one vertex (a VGG16 file, or a one-vertex SimplexNet file) that starts a base run. */
+function loadInit(file: string, settings: TrainSettings, numClasses: number): TfVertex {
+  if (settings.procedure !== 'base') {
+    throw badArgument('--init starts a base run; a simplex or complex starts from --from modes');
+  }
+  const [vertex] = loadModes([file], settings, numClasses);
+  return vertex as TfVertex;
 }
 
 /** The finished run as the tab exports it: a VGG16 file per vertex, and a SimplexNet file of them all. */

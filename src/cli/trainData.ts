@@ -24,7 +24,28 @@ export interface TrainDataFile {
   normalisation: Normalization | null;
 }
 
-export async function loadTrainData(spec: string, format: CifarKind | undefined): Promise<TrainDataFile> {
+export async function loadTrainData(
+  spec: string,
+  format: CifarKind | undefined,
+  testFile: string | undefined,
+): Promise<TrainDataFile> {
+  if (testFile !== undefined) {
+    // DATA is the training split itself (a CIFAR record file), the test split another file.
+    const train = await loadEvalData(spec, { format });
+    const test = await loadEvalData(testFile, { format });
+    if (test.numClasses !== train.numClasses) {
+      throw new StudioError(
+        'BAD_DATASET',
+        `${path.basename(testFile)} is ${test.title} but ${path.basename(spec)} is ${train.title}.`,
+        false,
+      );
+    }
+    return {
+      title: train.title,
+      data: { numClasses: train.numClasses, train: train.split, test: test.split },
+      normalisation: null,
+    };
+  }
   if (spec === SYNTHETIC) {
     const set = generateSynthetic();
     const split = (s: { images: Uint8Array; labels: Uint8Array }): ImageSplit => ({
@@ -60,8 +81,8 @@ export async function loadTrainData(spec: string, format: CifarKind | undefined)
   } catch (err) {
     if (err instanceof StudioError && /applies to tarballs/.test(err.message)) {
       throw badArgument(
-        `train needs both splits: ${path.basename(spec)} is a record file (one split); give the official ` +
-          `tarball, a folder of IDX files, an image folder, or ${SYNTHETIC}`,
+        `train needs both splits: ${path.basename(spec)} is a record file (one split); name the test ` +
+          `split's file with --test-data, or give the official tarball, a folder of IDX files, an image folder, or ${SYNTHETIC}`,
       );
     }
     throw err;

@@ -53,6 +53,22 @@ export interface TrainSettings {
   trainLimit: number;
   /** Test images evaluated after each epoch (0 = all). */
   testLimit: number;
+  /** Controlled comparisons: the reference's random crop and flip (off: the images as stored). */
+  augment: boolean;
+  /** A new order of the training images each epoch (off: file order every epoch). */
+  shuffle: boolean;
+  /** Dropout rate of the classifier's two hidden layers (the reference's 0.5; 0 turns it off). */
+  dropout: number;
+  /** End the run after this many steps, mid-epoch if need be (0: run every epoch). */
+  stopAfter: number;
+}
+
+/** The controlled-comparison settings, as runs stored before they existed trained. */
+export const CONTROL_DEFAULTS = { augment: true, shuffle: true, dropout: 0.5, stopAfter: 0 } as const;
+
+/** Settings stored by an earlier version, completed with what those runs did. */
+export function completeSettings(settings: TrainSettings): TrainSettings {
+  return { ...CONTROL_DEFAULTS, ...settings };
 }
 
 /** The reference's defaults (DESIGN.md), per procedure; CIFAR-100 doubles epochs per vertex. */
@@ -85,6 +101,7 @@ export function defaultSettings(
     readEvery: 10,
     trainLimit: 0,
     testLimit: 0,
+    ...CONTROL_DEFAULTS,
   };
 }
 
@@ -122,6 +139,8 @@ export const NUMBER_RULES: Record<NumericSettingKey, NumberRule> = {
   readEvery: { integer: true, min: 1 },
   trainLimit: { integer: true, min: 0 },
   testLimit: { integer: true, min: 0 },
+  dropout: { integer: false, min: 0, max: 1, exclusiveMax: true },
+  stopAfter: { integer: true, min: 0 },
 };
 
 /** Per setting, a sentence saying what is wrong with its value. */
@@ -161,6 +180,8 @@ export function validateSettings(settings: TrainSettings, trainImages?: number):
   }
   if (!oneOf(WIDTH_SCALES, raw.widthScale)) errors.widthScale = `Must be one of ${WIDTH_SCALES.join(', ')}.`;
   if (!oneOf(['sum', 'mean'], raw.reduction)) errors.reduction = 'Must be sum or mean.';
+  if (typeof raw.augment !== 'boolean') errors.augment = 'Must be true or false.';
+  if (typeof raw.shuffle !== 'boolean') errors.shuffle = 'Must be true or false.';
   if (typeof raw.datasetId !== 'string' || raw.datasetId === '') errors.datasetId = 'Pick a dataset.';
   for (const key of Object.keys(NUMBER_RULES) as NumericSettingKey[]) {
     const error = numberError(NUMBER_RULES[key], settings[key]);

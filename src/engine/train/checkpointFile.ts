@@ -1,7 +1,7 @@
 // A training checkpoint as one safetensors file, for runs outside the browser (the CLI's `train`):
 // every vertex of every component and every momentum buffer as an F32 tensor, and the rest of the
 // checkpoint (settings, stage, step, complexes, history) as JSON in the metadata key `checkpoint`,
-// and the run's name in `run`.
+// the run's name in `run` and, where its test split is a file of its own, that file in `testData`.
 // Reading it back gives the structure trainRun resumes from, bit for bit. Pure; no DOM, no Node.
 
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '../formats/safetensors';
@@ -24,9 +24,14 @@ type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer'> & {
 const vertexName = (c: number, v: number, p: number) => `component${c}.vertex${v}.param${p}`;
 const bufferName = (i: number) => `optimizer.${i}`;
 
-/** The checkpoint of the run `runName` as parts of one safetensors file (views of its arrays:
- *  write them at once). */
-export function checkpointFile(checkpoint: TrainCheckpoint, runName: string): Uint8Array[] {
+/** What a checkpoint file also records about its run: its name, and its test split's own file. */
+export interface CheckpointAbout {
+  run: string;
+  testData?: string | undefined;
+}
+
+/** The checkpoint as parts of one safetensors file (views of its arrays: write them at once). */
+export function checkpointFile(checkpoint: TrainCheckpoint, about: CheckpointAbout): Uint8Array[] {
   const tensors: TensorToWrite[] = [];
   checkpoint.components.forEach((component, c) => {
     component.vertices.forEach((vertex, v) => {
@@ -51,14 +56,18 @@ export function checkpointFile(checkpoint: TrainCheckpoint, runName: string): Ui
       buffers: optimizer.buffers.map((b) => ({ name: b.name, shape: b.shape })),
     },
   };
-  return writeSafetensors(tensors, { [KEY]: JSON.stringify(skeleton), run: runName });
+  return writeSafetensors(tensors, {
+    [KEY]: JSON.stringify(skeleton),
+    run: about.run,
+    ...(about.testData === undefined ? {} : { testData: about.testData }),
+  });
 }
 
 /** Reads a file checkpointFile wrote; BAD_CHECKPOINT (with `name`) for anything else. */
 export function readCheckpointFile(
   bytes: Uint8Array,
   name: string,
-): { checkpoint: TrainCheckpoint; runName: string | null } {
+): { checkpoint: TrainCheckpoint; about: Partial<CheckpointAbout> } {
   const bad = (why: string) =>
     new StudioError('BAD_CHECKPOINT', `${name} is not a training checkpoint: ${why}.`, false);
   const file = readSafetensors(bytes);
@@ -91,5 +100,9 @@ export function readCheckpointFile(
       buffers: skeleton.optimizer.buffers.map((b, i) => ({ ...b, values: tensor(bufferName(i)) })),
     },
   };
-  return { checkpoint, runName: file.metadata.run ?? null };
+  const { run, testData } = file.metadata;
+  return {
+    checkpoint,
+    about: { ...(run === undefined ? {} : { run }), ...(testData === undefined ? {} : { testData }) },
+  };
 }

@@ -25,6 +25,8 @@ export interface SproOptions {
   lambda: number;
   /** 'sum' over draws as the reference (its learning rates assume it), or 'mean'. */
   reduction: Reduction;
+  /** Dropout rate of a draw with dropout seeds (the model's DROPOUT_RATE when absent). */
+  dropoutRate?: number;
 }
 
 export interface SproBatch {
@@ -114,11 +116,15 @@ export function sproLossAndGrads(
     const objective = (...weights: tf.Tensor[]): tf.Scalar => {
       let total: tf.Scalar = tf.scalar(0);
       draws.forEach((draw, s) => {
-        const options = draw.dropoutSeeds
-          ? { training: true, dropoutSeeds: draw.dropoutSeeds }
+        const forward = draw.dropoutSeeds
+          ? {
+              training: true,
+              dropoutSeeds: draw.dropoutSeeds,
+              ...(options.dropoutRate === undefined ? {} : { dropoutRate: options.dropoutRate }),
+            }
           : { training: false };
         const own = weights.slice(s * paramCount, (s + 1) * paramCount);
-        const logits = vggForward(model.spec, own, batch.x, options);
+        const logits = vggForward(model.spec, own, batch.x, forward);
         first.correct ??= tf.keep(countCorrect(logits, batch.labels));
         total = tf.add(total, crossEntropy(logits, batch.labels));
       });

@@ -26,7 +26,8 @@ export interface StageSetup {
 export interface StepBatch {
   split: ImageSplit;
   indices: Uint32Array;
-  augment: Rng;
+  /** Null: the images as stored (augmentation off). */
+  augment: Rng | null;
 }
 
 export interface WindowSums {

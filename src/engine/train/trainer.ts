@@ -12,7 +12,7 @@
 // gradient is applied every step from the current vertices).
 
 import { StudioError } from '../../protocol/errors';
-import { trainImagesUsed, type TrainSettings } from '../../protocol/settings';
+import { completeSettings, trainImagesUsed, type TrainSettings } from '../../protocol/settings';
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
 import type { TfVertex } from '../formats/layout';
 import type { ModelSpec } from '../../protocol/architecture';
@@ -70,7 +70,13 @@ export type TrainEvent =
   | { type: 'done'; components: ComponentState[]; history: TrainHistory };
 
 export type TrainStart =
-  { kind: 'fresh'; modes: TfVertex[] } | { kind: 'resume'; checkpoint: TrainCheckpoint };
+  | {
+      kind: 'fresh';
+      modes: TfVertex[];
+      /** A base run's starting weights (a controlled comparison); else seeded initialisation. */
+      init?: TfVertex;
+    }
+  | { kind: 'resume'; checkpoint: TrainCheckpoint };
 
 export interface TrainOptions {
   makeBatch: MakeBatch;
@@ -95,11 +101,12 @@ export function stepsPerEpoch(settings: TrainSettings, trainCount: number): numb
 }
 
 export async function* trainRun(
-  settings: TrainSettings,
+  given: TrainSettings,
   data: TrainingData,
   start: TrainStart,
   options: TrainOptions,
 ): AsyncGenerator<TrainEvent, void, undefined> {
+  const settings = completeSettings(given);
   const spec = modelSpecOf(settings, data.numClasses);
   const stages = planStages(settings);
   const perEpoch = stepsPerEpoch(settings, data.train.count);
@@ -115,25 +122,26 @@ export async function* trainRun(
       ? resumeState(start.checkpoint, settings, data)
       : freshState(settings, data, start.modes);
   const stageSteps = stages.map((s) => s.epochs * perEpoch);
-  const totalSteps = stageSteps.reduce((a, b) => a + b, 0);
+  const planned = stageSteps.reduce((a, b) => a + b, 0);
+  const totalSteps = settings.stopAfter > 0 ? Math.min(planned, settings.stopAfter) : planned;
   const clock = new Throughput(settings.batchSize);
   let model: SimplexModel | null = null;
   let stepper: StageStep | null = null;
   try {
-    for (let s = state.stage; s < stages.length; s++) {
+    run: for (let s = state.stage; s < stages.length; s++) {
       const stage = stages[s] as Stage;
       const freshStage = state.epochInStage === 0;
       stepper?.dispose();
       stepper = null;
       model?.dispose();
-      model = buildModel(spec, state, stage, settings.seed);
+      model = buildModel(spec, state, stage, settings.seed, start.kind === 'fresh' ? start.init : undefined);
       const lambda = await stageLambda(spec, stage, settings);
       // Each stage starts a fresh optimizer, as the reference does (a new vertex changes shapes).
       const setup: StageSetup = {
         batchSize: settings.batchSize,
         nSample: stage.nSample,
         sgd: { momentum: settings.momentum, weightDecay: settings.weightDecay },
-        spro: { lambda, reduction: settings.reduction },
+        spro: { lambda, reduction: settings.reduction, dropoutRate: settings.dropout },
       };
       stepper =
         (await options.compiled?.(model, setup)) ?? new TfjsStageStep(model, setup, options.makeBatch);
@@ -153,9 +161,11 @@ export async function* trainRun(
       for (let epoch = firstEpoch; epoch < stage.epochs; epoch++) {
         const lr = lrAt(stage.lr, epoch, stage.epochs);
         const epochStart = performance.now();
-        const shuffle = new Rng(deriveSeed(settings.seed, 'shuffle', s, epoch)).permutation(data.train.count);
+        const shuffle = settings.shuffle
+          ? new Rng(deriveSeed(settings.seed, 'shuffle', s, epoch)).permutation(data.train.count)
+          : Uint32Array.from({ length: data.train.count }, (_, i) => i);
         const order = settings.trainLimit > 0 ? shuffle.filter((i) => i < settings.trainLimit) : shuffle;
-        const augment = new Rng(deriveSeed(settings.seed, 'augment', s, epoch));
+        const augment = settings.augment ? new Rng(deriveSeed(settings.seed, 'augment', s, epoch)) : null;
         const draws = new Rng(deriveSeed(settings.seed, 'draws', s, epoch));
         const epochTotals = { loss: 0, correct: 0, count: 0 };
         let volume: VolumeMeasurement | null = null;
@@ -166,13 +176,19 @@ export async function* trainRun(
           if (lambda > 0 && volume === null) volume = await stepper.measureVolume();
           stepper.step(
             { split: data.train, indices, augment },
-            sampleDraws(model, draws, stage.nSample, true),
+            sampleDraws(model, draws, stage.nSample, settings.dropout > 0),
             lr,
             volume,
           );
           state.step++;
           unread++;
-          if ((b + 1) % settings.readEvery === 0 || b === perEpoch - 1 || options.interrupted?.()) {
+          const stopping = state.step === settings.stopAfter;
+          if (
+            (b + 1) % settings.readEvery === 0 ||
+            b === perEpoch - 1 ||
+            stopping ||
+            options.interrupted?.()
+          ) {
             // The volume for the next steps is measured with the metrics: one wait on the GPU.
             const next: Promise<VolumeMeasurement | null> =
               lambda > 0 && b < perEpoch - 1 ? stepper.measureVolume() : Promise.resolve(volume);
@@ -205,6 +221,7 @@ export async function* trainRun(
               progress: progressOf(state.step, totalSteps, s, stages.length, stageSteps, clock),
             };
           }
+          if (stopping) break;
         }
         await stepper.sync();
         const test = await evaluatePoint(
@@ -239,12 +256,15 @@ export async function* trainRun(
           progress: progressOf(state.step, totalSteps, s, stages.length, stageSteps, clock),
         };
 
-        const stageDone = epoch === stage.epochs - 1;
+        // A stop after N steps ends the run here, mid-epoch or not: nothing is left to resume.
+        const stopped = state.step === settings.stopAfter;
+        const stageDone = epoch === stage.epochs - 1 || stopped;
         state.components[stage.component] = await readComponent(model);
-        state.stage = stageDone ? s + 1 : s;
+        state.stage = stopped ? stages.length : stageDone ? s + 1 : s;
         state.epochInStage = stageDone ? 0 : epoch + 1;
         state.optimizer = stageDone ? null : await stepper.exportState();
         yield { type: 'checkpoint', checkpoint: snapshot(state) };
+        if (stopped) break run;
       }
     }
     yield { type: 'done', components: state.components, history: state.history };
@@ -290,8 +310,9 @@ function resumeState(
       `This checkpoint has format version ${String(checkpoint.version)}; this studio reads version ${CHECKPOINT_VERSION}.`,
     );
   }
+  const saved = completeSettings(checkpoint.settings);
   const differing = (Object.keys(settings) as (keyof TrainSettings)[]).filter(
-    (key) => JSON.stringify(settings[key]) !== JSON.stringify(checkpoint.settings[key]),
+    (key) => JSON.stringify(settings[key]) !== JSON.stringify(saved[key]),
   );
   if (differing.length > 0) {
     throw new StudioError(
@@ -305,14 +326,26 @@ function resumeState(
       `This checkpoint is for ${checkpoint.numClasses} classes but the dataset has ${data.numClasses}.`,
     );
   }
-  return structuredClone(checkpoint);
+  return { ...structuredClone(checkpoint), settings: saved };
 }
 
 /** The model the stage trains: its component as stored, grown by the stage's vertex when it starts. */
-function buildModel(spec: ModelSpec, state: TrainCheckpoint, stage: Stage, seed: number): SimplexModel {
+function buildModel(
+  spec: ModelSpec,
+  state: TrainCheckpoint,
+  stage: Stage,
+  seed: number,
+  init: TfVertex | undefined,
+): SimplexModel {
   const name = `component${stage.component}`;
   const stored = state.components[stage.component];
   if (state.epochInStage === 0 && stage.kind === 'base') {
+    if (init) {
+      if (state.settings.procedure !== 'base') {
+        throw new StudioError('BAD_SETTINGS', 'Starting weights from a file apply to a base-model run only.');
+      }
+      return SimplexModel.fromVertices(spec, [init], { name });
+    }
     const model = SimplexModel.fresh(spec, 1, new Rng(deriveSeed(seed, 'init', stage.component)), {
       scheme: 'vgg16',
       name,

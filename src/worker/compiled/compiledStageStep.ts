@@ -24,7 +24,6 @@ import { CompiledStage } from './compiledStage';
 export function compiledStepFactory(
   device: GPUDevice,
   makeHostBatch: MakeHostBatch,
-  dropoutRate = DROPOUT_RATE,
 ): CompiledStepFactory {
   return async (model, setup) => {
     // The tfjs path says why a stage with nothing to train cannot run.
@@ -39,7 +38,7 @@ export function compiledStepFactory(
         draws: setup.nSample,
         pull,
         momentum: setup.sgd.momentum !== 0,
-        dropoutRate,
+        dropoutRate: setup.spro.dropoutRate ?? DROPOUT_RATE,
         pairs: pull ? pairsOf(model.complex[0] ?? []) : [],
       },
       await model.readVertices(),

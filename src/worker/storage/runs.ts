@@ -3,6 +3,7 @@
 // part-way, e.g. a full disk) leaves the previous checkpoint and record both intact.
 
 import { StudioError } from '../../protocol/errors';
+import { completeSettings } from '../../protocol/settings';
 import type { RunRecord } from '../../protocol/commands/train';
 import type { TrainCheckpoint } from '../../engine/train/trainer';
 import { STORES, getAllRecords, getRecord, write } from './db';
@@ -21,11 +22,16 @@ export async function saveRun(run: RunRecord): Promise<void> {
 export async function getRun(runId: string): Promise<RunRecord> {
   const run = await getRecord<RunRecord>(STORES.runs, runId);
   if (!run) throw new StudioError('NOT_FOUND', `There is no run ${runId} in this browser's storage.`);
-  return run;
+  return completed(run);
 }
 
-export function listRunRecords(): Promise<RunRecord[]> {
-  return getAllRecords<RunRecord>(STORES.runs);
+export async function listRunRecords(): Promise<RunRecord[]> {
+  return (await getAllRecords<RunRecord>(STORES.runs)).map(completed);
+}
+
+/** A run stored before a setting existed reads with the value it trained with. */
+function completed(run: RunRecord): RunRecord {
+  return { ...run, settings: completeSettings(run.settings) };
 }
 
 /** The run record and its latest checkpoint, committed together or not at all. */

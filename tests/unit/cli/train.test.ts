@@ -124,6 +124,19 @@ describe('cli train', () => {
     }
   }, 240_000);
 
+  it('stops after --stop-after steps, mid-epoch, with an epoch line and the result at that step', async () => {
+    const out = path.join(dir, 'short');
+    const r = await cli('train', ...TINY, '--stop-after', '3', '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const lines = jsonLines(r.out);
+    expect(lines.filter((l) => 'epoch' in l).map((l) => [l.epoch, l.step])).toEqual([[1, 3]]);
+    expect(results(out)).toEqual(['vgg11-w0.125_Synthetic_short_vertex0.safetensors']);
+    // Resuming a finished run trains nothing more.
+    const again = await cli('train', '--resume', out);
+    expect(again.code, again.err).toBe(0);
+    expect(jsonLines(again.out).filter((l) => 'epoch' in l)).toEqual([]);
+  }, 120_000);
+
   it('refuses bad settings, a folder that holds a run, and a file that is not a checkpoint', async () => {
     const cases: [string[], number, RegExp][] = [
       [['--batch-size', '0', '--out', path.join(dir, 'x')], 2, /--batch-size: At least 1\./],

@@ -75,6 +75,17 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
   };
 
   const fields = NUMERIC_FIELDS.filter((f) => usesField(f, form.procedure));
+  const numberField = (field: (typeof fields)[number]) => (
+    <NumberField
+      key={field.key}
+      field={field}
+      text={form.text[field.key]}
+      error={errors[field.key]}
+      onChange={(text) => {
+        edit(field.key, { text: { ...form.text, [field.key]: text } });
+      }}
+    />
+  );
   const needsModes = form.procedure === 'simplex' || form.procedure === 'complex';
   const params = numClasses
     ? paramCount({ architecture: form.architecture, widthScale: form.widthScale, numClasses })
@@ -179,17 +190,7 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
       ) : null}
 
       <div className="field-grid">
-        {fields.map((field) => (
-          <NumberField
-            key={field.key}
-            field={field}
-            text={form.text[field.key]}
-            error={errors[field.key]}
-            onChange={(text) => {
-              edit(field.key, { text: { ...form.text, [field.key]: text } });
-            }}
-          />
-        ))}
+        {fields.filter((f) => !f.control).map(numberField)}
         {form.procedure === 'base' ? null : (
           <div className="field wide">
             <label htmlFor="train-reduction">Loss over draws</label>
@@ -214,6 +215,37 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
           </div>
         )}
       </div>
+
+      <details className="control-settings">
+        <summary>Controlled comparison</summary>
+        <p className="muted">
+          For runs compared step by step (e.g. with PyTorch): the images as stored and in file order, dropout
+          off, a stop after N steps.
+        </p>
+        <div className="field-grid">
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={form.augment}
+              onChange={(e) => {
+                setForm((f) => ({ ...f, augment: e.target.checked }));
+              }}
+            />{' '}
+            Augment (random crop and flip, the reference’s)
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={form.shuffle}
+              onChange={(e) => {
+                setForm((f) => ({ ...f, shuffle: e.target.checked }));
+              }}
+            />{' '}
+            Shuffle every epoch (off: file order)
+          </label>
+          {fields.filter((f) => f.control).map(numberField)}
+        </div>
+      </details>
 
       <div className="field-row">
         <div className="field">

@@ -22,6 +22,8 @@ export interface NumericField {
   help: string;
   /** Procedures whose stages read this setting. */
   procedures: readonly Procedure[];
+  /** Shown under "Controlled comparison" rather than with the run's settings. */
+  control?: true;
 }
 
 const ALL: readonly Procedure[] = ['base', 'simplex', 'complex', 'ensemble'];
@@ -126,6 +128,20 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
     help: 'Steps between reads of loss and volume from the GPU; fewer reads train faster.',
     procedures: ALL,
   },
+  {
+    key: 'dropout',
+    label: 'Dropout rate',
+    help: 'Of the classifier’s two hidden layers (the reference’s 0.5); 0 turns dropout off.',
+    procedures: ALL,
+    control: true,
+  },
+  {
+    key: 'stopAfter',
+    label: 'Stop after steps',
+    help: 'End the run after this many steps, mid-epoch if need be (0 = run every epoch).',
+    procedures: ALL,
+    control: true,
+  },
 ];
 
 export const REDUCTION_OPTIONS: readonly { value: TrainSettings['reduction']; label: string }[] = [
@@ -148,6 +164,8 @@ export interface FormState {
   architecture: Architecture;
   widthScale: WidthScale;
   reduction: TrainSettings['reduction'];
+  augment: boolean;
+  shuffle: boolean;
   modes: string[];
   text: Record<NumericKey, string>;
   /** Empty: the name is made up from the settings. */
@@ -167,6 +185,8 @@ export function initialForm(procedure: Procedure, dataset: DatasetInfo | undefin
     architecture: defaults.architecture,
     widthScale: defaults.widthScale,
     reduction: defaults.reduction,
+    augment: defaults.augment,
+    shuffle: defaults.shuffle,
     modes: [],
     text: textOf(defaults),
     name: '',
@@ -261,6 +281,8 @@ export function parseForm(
     architecture: form.architecture,
     widthScale: form.widthScale,
     reduction: form.reduction,
+    augment: form.augment,
+    shuffle: form.shuffle,
     modes: form.procedure === 'simplex' || form.procedure === 'complex' ? form.modes : [],
   };
   // The range checks are the protocol's, the same the worker and the CLI apply.
