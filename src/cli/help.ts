@@ -126,5 +126,13 @@ Run settings (defaults: the reference's, as the Train form's; see the README's s
   --train-limit N    only the first N training images (0: all)
   --test-limit N     test images evaluated after each epoch (0: all)
 
+Controlled comparisons:
+  --no-augment       the images as stored (no random crop and flip)
+  --no-shuffle       the training images in file order every epoch
+  --dropout P        dropout rate of the classifier's hidden layers (0.5; 0 turns it off)
+  --stop-after N     end the run after N steps, mid-epoch if need be (0: every epoch)
+  --init FILE        a base run starts from FILE's one vertex (a VGG16 state_dict)
+  --test-data FILE   DATA is then one CIFAR record file (the training split), FILE the test split
+
 Exit status 130 when stopped by Ctrl-C (the last checkpoint is kept).
 `;
