@@ -13,6 +13,8 @@ Commands:
   convert IN... OUT         SimplexNet file -> one VGG16 vertex file, or VGG16 files -> SimplexNet
   train --data DATA --out DIR [...]
                             the tab's training procedures, checkpointed into DIR
+  surface --weights FILE --data DATA [--face 0,1,2] [...]
+                            the loss surface over a face, as the Surfaces section's CSV and JSON
 
 Run \`<command> --help\` for a command's options.
 Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
@@ -135,4 +137,29 @@ Controlled comparisons:
   --test-data FILE   DATA is then one CIFAR record file (the training split), FILE the test split
 
 Exit status 130 when stopped by Ctrl-C (the last checkpoint is kept).
+`;
+
+export const SURFACE_HELP = `Usage: npm run -s cli -- surface --weights FILE --data DATA [options]
+
+Computes the loss surface over one face of FILE's complex with the tab's code, on the plane
+through its three vertices (origin the first, u along the second minus the first, v by
+Gram-Schmidt), coarse to fine, and writes the Surfaces section's exports: PREFIX.csv (one row per
+grid point: i, j, u, v, the three vertices' coefficients, inside, loss, error) and PREFIX.json
+(the plane's basis, u, v and the loss and error grids). Prints one JSON object: face, gridSize,
+margin, imagesUsed, metric, its min and max over the grid, seconds, files.
+
+  --weights FILE   a SimplexNet file of 3+ vertices (or any studio export of one)
+  --data DATA      as for eval (a CIFAR record file or tarball, IDX folder, image folder)
+  --split S        test (default) or train, for tarballs, IDX and image folders
+  --format F       cifar10 or cifar100, for a record file whose name and size do not tell
+  --face A,B,C     three different vertices (default 0,1,2)
+  --grid N         points per side, 3 to 61 (default 21)
+  --margin M       beyond the triangle on each side, a fraction of its larger extent (default 0.2)
+  --images N       the first N images of the split (default 256)
+  --metric M       loss (default) or error: which one the printed min and max describe
+  --edges          also PREFIX_edges.json: loss and error along the face's three edges
+  --points N       points per edge from one vertex to the other, 2 to 101 (default 21), and on at
+                   the same spacing a quarter of the edge beyond each end
+  --out PREFIX     the files' path without extension (default: <file>_face-A-B-C_NxN here)
+  --force          replace files that exist (never an input)
 `;

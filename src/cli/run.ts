@@ -8,6 +8,7 @@ import { convertCommand } from './convert';
 import { evalCommand } from './evaluate';
 import { MAIN_HELP } from './help';
 import { infoCommand } from './info';
+import { surfaceCommand } from './surface';
 import { trainCommand } from './train';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   eval: evalCommand,
   convert: convertCommand,
   train: trainCommand,
+  surface: surfaceCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -35,7 +37,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === undefined) {
       throw new StudioError(
         'BAD_ARGUMENT',
-        `unknown command "${name}"; the commands are info, eval, convert, train (see --help)`,
+        `unknown command "${name}"; the commands are info, eval, convert, train, surface (see --help)`,
         false,
       );
     }

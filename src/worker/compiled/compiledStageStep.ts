@@ -21,10 +21,7 @@ import type { MakeHostBatch } from '../../engine/train/trainingData';
 import { CompiledStage } from './compiledStage';
 
 /** The trainer's compiled step on `device`, batches assembled by `makeHostBatch`. */
-export function compiledStepFactory(
-  device: GPUDevice,
-  makeHostBatch: MakeHostBatch,
-): CompiledStepFactory {
+export function compiledStepFactory(device: GPUDevice, makeHostBatch: MakeHostBatch): CompiledStepFactory {
   return async (model, setup) => {
     // The tfjs path says why a stage with nothing to train cannot run.
     if (!model.hasTrainable) return null;

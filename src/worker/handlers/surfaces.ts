@@ -5,29 +5,18 @@
 
 import type { VertexRole } from '../../protocol/commands/models';
 import {
-  MAX_GRID_SIZE,
-  MIN_GRID_SIZE,
   surfaceKey,
   type FaceIndices,
   type SurfaceCommands,
   type SurfaceData,
-  type SurfaceGrid,
-  type SurfaceSettings,
 } from '../../protocol/commands/surfaces';
 import { StudioError } from '../../protocol/errors';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
+import { computeFaceSurface, edgeProfiles, facePlane } from '../../engine/surface/faceSurface';
 import {
-  computeFaceSurface,
-  edgeProfiles,
-  facePlane,
-  type FaceSurface,
-} from '../../engine/surface/faceSurface';
-import {
-  basisCombinations,
   faceCoefficients,
   isInside,
   modelCoefficients,
-  vertexCoords,
   type FacePlane,
 } from '../../engine/surface/planeBasis';
 import { PointEvaluator } from '../../engine/surface/pointEvaluator';
@@ -38,6 +27,7 @@ import { loadSplit } from '../storage/datasets';
 import { getModel } from '../storage/models';
 import { getSurface, putSurface } from '../storage/surfaces';
 import type { Handlers } from './types';
+import { checkSurfaceData, checkSurfaceSettings, surfaceGrid } from '../library/surfaceGrid';
 
 interface Loaded {
   id: string;
@@ -140,23 +130,6 @@ function planeFor(entry: Loaded, face: FaceIndices): Promise<FacePlane> {
   return found;
 }
 
-function checkSettings(s: SurfaceSettings): void {
-  const bad = (what: string) => new StudioError('BAD_SETTINGS', what);
-  if (!Number.isInteger(s.gridSize) || s.gridSize < MIN_GRID_SIZE || s.gridSize > MAX_GRID_SIZE) {
-    throw bad(
-      `The grid size must be a whole number from ${MIN_GRID_SIZE} to ${MAX_GRID_SIZE}, not ${s.gridSize}.`,
-    );
-  }
-  if (!(s.margin >= 0 && s.margin <= 5)) throw bad(`The margin must be between 0 and 5, not ${s.margin}.`);
-  checkData(s);
-}
-
-function checkData(d: SurfaceData): void {
-  if (!Number.isInteger(d.images) || d.images < 1) {
-    throw new StudioError('BAD_SETTINGS', `Evaluate on a whole number of images ≥ 1, not ${d.images}.`);
-  }
-}
-
 function checkFace(entry: Loaded, face: FaceIndices): void {
   const k = entry.model.vertexCount;
   // Params cross the worker boundary unchecked: a tuple type is a promise, not a guarantee.
@@ -172,44 +145,9 @@ function checkFace(entry: Loaded, face: FaceIndices): void {
   }
 }
 
-function gridOf(
-  entry: Loaded,
-  face: FaceIndices,
-  settings: SurfaceSettings,
-  surface: FaceSurface,
-  imagesUsed: number,
-  seconds: number,
-): SurfaceGrid {
-  const { e1, e2 } = basisCombinations(surface.plane);
-  const [g11, g12, g22] = surface.plane.gram;
-  return {
-    id: surfaceKey(entry.id, face, settings),
-    modelId: entry.id,
-    modelName: entry.name,
-    face,
-    roles: face.map((v) => entry.roles[v] ?? 'vertex') as [VertexRole, VertexRole, VertexRole],
-    settings,
-    imagesUsed,
-    plane: {
-      origin: face[0],
-      e1,
-      e2,
-      vertexCoords: vertexCoords(surface.plane).map(([u, v]) => [u, v]),
-      gram: [g11, g12, g22],
-    },
-    u: surface.axes.u,
-    v: surface.axes.v,
-    loss: surface.loss,
-    error: surface.error,
-    done: surface.done,
-    seconds,
-    createdAt: Date.now(),
-  };
-}
-
 export const surfaceHandlers: Handlers<SurfaceCommands> = {
   async computeSurface({ modelId, face, settings, recompute }, ctx) {
-    checkSettings(settings);
+    checkSurfaceSettings(settings);
     if (!recompute) {
       const cached = await getSurface(surfaceKey(modelId, face, settings));
       if (cached) return { grid: cached, cached: true };
@@ -225,20 +163,20 @@ export const surfaceHandlers: Handlers<SurfaceCommands> = {
         signal: ctx.signal,
         onLevel: (partial, level, levels) => {
           ctx.progress({
-            grid: gridOf(entry, face, settings, partial, evaluator.images, seconds()),
+            grid: surfaceGrid(entry, face, settings, partial, evaluator.images, seconds()),
             level,
             levels,
           });
         },
       });
-      const grid = gridOf(entry, face, settings, surface, evaluator.images, seconds());
+      const grid = surfaceGrid(entry, face, settings, surface, evaluator.images, seconds());
       await putSurface(grid);
       return { grid, cached: false };
     });
   },
 
   async evaluateSurfacePoint({ modelId, face, u, v, data }, ctx) {
-    checkData(data);
+    checkSurfaceData(data);
     if (!Number.isFinite(u) || !Number.isFinite(v)) {
       throw new StudioError('BAD_ARGUMENT', `A plane point needs finite coordinates, not (${u}, ${v}).`);
     }
@@ -263,7 +201,7 @@ export const surfaceHandlers: Handlers<SurfaceCommands> = {
   },
 
   async edgeProfiles({ modelId, edges, pointsPerEdge, extension, data }, ctx) {
-    checkData(data);
+    checkSurfaceData(data);
     if (!Number.isInteger(pointsPerEdge) || pointsPerEdge < 2 || pointsPerEdge > 101) {
       throw new StudioError(
         'BAD_SETTINGS',

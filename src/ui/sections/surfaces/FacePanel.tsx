@@ -6,7 +6,7 @@ import type { PointEvaluation, SurfaceGrid } from '../../../protocol/commands/su
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { saveBlob } from '../../download';
 import { useEngine } from '../../engineContext';
-import { gridCsv, gridFileStem, gridJson } from './gridExport';
+import { gridCsv, gridFileStem, gridJson } from '../../../protocol/gridExport';
 import { PlotlyChart, loadPlotly } from '../../charts/PlotlyChart';
 import { faceLayout, faceTraces, thinFace, type ColourOptions, type ColourRange } from './surfacePlots';
 

@@ -1,10 +1,10 @@
-// Runs on the page; no React. A face grid as CSV (one row per grid point) and as JSON that also
+// Plain data, shared by the page and the CLI. A face grid as CSV (one row per grid point) and as JSON that also
 // describes the plane: p(u, v) = v_a + u·e1 + v·e2 with e1, e2 given as combinations of the
 // face's vertices, so the numbers can be reproduced from the exported weights.
 
-import { planeBarycentric, type SurfaceGrid } from '../../../protocol/commands/surfaces';
+import { planeBarycentric, type SurfaceGrid } from './commands/surfaces';
 
-export function gridFileStem(grid: SurfaceGrid): string {
+export function gridFileStem(grid: Pick<SurfaceGrid, 'modelName' | 'face' | 'settings'>): string {
   const safe = grid.modelName.replace(/[^A-Za-z0-9._-]+/g, '_');
   return `${safe}_face-${grid.face.join('-')}_${grid.settings.gridSize}x${grid.settings.gridSize}`;
 }
