@@ -195,6 +195,24 @@ describe('surfaces section', () => {
     expect(parsed.loss.flat().filter((x) => x !== null)).toHaveLength(GRID * GRID);
   });
 
+  it('computes the edge profiles, saying how far it is and when it is done', async () => {
+    const panel = page.getByTestId('edge-profiles');
+    await panel.getByRole('button', { name: 'Compute edge profiles' }).click();
+    const status = panel.getByTestId('edge-status');
+    expect(await status.textContent()).toMatch(/^Computing: \d of 3 edges done…$/);
+    await expect
+      .poll(() => status.textContent(), { timeout: 120_000 })
+      .toMatch(/^Computed: 3 edges × \d+ points in \d+\.\d s\.$/);
+    const chart = panel.getByRole('img', { name: 'Loss along edges' });
+    const names = () =>
+      chart.evaluate((el) =>
+        ((el as HTMLElement & { data?: { name: string }[] }).data ?? []).map((t) => t.name),
+      );
+    await expect.poll(names, { timeout: 30_000 }).toHaveLength(3);
+    const traces = await names();
+    expect(traces).toEqual(['v0 → v1', 'v0 → v2', 'v1 → v2']);
+  });
+
   it('switches the colour scale to the log10 of the plotted values and back', async () => {
     const raw = await storedLoss();
     const contour = async () => (await plotData()).find((t) => t.type === 'contour');

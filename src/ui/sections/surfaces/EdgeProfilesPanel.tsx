@@ -19,13 +19,16 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
   const [profiles, setProfiles] = useState<EdgeProfileData[] | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
+  const [done, setDone] = useState<string | null>(null);
   const [extension, setExtension] = useState(0.25);
   const traces = useMemo(() => (profiles ? edgeTraces(profiles, metric) : []), [profiles, metric]);
   const layout = useMemo(() => edgeLayout(metric), [metric]);
 
   const compute = async () => {
     setError(null);
+    setDone(null);
     setBusy(`0 of ${edges.length} edges`);
+    const started = performance.now();
     try {
       const result = await client.call(
         'edgeProfiles',
@@ -37,6 +40,11 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
         },
       );
       setProfiles(result.profiles);
+      const points = result.profiles[0]?.t.length ?? 0;
+      setDone(
+        `Computed: ${result.profiles.length} ${result.profiles.length === 1 ? 'edge' : 'edges'} × ${points} points ` +
+          `in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
+      );
     } catch (err) {
       setError(toErrorInfo(err));
     } finally {
@@ -66,6 +74,11 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
       <button type="button" onClick={() => void compute()} disabled={busy !== null || edges.length === 0}>
         {busy ? `Computing… ${busy}` : 'Compute edge profiles'}
       </button>
+      {busy || done ? (
+        <p className="muted" data-testid="edge-status" aria-live="polite">
+          {busy ? `Computing: ${busy} done…` : done}
+        </p>
+      ) : null}
       {error ? (
         <p role="alert" className="error">
           {error.message}
