@@ -109,6 +109,11 @@ describe('train section', () => {
       await expect
         .poll(() => simplex.getAttribute('data-status').catch(() => null), { timeout: 120_000 })
         .toBe('interrupted');
+      // The form came back as it was left: the simplex procedure with its edits.
+      const reopened = startForm(page);
+      expect(await reopened.getByLabel('Procedure').inputValue()).toBe('simplex');
+      expect(await reopened.getByLabel('Epochs per vertex').inputValue()).toBe('2');
+      expect(await reopened.getByLabel('Draws per batch (n_sample)').inputValue()).toBe('2');
       // A run not training here shows its charts on demand.
       const base = runCard(page, 'tiny base');
       await base.getByRole('button', { name: 'Show charts' }).click();

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { downsample, ema } from '../../../src/ui/charts/seriesMath';
 import {
+  applyEdits,
   initialForm,
   modeIncompatibility,
   parseForm,
   refillDefaults,
+  rememberForm,
+  restoreForm,
 } from '../../../src/ui/sections/train/settingsForm';
 import { applyRunUpdate, canResume } from '../../../src/ui/sections/train/runUpdates';
 import type { DatasetInfo } from '../../../src/protocol/commands/data';
@@ -101,6 +104,36 @@ describe('start-a-run form', () => {
     const narrow = model('n', { spec: { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 } });
     expect(modeIncompatibility(narrow, form, 10)).toBe('width 1/8, run is 1');
     expect(modeIncompatibility(model('c'), form, 100)).toBe('10 classes, dataset has 100');
+  });
+});
+
+describe('the remembered form', () => {
+  it('keeps each procedure’s edits across procedure changes and a reload, and nothing it did not edit', () => {
+    const data = [dataset('synthetic', 10), dataset('cifar100', 100)];
+    const edited = (form: ReturnType<typeof initialForm>, key: 'batchSize' | 'nSample', text: string) => ({
+      ...form,
+      text: { ...form.text, [key]: text },
+      touched: new Set(form.touched).add(key),
+    });
+    let form = edited(initialForm('base', data[1]), 'batchSize', '32');
+    let memory = rememberForm(null, { ...form, augment: false });
+    // To simplex: the base edit carries over (as before), and simplex's own edit is recorded.
+    form = edited(refillDefaults(form, 'simplex', data[1], 'cifar100'), 'nSample', '3');
+    memory = rememberForm(memory, form);
+    // A reload opens on the last procedure and dataset, with its edits and defaults elsewhere.
+    const reopened = restoreForm(JSON.parse(JSON.stringify(memory)) as typeof memory, data);
+    expect(reopened.procedure).toBe('simplex');
+    expect(reopened.datasetId).toBe('cifar100');
+    expect(reopened.text.nSample).toBe('3');
+    expect(reopened.text.batchSize).toBe('32');
+    expect(reopened.text.epochsPerVertex).toBe('20');
+    // Back to base: base's edits, its augmentation switch included.
+    const base = applyEdits(refillDefaults(reopened, 'base', data[1], 'cifar100'), memory.edits.base);
+    expect(base.text.batchSize).toBe('32');
+    expect(base.augment).toBe(false);
+    expect(base.text.baseEpochs).toBe(String(defaultSettings('base').baseEpochs));
+    // A dataset no longer stored falls back to the first one.
+    expect(restoreForm({ ...memory, datasetId: 'gone' }, data).datasetId).toBe('synthetic');
   });
 });
 

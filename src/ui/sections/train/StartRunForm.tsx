@@ -1,13 +1,15 @@
 // Runs on the page: the form that starts a run. Every setting is editable and starts at the
 // reference default for the procedure and dataset; picking another procedure or dataset refills
-// the fields the user has not edited. The worker checks the settings again (BAD_SETTINGS).
+// the fields the user has not edited, then lays that procedure's own remembered edits over them
+// (formMemory.ts keeps them across reloads). The worker checks the settings again (BAD_SETTINGS).
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { PROCEDURES, PROCEDURE_LABELS, type Procedure } from '../../../protocol/settings';
 import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
+import { loadFormMemory, saveFormMemory } from './formMemory';
 import { ModePicker } from './ModePicker';
 import { NumberField } from './NumberField';
 import { RunErrorNotice } from './RunErrorNotice';
@@ -16,10 +18,12 @@ import {
   NUMERIC_FIELDS,
   REDUCTION_OPTIONS,
   WIDTH_LABELS,
-  initialForm,
+  applyEdits,
   isWidthScale,
   parseForm,
   refillDefaults,
+  rememberForm,
+  restoreForm,
   suggestedName,
   usesField,
   type DefaultedKey,
@@ -35,7 +39,14 @@ export interface StartRunFormProps {
 }
 
 export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFormProps) {
-  const [form, setForm] = useState<FormState>(() => initialForm('base', datasets[0]));
+  // The last procedure and dataset, with every procedure's edits, as this browser left them.
+  const [saved] = useState(loadFormMemory);
+  const memory = useRef(saved);
+  const [form, setForm] = useState<FormState>(() => restoreForm(saved, datasets));
+  useEffect(() => {
+    memory.current = rememberForm(memory.current, form);
+    saveFormMemory(memory.current);
+  }, [form]);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<ErrorInfo | null>(null);
 
@@ -47,7 +58,9 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
     setForm((f) => ({ ...f, ...patch, touched: new Set(f.touched).add(key) }));
   };
   const pickProcedure = (procedure: Procedure) => {
-    setForm((f) => refillDefaults(f, procedure, dataset, f.datasetId));
+    setForm((f) =>
+      applyEdits(refillDefaults(f, procedure, dataset, f.datasetId), memory.current?.edits[procedure]),
+    );
   };
   const pickDataset = (id: string) => {
     setForm((f) =>

@@ -335,3 +335,74 @@ export function suggestedName(form: FormState): string {
   const what = { base: 'base', simplex: 'simplex', complex: 'complex', ensemble: 'espro' }[form.procedure];
   return `${what} ${form.architecture}×${WIDTH_LABELS[form.widthScale]} on ${form.datasetId}`;
 }
+
+/** One procedure's edits: the fields the user changed from their defaults, with their values. */
+export interface ProcedureEdits {
+  text: Partial<Record<NumericKey, string>>;
+  architecture?: Architecture;
+  widthScale?: WidthScale;
+  reduction?: TrainSettings['reduction'];
+  augment: boolean;
+  shuffle: boolean;
+}
+
+/** What the form keeps across procedure changes and reloads. */
+export interface RememberedForm {
+  procedure: Procedure;
+  datasetId: string;
+  edits: Partial<Record<Procedure, ProcedureEdits>>;
+}
+
+/** The form's edits recorded under its procedure (the other procedures' edits kept). */
+export function rememberForm(previous: RememberedForm | null, form: FormState): RememberedForm {
+  const text: Partial<Record<NumericKey, string>> = {};
+  for (const field of NUMERIC_FIELDS) if (form.touched.has(field.key)) text[field.key] = form.text[field.key];
+  const edits: ProcedureEdits = {
+    text,
+    ...(form.touched.has('architecture') ? { architecture: form.architecture } : {}),
+    ...(form.touched.has('widthScale') ? { widthScale: form.widthScale } : {}),
+    ...(form.touched.has('reduction') ? { reduction: form.reduction } : {}),
+    augment: form.augment,
+    shuffle: form.shuffle,
+  };
+  return {
+    procedure: form.procedure,
+    datasetId: form.datasetId,
+    edits: { ...previous?.edits, [form.procedure]: edits },
+  };
+}
+
+/** `form` with `procedure`'s remembered edits laid over it (they count as the user's edits). */
+export function applyEdits(form: FormState, edits: ProcedureEdits | undefined): FormState {
+  if (!edits) return form;
+  const touched = new Set(form.touched);
+  const text = { ...form.text };
+  for (const field of NUMERIC_FIELDS) {
+    const value = edits.text[field.key];
+    if (typeof value === 'string') {
+      text[field.key] = value;
+      touched.add(field.key);
+    }
+  }
+  const next: FormState = { ...form, text, augment: edits.augment, shuffle: edits.shuffle, touched };
+  if (edits.architecture) {
+    next.architecture = edits.architecture;
+    touched.add('architecture');
+  }
+  if (edits.widthScale !== undefined && isWidthScale(edits.widthScale)) {
+    next.widthScale = edits.widthScale;
+    touched.add('widthScale');
+  }
+  if (edits.reduction) {
+    next.reduction = edits.reduction;
+    touched.add('reduction');
+  }
+  return next;
+}
+
+/** The form a page opens with: the last procedure and dataset, and their edits. */
+export function restoreForm(remembered: RememberedForm | null, datasets: readonly DatasetInfo[]): FormState {
+  const dataset = datasets.find((d) => d.id === remembered?.datasetId) ?? datasets[0];
+  const procedure = remembered?.procedure ?? 'base';
+  return applyEdits(initialForm(procedure, dataset), remembered?.edits[procedure]);
+}
