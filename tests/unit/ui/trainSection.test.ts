@@ -3,6 +3,7 @@ import { downsample, ema } from '../../../src/ui/charts/seriesMath';
 import {
   applyEdits,
   initialForm,
+  matchMode,
   modeIncompatibility,
   parseForm,
   refillDefaults,
@@ -104,6 +105,31 @@ describe('start-a-run form', () => {
     const narrow = model('n', { spec: { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 } });
     expect(modeIncompatibility(narrow, form, 10)).toBe('width 1/8, run is 1');
     expect(modeIncompatibility(model('c'), form, 100)).toBe('10 classes, dataset has 100');
+  });
+
+  it('matches the form to a mode that does not fit: its architecture, width and dataset', () => {
+    const cifar100 = dataset('cifar100', 100);
+    const form = initialForm('simplex', cifar100);
+    const narrow = model('n', {
+      spec: { architecture: 'vgg11', widthScale: 0.125, numClasses: 10 },
+      dataset: { id: 'synthetic', name: 'Synthetic' },
+    });
+    expect(modeIncompatibility(narrow, form, 100)).not.toBeNull();
+    const matched = matchMode(form, narrow, [cifar100, synthetic]);
+    expect(matched).toMatchObject({
+      architecture: 'vgg11',
+      widthScale: 0.125,
+      datasetId: 'synthetic',
+      modes: ['n'],
+    });
+    if (!matched) return;
+    expect(modeIncompatibility(narrow, matched, 10)).toBeNull();
+    // CIFAR-10's defaults for the untouched fields, and the form now parses with the mode.
+    expect(matched.text.epochsPerVertex).toBe('10');
+    expect(parseForm(matched, [cifar100, synthetic], [narrow]).errors).toEqual({});
+    // No form takes a simplex, or a model whose class count no stored dataset has.
+    expect(matchMode(form, model('s', { kind: 'simplex', vertexCount: 3 }), [synthetic])).toBeNull();
+    expect(matchMode(form, narrow, [cifar100])).toBeNull();
   });
 });
 

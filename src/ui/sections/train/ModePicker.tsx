@@ -1,5 +1,6 @@
 // Runs on the page: the library models a simplex (one) or complex (two or more) starts from.
-// Models that cannot be a mode of this run are listed disabled, with the reason.
+// Models that cannot be a mode of this run are listed disabled, with the reason in one line and,
+// where the form can be changed to take one, a button that does it.
 
 import type { ModelSummary } from '../../../protocol/commands/models';
 import type { FormState } from './settingsForm';
@@ -11,12 +12,17 @@ export function ModePicker({
   numClasses,
   error,
   onChange,
+  matched,
+  onMatch,
 }: {
   form: FormState;
   models: readonly ModelSummary[] | null;
   numClasses: number | undefined;
   error: string | undefined;
   onChange: (modes: string[]) => void;
+  /** The form changed to take `model` as a mode, or null where no form can. */
+  matched: (model: ModelSummary) => FormState | null;
+  onMatch: (form: FormState) => void;
 }) {
   const single = form.procedure === 'simplex';
   const toggle = (id: string, on: boolean) => {
@@ -36,6 +42,7 @@ export function ModePicker({
       ) : null}
       {models?.map((model) => {
         const reason = modeIncompatibility(model, form, numClasses);
+        const fix = reason ? matched(model) : null;
         return (
           <label key={model.id} className={reason ? 'mode disabled' : 'mode'}>
             <input
@@ -54,6 +61,17 @@ export function ModePicker({
               classes
               {reason ? ` — unavailable: ${reason}` : ''})
             </span>
+            {fix ? (
+              <button
+                type="button"
+                className="link-button"
+                onClick={() => {
+                  onMatch(fix);
+                }}
+              >
+                Match the form to it
+              </button>
+            ) : null}
           </label>
         );
       })}

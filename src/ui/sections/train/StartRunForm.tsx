@@ -20,6 +20,7 @@ import {
   WIDTH_LABELS,
   applyEdits,
   isWidthScale,
+  matchMode,
   parseForm,
   refillDefaults,
   rememberForm,
@@ -199,6 +200,8 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
           onChange={(modes) => {
             setForm((f) => ({ ...f, modes }));
           }}
+          matched={(model) => matchMode(form, model, datasets)}
+          onMatch={setForm}
         />
       ) : null}
 

@@ -406,3 +406,33 @@ export function restoreForm(remembered: RememberedForm | null, datasets: readonl
   const procedure = remembered?.procedure ?? 'base';
   return applyEdits(initialForm(procedure, dataset), remembered?.edits[procedure]);
 }
+
+/**
+ * The form matched to a library model so it can be this run's mode: its architecture and width,
+ * and a stored dataset with its class count (the one it was trained on where stored), with the
+ * model picked. Null when no form can take it (not a single mode, or no dataset with its classes).
+ */
+export function matchMode(
+  form: FormState,
+  model: ModelSummary,
+  datasets: readonly DatasetInfo[],
+): FormState | null {
+  if ((model.kind !== 'base' && model.kind !== 'imported') || model.vertexCount !== 1) return null;
+  const classes = model.spec.numClasses;
+  const fits = (d: DatasetInfo | undefined) => d !== undefined && d.classNames.length === classes;
+  const current = datasets.find((d) => d.id === form.datasetId);
+  const own = datasets.find((d) => d.id === model.dataset?.id);
+  const dataset = fits(own) ? own : fits(current) ? current : datasets.find(fits);
+  if (!dataset) return null;
+  const base =
+    dataset.id === form.datasetId ? form : refillDefaults(form, form.procedure, dataset, dataset.id);
+  const matched: FormState = {
+    ...base,
+    architecture: model.spec.architecture,
+    widthScale: model.spec.widthScale,
+    touched: new Set(base.touched).add('architecture').add('widthScale'),
+  };
+  // Modes picked before that no longer fit are dropped; a simplex has just this one.
+  const keep = form.procedure === 'simplex' ? [] : base.modes.filter((id) => id !== model.id);
+  return { ...matched, modes: [...keep, model.id] };
+}
