@@ -105,6 +105,44 @@ export function defaultSettings(
   };
 }
 
+/** The reference's settings, or small ones that give a first result in minutes without a GPU. */
+export const PRESETS = ['reference', 'small'] as const;
+export type Preset = (typeof PRESETS)[number];
+
+export const PRESET_LABELS: Record<Preset, string> = {
+  reference: 'Reference (the paper’s)',
+  small: 'Small (a quick trial)',
+};
+
+/**
+ * A preset's settings. Small: VGG11 at width 1/8 on 2,000 training images (512 test), batches of
+ * 32, 4 base epochs and 2 per vertex, 2 draws, at most 2 added vertices, 2 ESPRO components and 1
+ * connector; everything else as the reference.
+ */
+export function presetSettings(
+  preset: Preset,
+  procedure: Procedure,
+  datasetId = 'synthetic',
+  numClasses = 10,
+): TrainSettings {
+  const reference = defaultSettings(procedure, datasetId, numClasses);
+  if (preset === 'reference') return reference;
+  return {
+    ...reference,
+    architecture: 'vgg11',
+    widthScale: 0.125,
+    batchSize: 32,
+    baseEpochs: 4,
+    epochsPerVertex: 2,
+    nSample: 2,
+    vertices: Math.min(reference.vertices, 2),
+    connectors: 1,
+    components: 2,
+    trainLimit: 2000,
+    testLimit: 512,
+  };
+}
+
 /** The settings that are free numbers (the width scale is a choice of four). */
 export type NumericSettingKey = Exclude<
   { [K in keyof TrainSettings]: TrainSettings[K] extends number ? K : never }[keyof TrainSettings],

@@ -48,6 +48,15 @@ describe('train section', () => {
       const form = startForm(page);
       await form.waitFor({ timeout: 120_000 });
 
+      // On this software adapter the form opens on the small settings; the reference's are a click away.
+      const small = form.getByRole('button', { name: 'Small (a quick trial)' });
+      const reference = form.getByRole('button', { name: 'Reference (the paper’s)' });
+      await expect.poll(() => small.getAttribute('aria-pressed'), { timeout: 60_000 }).toBe('true');
+      expect(await form.getByLabel('Width scale').inputValue()).toBe('0.125');
+      expect(await form.getByLabel('Training images').inputValue()).toBe('2000');
+      await reference.click();
+      expect(await reference.getAttribute('aria-pressed')).toBe('true');
+      expect(await form.getByLabel('Width scale').inputValue()).toBe('1');
       // The reference's defaults are filled in; an impossible value is caught inline.
       expect(await form.getByLabel('Base learning rate').inputValue()).toBe('0.05');
       expect(await form.getByLabel('Batch size').inputValue()).toBe('128');

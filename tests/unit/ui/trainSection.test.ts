@@ -6,6 +6,7 @@ import {
   matchMode,
   modeIncompatibility,
   parseForm,
+  pickPreset,
   refillDefaults,
   rememberForm,
   restoreForm,
@@ -14,7 +15,7 @@ import { applyRunUpdate, canResume } from '../../../src/ui/sections/train/runUpd
 import type { DatasetInfo } from '../../../src/protocol/commands/data';
 import type { ModelSummary } from '../../../src/protocol/commands/models';
 import type { RunRecord, StepPoint, TrainProgress } from '../../../src/protocol/commands/train';
-import { defaultSettings } from '../../../src/protocol/settings';
+import { defaultSettings, presetSettings, validateSettings } from '../../../src/protocol/settings';
 
 function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): DatasetInfo {
   const split = { count: train, chunks: 1, classCounts: [], imagesCrc32: 0, labelsCrc32: 0 };
@@ -130,6 +131,42 @@ describe('start-a-run form', () => {
     // No form takes a simplex, or a model whose class count no stored dataset has.
     expect(matchMode(form, model('s', { kind: 'simplex', vertexCount: 3 }), [synthetic])).toBeNull();
     expect(matchMode(form, narrow, [cifar100])).toBeNull();
+  });
+});
+
+describe('presets', () => {
+  it('are valid runs, and one click between them keeps the procedure, dataset and modes', () => {
+    for (const procedure of ['base', 'simplex', 'complex', 'ensemble'] as const) {
+      const small = presetSettings('small', procedure, 'synthetic', 10);
+      expect(
+        validateSettings(
+          {
+            ...small,
+            modes:
+              procedure === 'base' || procedure === 'ensemble'
+                ? []
+                : procedure === 'simplex'
+                  ? ['m']
+                  : ['a', 'b'],
+          },
+          10_000,
+        ),
+      ).toEqual({});
+      expect(small).toMatchObject({ architecture: 'vgg11', widthScale: 0.125, trainLimit: 2000 });
+    }
+    const form = { ...initialForm('simplex', synthetic), modes: ['m'], name: 'mine' };
+    const small = pickPreset(form, 'small', synthetic);
+    expect(small).toMatchObject({
+      procedure: 'simplex',
+      datasetId: 'synthetic',
+      modes: ['m'],
+      name: 'mine',
+      preset: 'small',
+    });
+    expect(small.text.batchSize).toBe('32');
+    // Another procedure refills untouched fields from the form's preset, not the reference.
+    expect(refillDefaults(small, 'base', synthetic, 'synthetic').text.baseEpochs).toBe('4');
+    expect(pickPreset(small, 'reference', synthetic).text.baseEpochs).toBe('300');
   });
 });
 

@@ -7,7 +7,16 @@ import { useEffect, useRef, useState } from 'react';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
-import { PROCEDURES, PROCEDURE_LABELS, type Procedure } from '../../../protocol/settings';
+import {
+  PRESETS,
+  PRESET_LABELS,
+  PROCEDURES,
+  PROCEDURE_LABELS,
+  type Preset,
+  type Procedure,
+} from '../../../protocol/settings';
+import type { BackendInfo } from '../../../protocol/backend';
+import { useEngine } from '../../engineContext';
 import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
 import { loadFormMemory, saveFormMemory } from './formMemory';
 import { ModePicker } from './ModePicker';
@@ -21,6 +30,7 @@ import {
   applyEdits,
   isWidthScale,
   matchMode,
+  pickPreset,
   parseForm,
   refillDefaults,
   rememberForm,
@@ -41,9 +51,19 @@ export interface StartRunFormProps {
 
 export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFormProps) {
   // The last procedure and dataset, with every procedure's edits, as this browser left them.
+  const { backend } = useEngine();
+  // Without a hardware GPU the small settings are the way in; the reference's are one click away.
+  const fitting: Preset | null = backend === null ? null : hasHardwareGpu(backend) ? 'reference' : 'small';
   const [saved] = useState(loadFormMemory);
   const memory = useRef(saved);
-  const [form, setForm] = useState<FormState>(() => restoreForm(saved, datasets));
+  const [form, setForm] = useState<FormState>(() => restoreForm(saved, datasets, fitting ?? 'reference'));
+  // The backend may be reported after the form opened: an untouched, never-saved form follows it.
+  const [followed, setFollowed] = useState(saved !== null || fitting !== null);
+  if (!followed && fitting !== null) {
+    setFollowed(true);
+    if (form.touched.size === 0 && form.preset !== fitting)
+      setForm(pickPreset(form, fitting, dataset0(datasets, form)));
+  }
   useEffect(() => {
     memory.current = rememberForm(memory.current, form);
     saveFormMemory(memory.current);
@@ -115,6 +135,26 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
       }}
     >
       <h3>Start a run</h3>
+      <div className="preset-choice" role="group" aria-label="Settings">
+        {PRESETS.map((p) => (
+          <button
+            key={p}
+            type="button"
+            aria-pressed={form.preset === p}
+            onClick={() => {
+              setForm((f) => pickPreset(f, p, dataset));
+            }}
+          >
+            {PRESET_LABELS[p]}
+          </button>
+        ))}
+        <small className="muted">
+          {form.preset === 'small'
+            ? 'VGG11 at width 1/8 on 2,000 images: a first result in minutes without a GPU.'
+            : 'The paper’s settings: VGG16 at full width, 300 base epochs — sized for a data-centre GPU.'}
+          {fitting === 'small' && form.preset === 'reference' ? ' This machine has no hardware GPU.' : ''}
+        </small>
+      </div>
       <div className="field-row">
         <div className="field">
           <label htmlFor="train-procedure">Procedure</label>
@@ -287,4 +327,12 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
       </p>
     </form>
   );
+}
+
+function hasHardwareGpu(backend: BackendInfo): boolean {
+  return backend.name === 'webgpu' && backend.adapter?.software !== true;
+}
+
+function dataset0(datasets: readonly DatasetInfo[], form: FormState): DatasetInfo | undefined {
+  return datasets.find((d) => d.id === form.datasetId);
 }

@@ -3,7 +3,7 @@
 // version's, or edited by hand) is ignored, never trusted.
 
 import { ARCHITECTURES } from '../../../protocol/architecture';
-import { PROCEDURES } from '../../../protocol/settings';
+import { PRESETS, PROCEDURES } from '../../../protocol/settings';
 import type { ProcedureEdits, RememberedForm } from './settingsForm';
 
 const KEY = 'simplex-studio.train-form';
@@ -20,7 +20,15 @@ export function loadFormMemory(): RememberedForm | null {
       const e = stored[procedure];
       if (isRecord(e) && isRecord(e.text)) edits[procedure] = cleanEdits(e, e.text);
     }
-    return { procedure: raw.procedure as RememberedForm['procedure'], datasetId: raw.datasetId, edits };
+    const preset = PRESETS.includes(raw.preset as never)
+      ? (raw.preset as RememberedForm['preset'])
+      : 'reference';
+    return {
+      procedure: raw.procedure as RememberedForm['procedure'],
+      datasetId: raw.datasetId,
+      preset,
+      edits,
+    };
   } catch {
     return null;
   }

@@ -3,10 +3,11 @@
 // is wrong. Which fields a procedure uses and their help text live here, next to the checks.
 
 import {
-  defaultSettings,
+  presetSettings,
   NUMBER_RULES,
   validateSettings,
   type NumericSettingKey,
+  type Preset,
   type Procedure,
   type TrainSettings,
 } from '../../../protocol/settings';
@@ -171,14 +172,20 @@ export interface FormState {
   /** Empty: the name is made up from the settings. */
   name: string;
   touched: ReadonlySet<DefaultedKey>;
+  /** Whose defaults the untouched fields hold. */
+  preset: Preset;
 }
 
 export function usesField(field: NumericField, procedure: Procedure): boolean {
   return field.procedures.includes(procedure);
 }
 
-export function initialForm(procedure: Procedure, dataset: DatasetInfo | undefined): FormState {
-  const defaults = defaultSettings(procedure, dataset?.id, dataset?.classNames.length);
+export function initialForm(
+  procedure: Procedure,
+  dataset: DatasetInfo | undefined,
+  preset: Preset = 'reference',
+): FormState {
+  const defaults = presetSettings(preset, procedure, dataset?.id, dataset?.classNames.length);
   return {
     procedure,
     datasetId: defaults.datasetId,
@@ -191,6 +198,21 @@ export function initialForm(procedure: Procedure, dataset: DatasetInfo | undefin
     text: textOf(defaults),
     name: '',
     touched: new Set(),
+    preset,
+  };
+}
+
+/** One click between presets: every field takes the preset's value; procedure, dataset, modes,
+ *  name and the controlled-comparison switches stay. */
+export function pickPreset(form: FormState, preset: Preset, dataset: DatasetInfo | undefined): FormState {
+  const fresh = initialForm(form.procedure, dataset, preset);
+  return {
+    ...fresh,
+    datasetId: form.datasetId,
+    modes: form.modes,
+    name: form.name,
+    augment: form.augment,
+    shuffle: form.shuffle,
   };
 }
 
@@ -201,7 +223,7 @@ export function refillDefaults(
   dataset: DatasetInfo | undefined,
   datasetId: string,
 ): FormState {
-  const defaults = defaultSettings(procedure, datasetId, dataset?.classNames.length);
+  const defaults = presetSettings(form.preset, procedure, datasetId, dataset?.classNames.length);
   const keep = (key: DefaultedKey) => form.touched.has(key);
   const defaultText = textOf(defaults);
   const text = { ...form.text };
@@ -262,7 +284,7 @@ export function parseForm(
   if (!dataset) errors.datasetId = 'Pick a stored dataset (import one in the Data section).';
 
   // Fields the procedure does not show keep their defaults, so a stale entry cannot sneak in.
-  const defaults = defaultSettings(form.procedure, form.datasetId, dataset?.classNames.length);
+  const defaults = presetSettings(form.preset, form.procedure, form.datasetId, dataset?.classNames.length);
   const values = {} as Record<NumericKey, number>;
   for (const field of NUMERIC_FIELDS) {
     if (!usesField(field, form.procedure)) {
@@ -350,6 +372,7 @@ export interface ProcedureEdits {
 export interface RememberedForm {
   procedure: Procedure;
   datasetId: string;
+  preset: Preset;
   edits: Partial<Record<Procedure, ProcedureEdits>>;
 }
 
@@ -368,6 +391,7 @@ export function rememberForm(previous: RememberedForm | null, form: FormState): 
   return {
     procedure: form.procedure,
     datasetId: form.datasetId,
+    preset: form.preset,
     edits: { ...previous?.edits, [form.procedure]: edits },
   };
 }
@@ -400,11 +424,18 @@ export function applyEdits(form: FormState, edits: ProcedureEdits | undefined): 
   return next;
 }
 
-/** The form a page opens with: the last procedure and dataset, and their edits. */
-export function restoreForm(remembered: RememberedForm | null, datasets: readonly DatasetInfo[]): FormState {
+/** The form a page opens with: the last procedure, dataset and preset (else `preset`), and their edits. */
+export function restoreForm(
+  remembered: RememberedForm | null,
+  datasets: readonly DatasetInfo[],
+  preset: Preset = 'reference',
+): FormState {
   const dataset = datasets.find((d) => d.id === remembered?.datasetId) ?? datasets[0];
   const procedure = remembered?.procedure ?? 'base';
-  return applyEdits(initialForm(procedure, dataset), remembered?.edits[procedure]);
+  return applyEdits(
+    initialForm(procedure, dataset, remembered?.preset ?? preset),
+    remembered?.edits[procedure],
+  );
 }
 
 /**
