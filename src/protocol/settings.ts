@@ -203,6 +203,48 @@ export function trainImagesUsed(settings: Pick<TrainSettings, 'trainLimit'>, tra
 }
 
 /**
+ * The work of a run: training images through the network (each draw of a step counts, the
+ * partial last batch of an epoch is dropped, a stop after N steps is honoured) and test images
+ * evaluated after the epochs. Mirrors the engine's stage plan (engine/train/plan.ts).
+ */
+export function runWork(
+  settings: TrainSettings,
+  trainCount: number,
+  testCount: number,
+): { train: number; test: number } {
+  const steps = Math.floor(trainImagesUsed(settings, trainCount) / settings.batchSize);
+  const vertexEpochs = settings.epochsPerVertex;
+  // [epochs, draws per step] of each stage.
+  const stages: [number, number][] =
+    settings.procedure === 'base'
+      ? [[settings.baseEpochs, 1]]
+      : settings.procedure === 'simplex'
+        ? Array.from({ length: settings.vertices }, () => [vertexEpochs, settings.nSample])
+        : settings.procedure === 'complex'
+          ? Array.from({ length: settings.connectors }, () => [vertexEpochs, settings.nSample])
+          : Array.from({ length: settings.components }, (): [number, number][] => [
+              [settings.baseEpochs, 1],
+              ...Array.from({ length: settings.vertices }, (): [number, number] => [
+                vertexEpochs,
+                settings.nSample,
+              ]),
+            ]).flat();
+  let budget = settings.stopAfter > 0 ? settings.stopAfter : Infinity;
+  let train = 0;
+  let epochs = 0;
+  for (const [stageEpochs, draws] of stages) {
+    for (let e = 0; e < stageEpochs && budget > 0; e++) {
+      const taken = Math.min(steps, budget);
+      budget -= taken;
+      train += taken * settings.batchSize * draws;
+      epochs++;
+    }
+  }
+  const tested = settings.testLimit > 0 ? Math.min(settings.testLimit, testCount) : testCount;
+  return { train, test: epochs * tested };
+}
+
+/**
  * Every check a run's settings must pass, per setting (empty when they are sound). With
  * `trainImages` (the dataset's training count) the batch size is checked against the images used.
  * Modes are checked by count only: whether they fit the run is the model library's business.

@@ -108,6 +108,10 @@ describe('train section', () => {
       await form.getByLabel('Epochs per vertex').fill('2');
       await form.getByLabel('Draws per batch (n_sample)').fill('2');
       await fillTinySettings(form, { name: 'tiny simplex', trainImages: 8 });
+      // The same model and batch as the base run: its measured rate gives the estimate.
+      expect(await form.getByTestId('run-estimate').textContent()).toMatch(
+        /^About [\d a-z]+ at \d+\.\d images\/s, as run “tiny base” measured on this machine\.$/,
+      );
       await form.getByRole('button', { name: 'Start' }).click();
 
       // Reload once the first epoch is checkpointed: the run is then interrupted, not lost.

@@ -5,6 +5,8 @@ import {
   initialForm,
   matchMode,
   modeIncompatibility,
+  estimatedSeconds,
+  measuredRate,
   parseForm,
   pickPreset,
   refillDefaults,
@@ -15,7 +17,12 @@ import { applyRunUpdate, canResume } from '../../../src/ui/sections/train/runUpd
 import type { DatasetInfo } from '../../../src/protocol/commands/data';
 import type { ModelSummary } from '../../../src/protocol/commands/models';
 import type { RunRecord, StepPoint, TrainProgress } from '../../../src/protocol/commands/train';
-import { defaultSettings, presetSettings, validateSettings } from '../../../src/protocol/settings';
+import {
+  defaultSettings,
+  presetSettings,
+  validateSettings,
+  type TrainSettings,
+} from '../../../src/protocol/settings';
 
 function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): DatasetInfo {
   const split = { count: train, chunks: 1, classCounts: [], imagesCrc32: 0, labelsCrc32: 0 };
@@ -167,6 +174,41 @@ describe('presets', () => {
     // Another procedure refills untouched fields from the form's preset, not the reference.
     expect(refillDefaults(small, 'base', synthetic, 'synthetic').text.baseEpochs).toBe('4');
     expect(pickPreset(small, 'reference', synthetic).text.baseEpochs).toBe('300');
+  });
+});
+
+describe('the duration estimate', () => {
+  it('uses the latest run of the same size measured here, else the warm-up for its model, else none', () => {
+    const run = (
+      name: string,
+      updatedAt: number,
+      imagesPerSecond: number,
+      patch: Partial<TrainSettings> = {},
+    ) =>
+      ({
+        name,
+        updatedAt,
+        settings: {
+          ...defaultSettings('base'),
+          architecture: 'vgg11',
+          widthScale: 0.125,
+          batchSize: 8,
+          ...patch,
+        },
+        progress: { imagesPerSecond },
+      }) as unknown as RunRecord;
+    const wanted = { architecture: 'vgg11', widthScale: 0.125, batchSize: 8 } as const;
+    const runs = [
+      run('old', 1, 10),
+      run('new', 2, 20),
+      run('wide', 3, 99, { widthScale: 1 }),
+      run('idle', 4, 0),
+    ];
+    expect(measuredRate(wanted, runs, 5)).toEqual({ imagesPerSecond: 20, source: 'run “new”' });
+    expect(measuredRate(wanted, [], 5)).toEqual({ imagesPerSecond: 5, source: 'the start-up warm-up' });
+    expect(measuredRate({ ...wanted, architecture: 'vgg16' }, runs, 5)).toBeNull();
+    // 1,000 training images and 300 test images (a third of the cost) at 20 images/s.
+    expect(estimatedSeconds({ train: 1000, test: 300 }, { imagesPerSecond: 20, source: '' })).toBe(55);
   });
 });
 

@@ -3,7 +3,7 @@
 // the fields the user has not edited, then lays that procedure's own remembered edits over them
 // (formMemory.ts keeps them across reloads). The worker checks the settings again (BAD_SETTINGS).
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
@@ -12,11 +12,13 @@ import {
   PRESET_LABELS,
   PROCEDURES,
   PROCEDURE_LABELS,
+  runWork,
   type Preset,
   type Procedure,
 } from '../../../protocol/settings';
 import type { BackendInfo } from '../../../protocol/backend';
 import { useEngine } from '../../engineContext';
+import { formatDuration } from './format';
 import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
 import { loadFormMemory, saveFormMemory } from './formMemory';
 import { ModePicker } from './ModePicker';
@@ -29,7 +31,9 @@ import {
   WIDTH_LABELS,
   applyEdits,
   isWidthScale,
+  estimatedSeconds,
   matchMode,
+  measuredRate,
   pickPreset,
   parseForm,
   refillDefaults,
@@ -108,6 +112,14 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
     }
   };
 
+  const { runs } = useSyncExternalStore(tracker.subscribe, tracker.getSnapshot);
+  const rate = settings ? measuredRate(settings, runs ?? [], backend?.choice?.rates[backend.name]) : null;
+  const estimate =
+    settings && dataset
+      ? rate
+        ? `About ${formatDuration(estimatedSeconds(runWork(settings, dataset.splits.train.count, dataset.splits.test.count), rate))} at ${rate.imagesPerSecond.toFixed(1)} images/s, as ${rate.source} measured on this machine.`
+        : 'Time unknown until a run of this architecture, width and batch size has trained on this machine.'
+      : null;
   const fields = NUMERIC_FIELDS.filter((f) => usesField(f, form.procedure));
   const numberField = (field: (typeof fields)[number]) => (
     <NumberField
@@ -325,6 +337,11 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
         {blocked ? <span className="muted">{blocked}</span> : null}
         {!settings && !blocked ? <span className="muted">Fix the fields marked above to start.</span> : null}
       </p>
+      {estimate ? (
+        <p className="muted" data-testid="run-estimate">
+          {estimate}
+        </p>
+      ) : null}
     </form>
   );
 }

@@ -13,6 +13,7 @@ import {
 } from '../../../protocol/settings';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
+import type { RunRecord } from '../../../protocol/commands/train';
 import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../protocol/architecture';
 
 export type NumericKey = NumericSettingKey;
@@ -466,4 +467,46 @@ export function matchMode(
   // Modes picked before that no longer fit are dropped; a simplex has just this one.
   const keep = form.procedure === 'simplex' ? [] : base.modes.filter((id) => id !== model.id);
   return { ...matched, modes: [...keep, model.id] };
+}
+
+/** A training rate measured on this machine, and what measured it. */
+export interface MeasuredRate {
+  imagesPerSecond: number;
+  source: string;
+}
+
+/**
+ * The rate to estimate a run of `settings` with: the latest run here of the same architecture,
+ * width and batch size that reported one, else the start-up warm-up where it trained the same
+ * model (VGG11 at width 1/8), else null (nothing of this size has trained on this machine).
+ */
+export function measuredRate(
+  settings: Pick<TrainSettings, 'architecture' | 'widthScale' | 'batchSize'>,
+  runs: readonly RunRecord[],
+  warmUp: number | undefined,
+): MeasuredRate | null {
+  const same = runs
+    .filter(
+      (r) =>
+        r.settings.architecture === settings.architecture &&
+        r.settings.widthScale === settings.widthScale &&
+        r.settings.batchSize === settings.batchSize &&
+        (r.progress?.imagesPerSecond ?? 0) > 0,
+    )
+    .sort((a, b) => b.updatedAt - a.updatedAt)[0];
+  if (same?.progress) return { imagesPerSecond: same.progress.imagesPerSecond, source: `run “${same.name}”` };
+  if (
+    warmUp !== undefined &&
+    warmUp > 0 &&
+    settings.architecture === 'vgg11' &&
+    settings.widthScale === 0.125
+  ) {
+    return { imagesPerSecond: warmUp, source: 'the start-up warm-up' };
+  }
+  return null;
+}
+
+/** Seconds a run takes at `rate`: its training images, and its test images at a third of the cost. */
+export function estimatedSeconds(work: { train: number; test: number }, rate: MeasuredRate): number {
+  return (work.train + work.test / 3) / rate.imagesPerSecond;
 }
