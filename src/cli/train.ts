@@ -40,7 +40,7 @@ import { loadModelFile } from './modelFile';
 import { writeOutput } from './outputFile';
 import { loadTrainData, SYNTHETIC, type TrainDataFile } from './trainData';
 import { REFERENCE_NORMALIZATION, type Normalization } from '../engine/data/normalization';
-import { runModel } from '../worker/library/runModel';
+import { modeVertex, runModel } from '../worker/library/runModel';
 import { simplexFileName, simplexParts, vertexFileName, vertexParts } from '../worker/library/exportFiles';
 import { summarise, type ModelRecord } from '../worker/storage/models';
 
@@ -333,23 +333,9 @@ function flagOf(key: string): string {
 /** Each --from file's single vertex, checked against the run's model. */
 function loadModes(files: readonly string[], settings: TrainSettings, numClasses: number): TfVertex[] {
   const spec = modelSpecOf(settings, numClasses);
-  return files.map((file) => {
-    const model = loadModelFile(file);
-    const same =
-      model.spec.architecture === spec.architecture &&
-      model.spec.widthScale === spec.widthScale &&
-      model.spec.numClasses === spec.numClasses;
-    if (!same || model.vertices.length !== 1) {
-      throw new StudioError(
-        'SHAPE_MISMATCH',
-        `${path.basename(file)} is a ${model.vertices.length}-vertex ${model.spec.architecture} at width ` +
-          `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs one vertex of ` +
-          `${spec.architecture} at width ${spec.widthScale} for ${spec.numClasses} classes (--architecture, --width).`,
-        false,
-      );
-    }
-    return model.vertices[0] as TfVertex;
-  });
+  return files.map((file) =>
+    modeVertex(path.basename(file), loadModelFile(file), spec, ' (--architecture, --width)'),
+  );
 }
 
 /** --init: one vertex (a VGG16 file, or a one-vertex SimplexNet file) that starts a base run. */

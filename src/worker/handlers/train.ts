@@ -22,7 +22,7 @@ import {
   saveRun,
 } from '../storage/runs';
 import type { Handlers } from './types';
-import { runModel } from '../library/runModel';
+import { modeVertex, runModel } from '../library/runModel';
 
 /** A run this worker is driving right now. */
 class RunControl {
@@ -225,19 +225,7 @@ async function loadModes(settings: TrainSettings, numClasses: number): Promise<T
   const modes: TfVertex[] = [];
   for (const id of settings.modes) {
     const model = await getModel(id);
-    const same =
-      model.spec.architecture === spec.architecture &&
-      model.spec.widthScale === spec.widthScale &&
-      model.spec.numClasses === spec.numClasses;
-    if (!same || model.vertices.length !== 1) {
-      throw new StudioError(
-        'SHAPE_MISMATCH',
-        `The mode "${model.name}" is a ${model.vertices.length}-vertex ${model.spec.architecture} at width ` +
-          `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs one vertex of ` +
-          `${spec.architecture} at width ${spec.widthScale} for ${spec.numClasses} classes.`,
-      );
-    }
-    modes.push(model.vertices[0] as TfVertex);
+    modes.push(modeVertex(`The mode "${model.name}"`, model, spec));
   }
   return modes;
 }

@@ -6,6 +6,8 @@ import type { NormalisationData, VertexRole } from '../../protocol/commands/mode
 import type { TrainHistory } from '../../protocol/commands/train';
 import type { TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
+import type { ModelSpec } from '../../protocol/architecture';
+import { StudioError } from '../../protocol/errors';
 import { modelSpecOf, type ComponentState } from '../../engine/train/trainer';
 import type { NewModel } from '../storage/models';
 
@@ -65,4 +67,31 @@ export function runModel(
       : null,
     source: { kind: 'run', runId: run.id, runName: run.name },
   };
+}
+
+/**
+ * The one vertex of `model` as a mode of a run of `spec`; SHAPE_MISMATCH naming it (`what`, e.g.
+ * 'The mode "m"' or a file name) otherwise. `hint` says how to change the run.
+ */
+export function modeVertex(
+  what: string,
+  model: { spec: ModelSpec; vertices: readonly TfVertex[] },
+  spec: ModelSpec,
+  hint = '',
+): TfVertex {
+  const same =
+    model.spec.architecture === spec.architecture &&
+    model.spec.widthScale === spec.widthScale &&
+    model.spec.numClasses === spec.numClasses;
+  const [vertex] = model.vertices;
+  if (!same || model.vertices.length !== 1 || !vertex) {
+    throw new StudioError(
+      'SHAPE_MISMATCH',
+      `${what} is a ${model.vertices.length}-vertex ${model.spec.architecture} at width ` +
+        `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs one vertex of ` +
+        `${spec.architecture} at width ${spec.widthScale} for ${spec.numClasses} classes${hint}.`,
+      false,
+    );
+  }
+  return vertex;
 }
