@@ -20,9 +20,10 @@ function layout(title: string, x: string, y: string, extra: Partial<Layout> = {}
     title: { text: title },
     xaxis: { title: { text: x } },
     yaxis: { title: { text: y } },
-    margin: { t: 40, r: 10, b: 45, l: 55 },
-    height: 300,
-    legend: { orientation: 'h', y: -0.25 },
+    // The legend sits below the x-axis title, inside the bottom margin kept for both.
+    margin: { t: 40, r: 10, b: 100, l: 55 },
+    height: 360,
+    legend: { orientation: 'h', x: 0, y: -0.3, yanchor: 'top' },
     ...extra,
   };
 }

@@ -164,6 +164,16 @@ describe('ensemble report data', () => {
       'error-noise',
       'nll-noise',
     ]);
+    // Each legend lies wholly between the x-axis title (about 40 px under the plot) and the
+    // figure's bottom edge, so it never covers the title.
+    for (const c of charts) {
+      const { height = 0, margin, legend } = c.layout;
+      const plot = height - (margin?.t ?? 0) - (margin?.b ?? 0);
+      const top = -(legend?.y ?? 0) * plot;
+      expect(legend?.yanchor, c.id).toBe('top');
+      expect(top, c.id).toBeGreaterThanOrEqual(45);
+      expect(top + 25, c.id).toBeLessThanOrEqual(margin?.b ?? 0);
+    }
     const noise = charts.find((c) => c.id === 'error-noise')?.data[0] as { x: number[]; y: number[] };
     expect(noise.x).toEqual([0, 0.04]);
     expect(noise.y).toEqual([20, 50]);
