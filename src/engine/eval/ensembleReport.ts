@@ -153,6 +153,9 @@ export interface ReportInput {
   heldOut: SplitPredictions | null;
   noisy: readonly { severity: number; sigma: number; predictions: SplitPredictions }[];
   componentLabels: readonly string[];
+  /** Per component: its simplex's vertex count (absent: more than one). A one-vertex component's
+   *  points and random points are its vertex, so it gets one row, not three equal ones. */
+  componentVertices?: readonly number[];
   /** Per component: its training cost and its base mode's, null where unknown. */
   costs: readonly { cost: number | null; modeCost: number | null }[];
   pointsPerSimplex: number;
@@ -235,6 +238,22 @@ function predictors(input: ReportInput): Predictor[] {
       if (!component) throw new StudioError('INTERNAL', `No predictions for component ${c + 1}.`);
       return component;
     };
+    const mode: Predictor = {
+      kind: 'componentMode',
+      label: `${name}: base mode`,
+      component: c,
+      components: 1,
+      points: null,
+      cost: cost.modeCost,
+      calibrate: true,
+      reliability: false,
+      noise: true,
+      scores: (p) => ({ kind: 'logits', values: at(p).modeLogits }),
+    };
+    if (input.componentVertices?.[c] === 1) {
+      out.push({ ...mode, label: `${name}: its one vertex (every point of it is the base mode)` });
+      return;
+    }
     out.push(
       {
         kind: 'component',
@@ -248,18 +267,7 @@ function predictors(input: ReportInput): Predictor[] {
         noise: true,
         scores: (p) => ({ kind: 'probs', values: pointsOf(at(p), M) }),
       },
-      {
-        kind: 'componentMode',
-        label: `${name}: base mode`,
-        component: c,
-        components: 1,
-        points: null,
-        cost: cost.modeCost,
-        calibrate: true,
-        reliability: false,
-        noise: true,
-        scores: (p) => ({ kind: 'logits', values: at(p).modeLogits }),
-      },
+      mode,
       {
         kind: 'randomPoint',
         label: `${name}: one random point per batch`,

@@ -143,6 +143,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
         heldOut: heldOutPreds,
         noisy,
         componentLabels: infos.map((i) => i.label),
+        componentVertices: infos.map((i) => i.simplex.length),
         costs: infos,
         pointsPerSimplex: M,
         pointGrid: grid,

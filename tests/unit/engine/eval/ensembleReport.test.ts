@@ -141,6 +141,23 @@ describe('ensemble report', () => {
     expect(deep1.cost).toBe(60);
   });
 
+  it('gives a one-vertex component one row, not its equal points, mode and random-point rows', () => {
+    const a = component(f32([0.6, 0.4, 0.2, 0.8]), f32([1, 0, 0, 2]), [1, 2]);
+    const b = component(f32([0.1, 0.9, 0.7, 0.3]), f32([0, 1, 2, 0]), [1, 2]);
+    const test = { labels: [0, 1], classes: 2, components: [a, b] };
+    const perComponent = (rows: MetricRow[], c: number) =>
+      rows.filter((r) => r.component === c && r.severity === 0 && r.temperature === null).map((r) => r.label);
+    const { rows } = buildReport(input(test, { componentVertices: [1, 3] }));
+    expect(perComponent(rows, 0)).toEqual(['#1: its one vertex (every point of it is the base mode)']);
+    expect(perComponent(rows, 1)).toEqual([
+      '#2: 2 points',
+      '#2: base mode',
+      '#2: one random point per batch',
+    ]);
+    // The one row is the mode's, calibrated and under noise as before.
+    expect(find(rows, (r) => r.component === 0 && r.temperature === null).kind).toBe('componentMode');
+  });
+
   it('keeps the mean after each grid size, and M identical points give that point', () => {
     const p = softmax(f32([0.3, -1.2, 2.5, 0.01, 7, -3]), 3);
     const q = softmax(f32([1, 1, 1, 2, 0, -2]), 3);
