@@ -287,11 +287,15 @@ describe('ensembles of models trained in the studio', () => {
         ['#1 cost simplex', SIMPLEX_COST, BASE_COST],
         ['#2 cost espro [simplex 0]', ESPRO_COST, BASE_COST],
         ['#3 cost espro [simplex 1]', ESPRO_COST, BASE_COST],
-        ['#4 cost base', BASE_COST, BASE_COST],
       ] as const) {
         expect(await cell(`${label}: 2 points`, 'cost'), label).toBe(String(cost));
         expect(await cell(`${label}: base mode`, 'cost'), label).toBe(String(mode));
       }
+      // The base model is one vertex: its points are its mode, so it has that one row.
+      expect(await cell('#4 cost base: base mode', 'cost')).toBe(String(BASE_COST));
+      expect(
+        await tab.getByTestId('ensemble-row').filter({ hasText: '#4 cost base: 2 points' }).count(),
+      ).toBe(0);
       // The first k components, summed.
       const esproCosts = [SIMPLEX_COST, ESPRO_COST, ESPRO_COST, BASE_COST].map((_, k, all) =>
         all.slice(0, k + 1).reduce((s, c) => s + c, 0),
@@ -307,7 +311,7 @@ describe('ensembles of models trained in the studio', () => {
       expect(notes.filter((n) => n.endsWith('× 16 images'))).toHaveLength(1);
 
       // Every metric of every row is a number (non-finite ones would show as '—'), and each of the
-      // ten calibrated rows (ESPRO, deep, each component alone and its mode) has a temperature.
+      // nine calibrated rows (ESPRO, deep, each simplex alone, each component's mode) has a temperature.
       const column = (name: string) =>
         tab.locator(`[data-testid="ensemble-row"] [data-field="${name}"]`).allTextContents();
       for (const name of ['error', 'nll', 'brier', 'ece']) {
@@ -315,7 +319,7 @@ describe('ensembles of models trained in the studio', () => {
         expect(values.length).toBeGreaterThan(0);
         for (const v of values) expect(v, name).toMatch(/^\d+\.\d+$/);
       }
-      expect((await column('temperature')).filter((t) => Number(t) > 0)).toHaveLength(10);
+      expect((await column('temperature')).filter((t) => Number(t) > 0)).toHaveLength(9);
       // All three runs trained on at most 20 images: the last 8 of the 10,000 are held out.
       expect(await tab.getByTestId('ensemble-summary').textContent()).toContain(
         "train images 9992…9999: beyond every component's trainLimit, so not seen in training",

@@ -154,7 +154,7 @@ export interface ReportInput {
   noisy: readonly { severity: number; sigma: number; predictions: SplitPredictions }[];
   componentLabels: readonly string[];
   /** Per component: its simplex's vertex count (absent: more than one). A one-vertex component's
-   *  points and random points are its vertex, so it gets one row, not three equal ones. */
+   *  points and random points are its base mode, so it gets that one row, not three equal ones. */
   componentVertices?: readonly number[];
   /** Per component: its training cost and its base mode's, null where unknown. */
   costs: readonly { cost: number | null; modeCost: number | null }[];
@@ -251,7 +251,7 @@ function predictors(input: ReportInput): Predictor[] {
       scores: (p) => ({ kind: 'logits', values: at(p).modeLogits }),
     };
     if (input.componentVertices?.[c] === 1) {
-      out.push({ ...mode, label: `${name}: its one vertex (every point of it is the base mode)` });
+      out.push(mode);
       return;
     }
     out.push(

@@ -148,7 +148,7 @@ describe('ensemble report', () => {
     const perComponent = (rows: MetricRow[], c: number) =>
       rows.filter((r) => r.component === c && r.severity === 0 && r.temperature === null).map((r) => r.label);
     const { rows } = buildReport(input(test, { componentVertices: [1, 3] }));
-    expect(perComponent(rows, 0)).toEqual(['#1: its one vertex (every point of it is the base mode)']);
+    expect(perComponent(rows, 0)).toEqual(['#1: base mode']);
     expect(perComponent(rows, 1)).toEqual([
       '#2: 2 points',
       '#2: base mode',
