@@ -48,10 +48,6 @@ export async function loadTrainData(
   }
   if (spec === SYNTHETIC) {
     const set = generateSynthetic();
-    const split = (s: { images: Uint8Array; labels: Uint8Array }): ImageSplit => ({
-      ...s,
-      count: s.labels.length,
-    });
     return {
       title: 'Synthetic',
       data: { numClasses: set.classNames.length, train: split(set.train), test: split(set.test) },
@@ -60,11 +56,6 @@ export async function loadTrainData(
   }
   if (isIdxPath(spec)) {
     const idx = await loadIdxData(spec);
-    const split = (s: { images: Uint8Array; labels: Uint8Array }): ImageSplit => ({
-      images: s.images,
-      labels: s.labels,
-      count: s.labels.length,
-    });
     return {
       title: idx.summary.suggestedName,
       data: {
@@ -99,4 +90,9 @@ export async function loadTrainData(
     data: { numClasses: train.numClasses, train: train.split, test: test.split },
     normalisation,
   };
+}
+
+/** Records in memory as a split (its count is its labels'). */
+function split(s: { images: Uint8Array; labels: Uint8Array }): ImageSplit {
+  return { images: s.images, labels: s.labels, count: s.labels.length };
 }

@@ -54,20 +54,13 @@ export interface StartRunFormProps {
 }
 
 export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFormProps) {
-  // The last procedure and dataset, with every procedure's edits, as this browser left them.
   const { backend } = useEngine();
   // Without a hardware GPU the small settings are the way in; the reference's are one click away.
   const fitting: Preset | null = backend === null ? null : hasHardwareGpu(backend) ? 'reference' : 'small';
+  // The last procedure and dataset, with every procedure's edits, as this browser left them.
   const [saved] = useState(loadFormMemory);
   const memory = useRef(saved);
   const [form, setForm] = useState<FormState>(() => restoreForm(saved, datasets, fitting ?? 'reference'));
-  // The backend may be reported after the form opened: an untouched, never-saved form follows it.
-  const [followed, setFollowed] = useState(saved !== null || fitting !== null);
-  if (!followed && fitting !== null) {
-    setFollowed(true);
-    if (form.touched.size === 0 && form.preset !== fitting)
-      setForm(pickPreset(form, fitting, dataset0(datasets, form)));
-  }
   useEffect(() => {
     memory.current = rememberForm(memory.current, form);
     saveFormMemory(memory.current);
@@ -76,6 +69,12 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
   const [startError, setStartError] = useState<ErrorInfo | null>(null);
 
   const dataset = datasets.find((d) => d.id === form.datasetId);
+  // The backend may be reported after the form opened: an untouched, never-saved form follows it.
+  const [followed, setFollowed] = useState(saved !== null || fitting !== null);
+  if (!followed && fitting !== null) {
+    setFollowed(true);
+    if (form.touched.size === 0 && form.preset !== fitting) setForm(pickPreset(form, fitting, dataset));
+  }
   const numClasses = dataset?.classNames.length;
   const { settings, errors } = parseForm(form, datasets, models);
 
@@ -348,8 +347,4 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
 
 function hasHardwareGpu(backend: BackendInfo): boolean {
   return backend.name === 'webgpu' && backend.adapter?.software !== true;
-}
-
-function dataset0(datasets: readonly DatasetInfo[], form: FormState): DatasetInfo | undefined {
-  return datasets.find((d) => d.id === form.datasetId);
 }
