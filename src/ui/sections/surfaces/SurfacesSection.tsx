@@ -24,6 +24,7 @@ import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
 import { loadPlotly } from '../../charts/PlotlyChart';
 import { colourRange, type ColourOptions } from './surfacePlots';
+import { settleSurfaceRequest, useSurfaceRequest, type SurfaceRequest } from './surfaceRequest';
 import './surfaces.css';
 
 const ALL = 'all';
@@ -126,21 +127,25 @@ export function SurfacesSection() {
         ? edgesOf(model.complex)
         : edgesOf(selectedFaces);
 
-  const compute = async (recompute: boolean) => {
-    if (!model) return;
+  /** Computes `faces` of `modelId` one after another; a new call cancels the one before. */
+  const computeFaces = async (
+    modelId: string,
+    faces: FaceIndices[],
+    surface: SurfaceSettings,
+    recompute: boolean,
+  ) => {
     job.current?.abort();
     const controller = new AbortController();
     job.current = controller;
     setError(null);
     setShown([]);
-    const faces = selectedFaces;
     const done: Shown[] = [];
     try {
       for (const [n, face] of faces.entries()) {
         setStatus(`Face ${n + 1} of ${faces.length}: starting…`);
         const result = await client.call(
           'computeSurface',
-          { modelId: model.id, face, settings: full, recompute },
+          { modelId, face, settings: surface, recompute },
           {
             signal: controller.signal,
             onProgress: (p) => {
@@ -166,6 +171,43 @@ export function SurfacesSection() {
       if (job.current === controller) job.current = null;
     }
   };
+
+  const compute = (recompute: boolean) => {
+    if (model) void computeFaces(model.id, selectedFaces, full, recompute);
+  };
+
+  // A request from another section (the quick start): select its model, face and settings, then
+  // compute once the library lists the model. The ref keeps a remount from computing it twice.
+  const request = useSurfaceRequest();
+  const handled = useRef<SurfaceRequest | null>(null);
+  const openRequest = async (models: ModelSummary[], req: SurfaceRequest) => {
+    const target = models.find((m) => m.id === req.modelId);
+    if (!target || target.vertexCount < 3) {
+      setError({
+        code: 'NOT_FOUND',
+        message: `The model to show (${req.modelId}) is not in the library, or has no face.`,
+        recoverable: true,
+      });
+      return;
+    }
+    const next = { ...settings, ...req.settings };
+    setChosenId(target.id);
+    setChosenFace(req.face.join());
+    setSettings(next);
+    await computeFaces(
+      target.id,
+      [req.face],
+      { ...next, datasetId: next.datasetId ?? defaultDataset(target) },
+      false,
+    );
+  };
+  useEffect(() => {
+    if (!request || handled.current === request || library.models === null) return;
+    handled.current = request;
+    settleSurfaceRequest(request);
+    void openRequest(library.models, request);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- acts once per request, on the state it finds
+  }, [request, library.models]);
 
   const running = status !== null && status !== 'Cancelled.';
   const update = (patch: Partial<SurfaceSettings>) => {
@@ -346,11 +388,19 @@ export function SurfacesSection() {
               type="button"
               data-testid="surface-compute"
               disabled={running || selectedFaces.length === 0}
-              onClick={() => void compute(false)}
+              onClick={() => {
+                compute(false);
+              }}
             >
               Compute surface
             </button>{' '}
-            <button type="button" disabled={running} onClick={() => void compute(true)}>
+            <button
+              type="button"
+              disabled={running}
+              onClick={() => {
+                compute(true);
+              }}
+            >
               Recompute (ignore the cache)
             </button>{' '}
             <button
