@@ -11,6 +11,7 @@ import {
   setWasmPaths,
   type BackendWasm,
 } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmMaxPoolKernel } from '../model/maxPool2x2';
 import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
 
 /** URLs of tfjs-wasm's three binaries, by file name; omitted in Node. */
@@ -35,6 +36,7 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   if (!(await tf.setBackend('wasm'))) throw new Error('tfjs could not initialise its wasm backend');
   await tf.ready();
   registerWasmRowKernels();
+  registerWasmMaxPoolKernel();
   acceptReshapedBias();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;

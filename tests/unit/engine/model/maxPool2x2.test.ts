@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { maxPool2x2 } from '../../../../src/engine/model/maxPool2x2';
+import { firstMaxGradientOps, maxPool2x2 } from '../../../../src/engine/model/maxPool2x2';
 import { Rng } from '../../../../src/engine/util/rng';
 
 type Shape4 = [number, number, number, number];
@@ -97,6 +97,33 @@ describe('maxPool2x2', () => {
       const dx = gradient(x, dy, maxPool2x2);
       expect(values(dx.dataSync())).toEqual(values(firstMaxLoop(xs, dys, shape)));
       tf.dispose([x, dy, dx]);
+    }
+  });
+
+  it('gives the same gradient as its kernel on wasm and the CPU and as tfjs ops (the WebGL and WebGPU form)', async () => {
+    const rng = new Rng(11);
+    const shape: Shape4 = [3, 6, 4, 5];
+    const [n, h, w, c] = shape;
+    const xs = tiedMap(rng, shape);
+    const dys = Float32Array.from({ length: (n * h * w * c) / 4 }, () => rng.nextUint32() / 2 ** 32 - 0.5);
+    const expected = values(firstMaxLoop(xs, dys, shape));
+    const started = tf.getBackend();
+    try {
+      for (const backend of ['wasm', 'cpu']) {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(xs, shape);
+        const dy = tf.tensor4d(dys, [n, h / 2, w / 2, c]);
+        const y = tf.maxPool(x, 2, 2, 'valid');
+        const before = tf.memory().numTensors;
+        const viaKernel = gradient(x, dy, maxPool2x2);
+        const viaOps = firstMaxGradientOps(x, y, dy);
+        expect(tf.memory().numTensors, backend).toBe(before + 2);
+        expect(values(viaKernel.dataSync()), backend).toEqual(expected);
+        expect(values(viaOps.dataSync()), backend).toEqual(expected);
+        tf.dispose([x, dy, y, viaKernel, viaOps]);
+      }
+    } finally {
+      await tf.setBackend(started);
     }
   });
 
