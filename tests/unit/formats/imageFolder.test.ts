@@ -358,6 +358,37 @@ describe('importImageFolder', () => {
     expect(error.message).toMatch(/No image of the (train|test) split|class “b”/);
   });
 
+  it('skips an image over the pixel cap from its header, before any decoder sees it', async () => {
+    const png = () =>
+      Promise.resolve(new Uint8Array(readFileSync(path.join(DIR, 'shapes/train/circle/c1.png'))));
+    // A JPEG whose frame header declares 5000×4000 (80 MB as RGBA) and a WebP canvas of 20000×20000.
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x0f, 0xa0, 0x13, 0x88, 1, 1, 0x11, 0]);
+    const webp = readFileSync(path.join(DIR, 'headers/alpha.webp'));
+    webp.set([0x1f, 0x4e, 0x00, 0x1f, 0x4e, 0x00], 24);
+    const decoded: string[] = [];
+    const files: FolderFile[] = [
+      { path: 'train/a/1.png', read: png },
+      { path: 'train/a/huge.jpg', read: () => Promise.resolve(jpeg) },
+      { path: 'train/b/1.png', read: png },
+      { path: 'train/b/huge.webp', read: () => Promise.resolve(new Uint8Array(webp)) },
+      { path: 'test/a/1.png', read: png },
+      { path: 'test/b/1.png', read: png },
+    ];
+    let summary: ImageFolderSummary | undefined;
+    const observed = (bytes: Uint8Array, at: string) => {
+      decoded.push(at);
+      return decodePng(bytes, at);
+    };
+    for await (const event of importImageFolder(files, observed)) {
+      if (event.type === 'done') summary = event.summary;
+    }
+    expect(decoded).toEqual(['train/a/1.png', 'train/b/1.png', 'test/a/1.png', 'test/b/1.png']);
+    expect(summary?.skipped).toEqual([
+      { path: 'train/a/huge.jpg', reason: '5000×4000 pixels, more than the 16,777,216 read' },
+      { path: 'train/b/huge.webp', reason: '20000×20000 pixels, more than the 16,777,216 read' },
+    ]);
+  });
+
   it('refuses an image file over the cap from its size, without reading it', async () => {
     const png = () =>
       Promise.resolve(new Uint8Array(readFileSync(path.join(DIR, 'shapes/train/circle/c1.png'))));
