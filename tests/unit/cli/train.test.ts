@@ -47,6 +47,17 @@ function jsonLines(text: string): Record<string, unknown>[] {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** A CLI io that sends Ctrl-C once the first epoch is reported: the run stops after its checkpoint. */
+function ctrlCAfterFirstEpoch(): ReturnType<typeof memoryIo> {
+  const io = memoryIo();
+  const print = io.stdout.bind(io);
+  io.stdout = (text) => {
+    print(text);
+    if (text.includes('"epoch":1')) process.emit('SIGINT');
+  };
+  return io;
+}
+
 /** The result files a run wrote into `out`. */
 function results(out: string): string[] {
   return readdirSync(out)
@@ -96,14 +107,9 @@ describe('cli train', () => {
     const info = await cliJson('info', path.join(whole, results(whole)[0] as string));
     expect(info).toMatchObject({ layout: 'simplex', vertexCount: 2, frozen: [0], complex: [[0, 1]] });
 
-    // Ctrl-C once the first epoch is reported: the run stops after writing that epoch's checkpoint.
+    // Ctrl-C once the first epoch is reported.
     const cut = path.join(dir, 'cut');
-    const io = memoryIo();
-    const print = io.stdout.bind(io);
-    io.stdout = (text) => {
-      print(text);
-      if (text.includes('"epoch":1')) process.emit('SIGINT');
-    };
+    const io = ctrlCAfterFirstEpoch();
     expect(await run(['train', ...simplex, '--out', cut, '--name', 'same'], io), io.err).toBe(130);
     expect(io.err).toContain(`\`train --resume ${cut}\` goes on from it`);
     expect(results(cut)).toEqual([]);
@@ -171,12 +177,7 @@ describe('cli train', () => {
 
     // Stopped in the first vertex's stage: the checkpoint keeps the second vertex's start.
     const cut = path.join(dir, 'init-cut');
-    const io = memoryIo();
-    const print = io.stdout.bind(io);
-    io.stdout = (text) => {
-      print(text);
-      if (text.includes('"epoch":1')) process.emit('SIGINT');
-    };
+    const io = ctrlCAfterFirstEpoch();
     expect(await run(['train', ...simplex, '--out', cut, '--name', 'init'], io), io.err).toBe(130);
     const resumed = await cli('train', '--resume', cut);
     expect(resumed.code, resumed.err).toBe(0);
