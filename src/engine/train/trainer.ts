@@ -276,8 +276,9 @@ export async function* trainRun(
         state.stage = stopped ? stages.length : stageDone ? s + 1 : s;
         state.epochInStage = stageDone ? 0 : epoch + 1;
         state.optimizer = stageDone ? null : await stepper.exportState();
-        // A begun stage's start is in its vertices now; the later stages' still wait.
-        if (state.starts) state.starts = state.starts.filter((x) => x.stage > s);
+        // Only the starts of stages not begun yet stay: a begun stage's is in its vertices now.
+        const unbegun = state.epochInStage === 0 ? state.stage : state.stage + 1;
+        if (state.starts) state.starts = state.starts.filter((x) => x.stage >= unbegun);
         yield { type: 'checkpoint', checkpoint: snapshot(state) };
         if (stopped) break run;
       }
