@@ -133,7 +133,11 @@ Controlled comparisons:
   --no-shuffle       the training images in file order every epoch
   --dropout P        dropout rate of the classifier's hidden layers (0.5; 0 turns it off)
   --stop-after N     end the run after N steps, mid-epoch if need be (0: every epoch)
-  --init FILE        a base run starts from FILE's one vertex (a VGG16 state_dict)
+  --init FILE        the run's new vertices start from FILE instead of seeded initialisation (a
+                     base vertex) or the centroid (added vertices, connectors): a VGG16 file where
+                     the run adds one vertex, else a SimplexNet file holding exactly the vertices
+                     it adds, in order (a simplex's, a complex's connectors, an ensemble's
+                     components one after another); anything else is refused (SHAPE_MISMATCH)
   --test-data FILE   DATA is then one CIFAR record file (the training split), FILE the test split
 
 Exit status 130 when stopped by Ctrl-C (the last checkpoint is kept).

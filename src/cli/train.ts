@@ -16,6 +16,7 @@ import {
   type TrainStart,
 } from '../engine/train/trainer';
 import { batchMaker, hostBatchMaker } from '../engine/train/trainingData';
+import { planStages } from '../engine/train/plan';
 import type { TfVertex } from '../engine/formats/layout';
 import { ARCHITECTURES, WIDTH_SCALES, type Architecture, type WidthScale } from '../protocol/architecture';
 import type { EpochPoint, TrainHistory, TrainProgress } from '../protocol/commands/train';
@@ -40,7 +41,7 @@ import { loadModelFile } from './modelFile';
 import { writeOutput } from './outputFile';
 import { loadTrainData, SYNTHETIC, type TrainDataFile } from './trainData';
 import { REFERENCE_NORMALIZATION, type Normalization } from '../engine/data/normalization';
-import { modeVertex, runModel } from '../worker/library/runModel';
+import { modeVertex, runModel, runVertices } from '../worker/library/runModel';
 import { simplexFileName, simplexParts, vertexFileName, vertexParts } from '../worker/library/exportFiles';
 import { summarise, type ModelRecord } from '../worker/storage/models';
 
@@ -176,7 +177,7 @@ interface PlanBase {
   /** The test split's own file, where DATA is one split (a record file). */
   testDataPath: string | undefined;
   modes: string[];
-  /** --init: a base run's starting weights. */
+  /** --init: the starting weights of the run's new vertices. */
   init: string | undefined;
 }
 type Plan =
@@ -338,13 +339,20 @@ function loadModes(files: readonly string[], settings: TrainSettings, numClasses
   );
 }
 
-/** --init: one vertex (a VGG16 file, or a one-vertex SimplexNet file) that starts a base run. */
-function loadInit(file: string, settings: TrainSettings, numClasses: number): TfVertex {
-  if (settings.procedure !== 'base') {
-    throw badArgument('--init starts a base run; a simplex or complex starts from --from modes');
-  }
-  const [vertex] = loadModes([file], settings, numClasses);
-  return vertex as TfVertex;
+/**
+ * --init: the starting weights of the run's new vertices, in the order it adds them (planStages):
+ * a VGG16 file for one, a SimplexNet file holding exactly the new ones for several.
+ */
+function loadInit(file: string, settings: TrainSettings, numClasses: number): readonly TfVertex[] {
+  const count = planStages(settings).length;
+  const what = count === 1 ? 'a VGG16 file' : `a SimplexNet file of ${count} vertices`;
+  return runVertices(
+    path.basename(file),
+    loadModelFile(file),
+    modelSpecOf(settings, numClasses),
+    count,
+    ` (--init: ${what}, the ${count === 1 ? 'vertex' : `${count} vertices`} this ${settings.procedure} run adds${count === 1 ? '' : ', in order'})`,
+  );
 }
 
 /** The finished run as the tab exports it: a VGG16 file per vertex, and a SimplexNet file of them all. */

@@ -3,7 +3,7 @@
 // driver but no browser, or on the wasm or CPU backend. The same engine measurements
 // as in the tab (engine/bench/measure.ts) on the same synthetic set, generated in memory. There is
 // no storage: loader_img_s is the batches alone (augmentation and upload, what a training step
-// runs), and import_mb_s and import_idx_mb_s are left out.
+// runs), and import_mb_s, import_idx_mb_s and import_folder_img_s are left out.
 
 import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';

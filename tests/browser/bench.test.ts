@@ -43,6 +43,7 @@ const RATES = [
   'loader_img_s',
   'import_mb_s',
   'import_idx_mb_s',
+  'import_folder_img_s',
   'step_ms_tfjs_conv_gradients',
   'step_ms_studio_conv_gradients',
 ];

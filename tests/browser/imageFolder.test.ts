@@ -1,5 +1,6 @@
 // Image folders in real Chromium with real IndexedDB: tests/fixtures/image-folder/shapes picked as
-// a folder (the page's webkitdirectory input) and as a .zip, decoded by the browser's own decoder
+// a folder (the page's webkitdirectory input), dropped as a folder (a DevTools-protocol drop, which
+// gives the page real directory entries) and as a .zip, decoded by the browser's own decoder
 // in the worker, stored side by side under their names; a corrupt archive that must leave both
 // alone. The test split's records are checked against the Node importer's (libpng-checked decoder).
 
@@ -93,6 +94,40 @@ describe('image-folder datasets', () => {
       .poll(() => page.getByTestId('import-error').textContent(), { timeout: 60_000 })
       .toContain('cut.zip');
     expect(await listDatasets(page)).toEqual(before);
+    await page.context().close();
+  }, 600_000);
+
+  it('imports a folder dropped on the drop zone, read through its directory entries', async () => {
+    const page = await openStudio(browser);
+    await expect.poll(() => counts(page, 'synthetic'), { timeout: 120_000 }).toEqual(['10,000', '2,000']);
+
+    // A drop of the folder itself, as a file manager makes it: Chromium hands the page a directory
+    // entry (webkitGetAsEntry().isDirectory) when the DevTools protocol drops a path that is a folder.
+    const zone = page.getByTestId('drop-zone');
+    await zone.scrollIntoViewIfNeeded();
+    const box = await zone.boundingBox();
+    if (!box) throw new Error('the drop zone is not on screen');
+    const cdp = await page.context().newCDPSession(page);
+    const data = { items: [], files: [path.join(FIXTURES, 'shapes')], dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const) {
+      await cdp.send('Input.dispatchDragEvent', {
+        type,
+        x: box.x + box.width / 2,
+        y: box.y + box.height / 2,
+        data,
+      });
+    }
+
+    await expect.poll(() => counts(page, 'folder:shapes'), { timeout: 120_000 }).toEqual(['9', '2']);
+    const shapes = (await listDatasets(page))?.find((d) => d.id === 'folder:shapes');
+    expect(shapes).toMatchObject({ kind: 'folder', name: 'shapes', classNames: ['circle', 'square'] });
+    expect(shapes?.splits.train.classCounts).toEqual([6, 3]);
+    expect(shapes?.warnings.join(' ')).toContain('2 files skipped');
+    const want = await nodeTestRecords();
+    const got = await testRecords(page, 'folder:shapes');
+    expect(got.labels).toEqual(want.labels);
+    const worst = Math.max(...got.images.map((v, i) => Math.abs(v - (want.images[i] ?? NaN))));
+    expect(worst).toBeLessThanOrEqual(1);
     await page.context().close();
   }, 600_000);
 

@@ -1,5 +1,6 @@
-// Imports an image folder (imageFolder.ts's layout) as record chunks: each image is read, decoded
-// by the caller's decoder (the worker's createImageBitmap, or the CLI's PNG reader) and brought to a
+// Imports an image folder (imageFolder.ts's layout) as record chunks: each image is read, sized from
+// its header (imageHeader.ts: one over MAX_IMAGE_PIXELS never reaches a decoder), decoded by the
+// caller's decoder (the worker's createImageBitmap, or the CLI's PNG reader) and brought to a
 // 32×32×3 record (imageRecord.ts), one chunk at a time, so memory holds one chunk and one image.
 // Files that do not decode are skipped and listed. The caller stores the chunks and commits only
 // after `done`. Runs in the worker and in Node: no DOM, no Node APIs.
@@ -9,6 +10,7 @@ import { rgbaToRecord } from '../data/imageRecord';
 import { throwIfAborted } from './cifarImport';
 import { DEFAULT_CHUNK_RECORDS } from './cifarRecords';
 import { imageFolderLayout, type ImageFolderLayout, type LayoutOptions } from './imageFolder';
+import { HEADER_FORMATS, readImageHeader } from './imageHeader';
 import { readZipDirectory, readZipEntry, type RandomAccessFile } from './zip';
 
 /** One file of the folder: its path relative to the folder (or the archive) and its bytes on demand. */
@@ -33,7 +35,10 @@ export type ImageDecoder = (bytes: Uint8Array, path: string) => Promise<DecodedI
 
 /** One image file is at most this large (a 4K PNG is about 25 MB). */
 export const MAX_IMAGE_FILE_BYTES = 64 * 1024 * 1024;
-/** Decoded images above this many pixels are skipped (a 16,384² image would take 1 GiB as RGBA). */
+/**
+ * Images above this many pixels, by their header, are skipped before decoding (a 16,384² image
+ * would take 1 GiB as RGBA).
+ */
 export const MAX_IMAGE_PIXELS = 4096 * 4096;
 
 export interface ImageFolderChunk {
@@ -60,6 +65,10 @@ export type ImageFolderEvent =
 export interface ImageFolderImportOptions extends LayoutOptions {
   signal?: AbortSignal;
   chunkRecords?: number;
+}
+
+function tooManyPixels(width: number, height: number): string {
+  return `${width}×${height} pixels, more than the ${MAX_IMAGE_PIXELS.toLocaleString('en-US')} read`;
 }
 
 /** The members of a .zip as folder files, read one at a time from the archive. */
@@ -112,21 +121,31 @@ export async function* importImageFolder(
         );
       }
       const bytes = await file.read();
+      // Before decoding: a decoder spends the decoded size (4 bytes a pixel, the tab's canvas once
+      // more) before it says how large the image is, so the header's size decides.
+      const header = readImageHeader(bytes);
       let image: DecodedImage | null = null;
-      try {
-        image = await decode(bytes, path);
-      } catch (error) {
-        skipped.push({
-          path,
-          reason: error instanceof StudioError ? error.message : 'not an image the decoder reads',
-        });
+      if (header === null) {
+        skipped.push({ path, reason: `not a ${HEADER_FORMATS} image with a readable size` });
+      } else if (header.width * header.height > MAX_IMAGE_PIXELS) {
+        skipped.push({ path, reason: tooManyPixels(header.width, header.height) });
+      } else {
+        try {
+          image = await decode(bytes, path);
+        } catch (error) {
+          skipped.push({
+            path,
+            reason: error instanceof StudioError ? error.message : 'not an image the decoder reads',
+          });
+        }
       }
       done++;
       if (image) {
+        // A decoder that made more pixels than the header declared is not trusted with the record.
         if (image.width * image.height > MAX_IMAGE_PIXELS) {
           skipped.push({
             path,
-            reason: `${image.width}×${image.height} pixels, more than the ${MAX_IMAGE_PIXELS} read`,
+            reason: tooManyPixels(image.width, image.height),
           });
         } else {
           rgbaToRecord(image.rgba, image.width, image.height, images, n * 3072);

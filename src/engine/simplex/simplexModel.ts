@@ -214,20 +214,23 @@ export class SimplexModel {
   }
 
   /**
-   * SPRO's step: appends a vertex at the centroid of the vertices of simplexes `joins`, adds it to
-   * each of them, freezes every earlier vertex and leaves the new one trainable. Returns its index.
+   * SPRO's step: appends a vertex at the centroid of the vertices of simplexes `joins` (or at
+   * `start`, a controlled comparison's starting weights), adds it to each of them, freezes every earlier vertex and leaves the new one trainable. Returns its index.
    * The reference places it at the mean of all vertices; in its procedures (one simplex, or
    * connectors joined to every simplex) that is the same set. The stack variables are replaced
    * (new names): start a fresh optimizer, as the reference does.
    */
-  addVertex(joins: readonly number[] = [0]): number {
+  addVertex(joins: readonly number[] = [0], start?: TfVertex): number {
     this.assertLive();
     const members = verticesOf(this.complexList, joins);
+    if (start) checkVertex(this.params, start, 'The new vertex');
     const k = this.vertexCount;
     const next = this.stackVars.map((stack, i) => {
       const grown = tf.tidy(() => {
-        const centroid = meanRow(tf.gather(stack, tf.tensor1d(members, 'int32')));
-        return tf.concat<tf.Tensor2D>([stack, centroid], 0);
+        const row = start
+          ? tf.tensor2d(start[i] as TfLayout, [1, (this.params[i] as ParamSpec).size])
+          : meanRow(tf.gather(stack, tf.tensor1d(members, 'int32')));
+        return tf.concat<tf.Tensor2D>([stack, row], 0);
       });
       return newStack(this.name, this.params[i] as ParamSpec, k + 1, grown);
     });

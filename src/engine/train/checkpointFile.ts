@@ -1,5 +1,6 @@
 // A training checkpoint as one safetensors file, for runs outside the browser (the CLI's `train`):
-// every vertex of every component and every momentum buffer as an F32 tensor, and the rest of the
+// every vertex of every component, every momentum buffer and the starting weights of the stages not
+// begun yet (--init) as F32 tensors, and the rest of the
 // checkpoint (settings, stage, step, complexes, history) as JSON in the metadata key `checkpoint`,
 // the run's name in `run` and, where its test split is a file of its own, that file in `testData`.
 // Reading it back gives the structure trainRun resumes from, bit for bit. Pure; no DOM, no Node.
@@ -11,8 +12,10 @@ import type { TrainCheckpoint } from './trainer';
 
 const KEY = 'checkpoint';
 
-type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer'> & {
+type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer' | 'starts'> & {
   components: { complex: number[][]; frozen: boolean[]; vertices: number[] }[];
+  /** Each start's stage and parameter count. */
+  starts?: { stage: number; params: number }[];
   optimizer: {
     momentum: number;
     weightDecay: number;
@@ -23,6 +26,7 @@ type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer'> & {
 
 const vertexName = (c: number, v: number, p: number) => `component${c}.vertex${v}.param${p}`;
 const bufferName = (i: number) => `optimizer.${i}`;
+const startName = (stage: number, p: number) => `start${stage}.param${p}`;
 
 /** What a checkpoint file also records about its run: its name, and its test split's own file. */
 export interface CheckpointAbout {
@@ -38,17 +42,22 @@ export function checkpointFile(checkpoint: TrainCheckpoint, about: CheckpointAbo
       vertex.forEach((data, p) => tensors.push({ name: vertexName(c, v, p), shape: [data.length], data }));
     });
   });
+  checkpoint.starts?.forEach(({ stage, vertex }) => {
+    vertex.forEach((data, p) => tensors.push({ name: startName(stage, p), shape: [data.length], data }));
+  });
   const { optimizer } = checkpoint;
   optimizer?.buffers.forEach((b, i) =>
     tensors.push({ name: bufferName(i), shape: [b.values.length], data: b.values }),
   );
+  const { starts, ...rest } = checkpoint;
   const skeleton: Skeleton = {
-    ...checkpoint,
+    ...rest,
     components: checkpoint.components.map((c) => ({
       complex: c.complex,
       frozen: c.frozen,
       vertices: c.vertices.map((v) => v.length),
     })),
+    ...(starts ? { starts: starts.map(({ stage, vertex }) => ({ stage, params: vertex.length })) } : {}),
     optimizer: optimizer && {
       momentum: optimizer.momentum,
       weightDecay: optimizer.weightDecay,
@@ -86,8 +95,18 @@ export function readCheckpointFile(
     return t.data.slice();
   };
   if (!Array.isArray(skeleton.components)) throw bad('it lists no components');
+  const { starts, ...rest } = skeleton;
+  if (starts !== undefined && !Array.isArray(starts)) throw bad('its starting weights are not a list');
   const checkpoint: TrainCheckpoint = {
-    ...skeleton,
+    ...rest,
+    ...(starts
+      ? {
+          starts: starts.map(({ stage, params }) => ({
+            stage,
+            vertex: Array.from({ length: params }, (_, p) => tensor(startName(stage, p)) as TfLayout),
+          })),
+        }
+      : {}),
     components: skeleton.components.map((c, ci) => ({
       complex: c.complex,
       frozen: c.frozen,

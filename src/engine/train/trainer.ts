@@ -51,6 +51,14 @@ export interface TrainCheckpoint {
   /** Null at a stage boundary (each stage starts a fresh optimizer, as the reference does). */
   optimizer: SgdState | null;
   history: TrainHistory;
+  /** Starting weights from a file for the stages not begun yet (TrainStart's `init`). */
+  starts?: StageStart[];
+}
+
+/** The weights a stage's new vertex starts from, instead of seeded initialisation or the centroid. */
+export interface StageStart {
+  stage: number;
+  vertex: TfVertex;
 }
 
 export type TrainEvent =
@@ -73,8 +81,13 @@ export type TrainStart =
   | {
       kind: 'fresh';
       modes: TfVertex[];
-      /** A base run's starting weights (a controlled comparison); else seeded initialisation. */
-      init?: TfVertex;
+      /**
+       * Starting weights of the run's new vertices (a controlled comparison), one per stage in
+       * order: a base run's vertex, a simplex's added vertices, a complex's connectors, an
+       * ensemble's vertices component by component. Absent: seeded initialisation for a base
+       * vertex, the centroid of the vertices it joins for the others.
+       */
+      init?: readonly TfVertex[];
     }
   | { kind: 'resume'; checkpoint: TrainCheckpoint };
 
@@ -120,7 +133,7 @@ export async function* trainRun(
   const state =
     start.kind === 'resume'
       ? resumeState(start.checkpoint, settings, data)
-      : freshState(settings, data, start.modes);
+      : freshState(settings, data, start.modes, start.init, stages.length);
   const stageSteps = stages.map((s) => s.epochs * perEpoch);
   const planned = stageSteps.reduce((a, b) => a + b, 0);
   const totalSteps = settings.stopAfter > 0 ? Math.min(planned, settings.stopAfter) : planned;
@@ -134,7 +147,7 @@ export async function* trainRun(
       stepper?.dispose();
       stepper = null;
       model?.dispose();
-      model = buildModel(spec, state, stage, settings.seed, start.kind === 'fresh' ? start.init : undefined);
+      model = buildModel(spec, state, s, stage, settings.seed);
       const lambda = await stageLambda(spec, stage, settings);
       // Each stage starts a fresh optimizer, as the reference does (a new vertex changes shapes).
       const setup: StageSetup = {
@@ -263,6 +276,9 @@ export async function* trainRun(
         state.stage = stopped ? stages.length : stageDone ? s + 1 : s;
         state.epochInStage = stageDone ? 0 : epoch + 1;
         state.optimizer = stageDone ? null : await stepper.exportState();
+        // Only the starts of stages not begun yet stay: a begun stage's is in its vertices now.
+        const unbegun = state.epochInStage === 0 ? state.stage : state.stage + 1;
+        if (state.starts) state.starts = state.starts.filter((x) => x.stage >= unbegun);
         yield { type: 'checkpoint', checkpoint: snapshot(state) };
         if (stopped) break run;
       }
@@ -274,7 +290,19 @@ export async function* trainRun(
   }
 }
 
-function freshState(settings: TrainSettings, data: TrainingData, modes: TfVertex[]): TrainCheckpoint {
+function freshState(
+  settings: TrainSettings,
+  data: TrainingData,
+  modes: TfVertex[],
+  init: readonly TfVertex[] | undefined,
+  stageCount: number,
+): TrainCheckpoint {
+  if (init && init.length !== stageCount) {
+    throw new StudioError(
+      'SHAPE_MISMATCH',
+      `This ${settings.procedure} run adds ${stageCount} vertices; starting weights were given for ${init.length}.`,
+    );
+  }
   const components: ComponentState[] = [];
   if (settings.procedure === 'simplex' || settings.procedure === 'complex') {
     if (modes.length !== settings.modes.length) {
@@ -295,6 +323,7 @@ function freshState(settings: TrainSettings, data: TrainingData, modes: TfVertex
     components,
     optimizer: null,
     history: { steps: [], epochs: [] },
+    ...(init ? { starts: init.map((vertex, stage) => ({ stage, vertex })) } : {}),
   };
 }
 
@@ -333,19 +362,15 @@ function resumeState(
 function buildModel(
   spec: ModelSpec,
   state: TrainCheckpoint,
+  index: number,
   stage: Stage,
   seed: number,
-  init: TfVertex | undefined,
 ): SimplexModel {
   const name = `component${stage.component}`;
   const stored = state.components[stage.component];
+  const init = state.epochInStage === 0 ? state.starts?.find((x) => x.stage === index)?.vertex : undefined;
   if (state.epochInStage === 0 && stage.kind === 'base') {
-    if (init) {
-      if (state.settings.procedure !== 'base') {
-        throw new StudioError('BAD_SETTINGS', 'Starting weights from a file apply to a base-model run only.');
-      }
-      return SimplexModel.fromVertices(spec, [init], { name });
-    }
+    if (init) return SimplexModel.fromVertices(spec, [init], { name });
     const model = SimplexModel.fresh(spec, 1, new Rng(deriveSeed(seed, 'init', stage.component)), {
       scheme: 'vgg16',
       name,
@@ -362,7 +387,7 @@ function buildModel(
     complex: stored.complex,
     name,
   });
-  if (state.epochInStage === 0) model.addVertex(stage.joins);
+  if (state.epochInStage === 0) model.addVertex(stage.joins, init);
   return model;
 }
 

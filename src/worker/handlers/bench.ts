@@ -1,19 +1,22 @@
 // Runs in the worker: the benchmark. Every training number comes from the real trainer (the one
 // the Train section drives) on the built-in synthetic set, timed between its metric reads in the
 // last stage, after warm-up; the baseline is the same VGG trained the naive way in the same run
-// (engine/bench/measure.ts). Here it adds what needs storage: the loader reads the stored set, and
-// the import writes a generated CIFAR-10 tarball into storage, so run it in a fresh browser
-// profile (`npm run bench` does).
+// (engine/bench/measure.ts). Here it adds what needs storage and the browser: the loader reads the
+// stored set, and the imports write a generated CIFAR-10 tarball, IDX files and a zip of PNGs
+// (the browser's encoder and decoder) into storage, so run it in a fresh browser profile (`npm run
+// bench` does).
 
 import * as tf from '@tensorflow/tfjs';
 import type { BenchCommands, BenchMeasurement } from '../../protocol/commands/bench';
 import { emitShape, loaderImagesPerSecond, measureTraining, profileSteps } from '../../engine/bench/measure';
 import { tarArchive } from '../../engine/bench/tarWriter';
+import { zipArchive, type ZipEntry } from '../../engine/bench/zipWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
 import type { TrainingData } from '../../engine/train/trainingData';
 import { benchCompiledStep, currentBackend } from '../backend';
 import { importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, loadSplit } from '../storage/datasets';
+import { StudioError } from '../../protocol/errors';
 import type { Handlers } from './types';
 
 export const benchHandlers: Handlers<BenchCommands> = {
@@ -44,6 +47,7 @@ export const benchHandlers: Handlers<BenchCommands> = {
     emit('loader_img_s', loader);
     emit('import_mb_s', await importMegabytesPerSecond(data, ctx.signal));
     emit('import_idx_mb_s', await importIdxMegabytesPerSecond(data, ctx.signal));
+    emit('import_folder_img_s', await importFolderImagesPerSecond(data, ctx.signal));
 
     return { measurements, profiles };
   },
@@ -111,4 +115,44 @@ async function importIdxMegabytesPerSecond(data: TrainingData, signal: AbortSign
   const seconds = (performance.now() - start) / 1000;
   await deleteDataset(stored.id);
   return files.reduce((sum, f) => sum + f.bytes.length, 0) / 1e6 / seconds;
+}
+
+/** Images in the benchmark's generated image folder: enough for a steady rate, quick to encode. */
+const FOLDER_TRAIN = 1000;
+const FOLDER_TEST = 200;
+
+/**
+ * Images per second through the real importer from a zip of 32×32 PNGs in ImageFolder's
+ * train/<class>/ and test/<class>/ layout (synthetic images, encoded by the browser before the
+ * clock starts), decoded by the browser as picked folders are. The dataset it stores is deleted after.
+ */
+async function importFolderImagesPerSecond(data: TrainingData, signal: AbortSignal): Promise<number> {
+  const canvas = new OffscreenCanvas(32, 32);
+  const context = canvas.getContext('2d');
+  if (!context) throw new StudioError('INTERNAL', 'No 2D canvas in this worker to encode images with.');
+  const entries: ZipEntry[] = [];
+  for (const [name, split, count] of [
+    ['train', data.train, FOLDER_TRAIN],
+    ['test', data.test, FOLDER_TEST],
+  ] as const) {
+    for (let i = 0; i < Math.min(count, split.count); i++) {
+      const pixels = new ImageData(32, 32);
+      const record = split.images.subarray(i * 3072, (i + 1) * 3072);
+      for (let p = 0; p < 1024; p++) {
+        pixels.data.set([record[p] ?? 0, record[1024 + p] ?? 0, record[2048 + p] ?? 0, 255], p * 4);
+      }
+      context.putImageData(pixels, 0, 0);
+      const png = await canvas.convertToBlob({ type: 'image/png' });
+      entries.push({
+        name: `bench/${name}/class${split.labels[i] ?? 0}/${i}.png`,
+        data: new Uint8Array(await png.arrayBuffer()),
+      });
+    }
+  }
+  const zip = new File([zipArchive(entries)], 'bench.zip');
+  const start = performance.now();
+  const stored = await importIntoStorage([zip], signal, () => undefined, 'Benchmark folder');
+  const seconds = (performance.now() - start) / 1000;
+  await deleteDataset(stored.id);
+  return entries.length / seconds;
 }

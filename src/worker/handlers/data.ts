@@ -3,7 +3,7 @@
 import type { DataCommands } from '../../protocol/commands/data';
 import { StudioError } from '../../protocol/errors';
 import { openCifarDownload } from '../cifarDownload';
-import { importIntoStorage } from '../storage/datasetImport';
+import { importDownload, importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, listDatasets, readSamples, verifyDataset } from '../storage/datasets';
 import type { Handlers } from './types';
 
@@ -32,7 +32,7 @@ export const dataHandlers: Handlers<DataCommands> = {
 
   async downloadDataset({ kind }, ctx) {
     const file = await openCifarDownload(kind, ctx.signal);
-    return importIntoStorage([file], ctx.signal, (p) => {
+    return importDownload(file, ctx.signal, (p) => {
       ctx.progress(p);
     });
   },

@@ -79,19 +79,33 @@ export function modeVertex(
   spec: ModelSpec,
   hint = '',
 ): TfVertex {
+  return runVertices(what, model, spec, 1, hint)[0] as TfVertex;
+}
+
+/**
+ * The vertices of `model` as `count` vertices of a run of `spec` (a mode, or the starting weights
+ * of the run's new vertices); SHAPE_MISMATCH naming it otherwise, as modeVertex.
+ */
+export function runVertices(
+  what: string,
+  model: { spec: ModelSpec; vertices: readonly TfVertex[] },
+  spec: ModelSpec,
+  count: number,
+  hint = '',
+): readonly TfVertex[] {
   const same =
     model.spec.architecture === spec.architecture &&
     model.spec.widthScale === spec.widthScale &&
     model.spec.numClasses === spec.numClasses;
-  const [vertex] = model.vertices;
-  if (!same || model.vertices.length !== 1 || !vertex) {
+  if (!same || model.vertices.length !== count) {
     throw new StudioError(
       'SHAPE_MISMATCH',
       `${what} is a ${model.vertices.length}-vertex ${model.spec.architecture} at width ` +
-        `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs one vertex of ` +
+        `${model.spec.widthScale} for ${model.spec.numClasses} classes; this run needs ` +
+        `${count === 1 ? 'one vertex' : `${count} vertices`} of ` +
         `${spec.architecture} at width ${spec.widthScale} for ${spec.numClasses} classes${hint}.`,
       false,
     );
   }
-  return vertex;
+  return model.vertices;
 }

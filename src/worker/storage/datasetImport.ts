@@ -25,8 +25,11 @@ import { StudioError } from '../../protocol/errors';
 import { cleanOrphanChunksOnce, withImportLock } from './datasetCleanup';
 import { DatasetWriter, type IncomingChunk } from './datasetWriter';
 
-/** A file the worker can slice: a browser File. */
-export type PickedFile = ImportFile & { slice(start: number, end: number): Blob };
+/**
+ * What the page posts: a browser File (a download is an unsliceable stream, and only ever CIFAR:
+ * importDownload). Zips are read member by member through `slice`.
+ */
+export type PickedFile = ImportFile & { readonly size: number; slice(start: number, end: number): Blob };
 
 /** What every importer yields, as far as storage cares. */
 type ImporterEvent<Summary> =
@@ -36,7 +39,7 @@ type ImporterEvent<Summary> =
   | { type: 'done'; summary: Summary };
 
 export async function importIntoStorage(
-  files: readonly ImportFile[],
+  files: readonly PickedFile[],
   signal: AbortSignal,
   progress: (p: DatasetProgress) => void,
   name?: string,
@@ -45,7 +48,7 @@ export async function importIntoStorage(
   const given = checkedName(name);
   if (paths !== undefined || isOneZip(files)) {
     return store(
-      folderEvents(files as readonly PickedFile[], paths, signal),
+      folderEvents(files, paths, signal),
       signal,
       progress,
       () => new DatasetWriter('folder', 'measured'),
@@ -103,6 +106,23 @@ export async function importIntoStorage(
       },
     );
   }
+  return storeCifar(files, signal, progress);
+}
+
+/** A downloaded CIFAR tarball, streamed through the CIFAR importer. */
+export function importDownload(
+  file: ImportFile,
+  signal: AbortSignal,
+  progress: (p: DatasetProgress) => void,
+): Promise<DatasetInfo> {
+  return storeCifar([file], signal, progress);
+}
+
+function storeCifar(
+  files: readonly ImportFile[],
+  signal: AbortSignal,
+  progress: (p: DatasetProgress) => void,
+): Promise<DatasetInfo> {
   return store(
     importCifar(files, { signal }),
     signal,
@@ -184,12 +204,12 @@ function checkedName(name: string | undefined): string {
   return given;
 }
 
-function isOneZip(files: readonly ImportFile[]): boolean {
+function isOneZip(files: readonly PickedFile[]): boolean {
   return files.length === 1 && (files[0]?.name.toLowerCase().endsWith('.zip') ?? false);
 }
 
 /** The picked folder's name (the first part of every path), or the archive's name without .zip. */
-function folderName(files: readonly ImportFile[], paths: readonly string[] | undefined): string {
+function folderName(files: readonly PickedFile[], paths: readonly string[] | undefined): string {
   const first = paths?.[0];
   if (first !== undefined && first.includes('/')) return first.slice(0, first.indexOf('/'));
   return (files[0]?.name ?? 'Image folder').replace(/\.zip$/i, '');
@@ -202,10 +222,11 @@ async function* folderEvents(
 ) {
   let folder: FolderFile[];
   if (paths === undefined) {
-    const zip = files[0] as PickedFile;
+    const zip = files[0];
+    if (zip === undefined) throw new StudioError('BAD_ARGUMENT', 'Pick a file to import.');
     folder = await zipFolderFiles({
       name: zip.name,
-      size: zip.size ?? 0,
+      size: zip.size,
       read: async (offset, length) => new Uint8Array(await zip.slice(offset, offset + length).arrayBuffer()),
     });
   } else {
@@ -214,8 +235,8 @@ async function* folderEvents(
     }
     folder = files.map((file, i) => ({
       path: paths[i] ?? file.name,
-      ...(file.size === undefined ? {} : { size: file.size }),
-      read: async () => new Uint8Array(await file.slice(0, file.size ?? 0).arrayBuffer()),
+      size: file.size,
+      read: async () => new Uint8Array(await file.slice(0, file.size).arrayBuffer()),
     }));
   }
   yield* importImageFolder(folder, decodeImage, { signal });

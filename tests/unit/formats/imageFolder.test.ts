@@ -3,7 +3,9 @@
 // 32×32 record rule, the ImageFolder layout, and the importer end to end. Fixtures:
 // tests/fixtures/image-folder/README.md says how each was made.
 import { describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { readZipDirectory, readZipEntry, type RandomAccessFile } from '../../../src/engine/formats/zip';
@@ -19,6 +21,7 @@ import {
   type ImageFolderSummary,
 } from '../../../src/engine/formats/imageFolderImport';
 import { crc32 } from '../../../src/engine/data/checksum';
+import { zipArchive } from '../../../src/engine/bench/zipWriter';
 import { StudioError } from '../../../src/protocol/errors';
 
 const DIR = path.resolve(__dirname, '../../fixtures/image-folder');
@@ -85,6 +88,32 @@ async function studioError(promise: Promise<unknown>): Promise<StudioError> {
   expect(error).toBeInstanceOf(StudioError);
   return error as StudioError;
 }
+
+describe("zipArchive (the benchmark's generated image folder)", () => {
+  it('writes an archive Info-ZIP tests clean and the studio reads back member for member', async () => {
+    const entries = [
+      {
+        name: 'bench/train/a/0.png',
+        data: new Uint8Array(readFileSync(path.join(DIR, 'shapes/train/circle/c1.png'))),
+      },
+      { name: 'bench/test/a/0.png', data: new TextEncoder().encode('x'.repeat(1000)) },
+      { name: 'bench/empty.txt', data: new Uint8Array(0) },
+    ];
+    const bytes = zipArchive(entries);
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'zip-writer-')), 'bench.zip');
+    writeFileSync(file, bytes);
+    const tested = spawnSync('unzip', ['-t', file], { encoding: 'utf8' });
+    expect(tested.status, tested.stdout + tested.stderr).toBe(0);
+    expect(tested.stdout).toContain('No errors detected');
+    const archive = fileAt(bytes, 'bench.zip');
+    const listed = await readZipDirectory(archive);
+    expect(listed.map((e) => e.path)).toEqual(entries.map((e) => e.name));
+    for (const [i, entry] of listed.entries()) {
+      expect(await readZipEntry(archive, entry, 1 << 20)).toEqual(entries[i]?.data);
+    }
+    rmSync(path.dirname(file), { recursive: true });
+  });
+});
 
 describe('readZipDirectory and readZipEntry', () => {
   for (const name of ['shapes.zip', 'shapes-stream.zip', 'shapes-zip64.zip']) {
@@ -356,6 +385,37 @@ describe('importImageFolder', () => {
     ];
     const error = await studioError(run(files));
     expect(error.message).toMatch(/No image of the (train|test) split|class “b”/);
+  });
+
+  it('skips an image over the pixel cap from its header, before any decoder sees it', async () => {
+    const png = () =>
+      Promise.resolve(new Uint8Array(readFileSync(path.join(DIR, 'shapes/train/circle/c1.png'))));
+    // A JPEG whose frame header declares 5000×4000 (80 MB as RGBA) and a WebP canvas of 20000×20000.
+    const jpeg = new Uint8Array([0xff, 0xd8, 0xff, 0xc0, 0, 11, 8, 0x0f, 0xa0, 0x13, 0x88, 1, 1, 0x11, 0]);
+    const webp = readFileSync(path.join(DIR, 'headers/alpha.webp'));
+    webp.set([0x1f, 0x4e, 0x00, 0x1f, 0x4e, 0x00], 24);
+    const decoded: string[] = [];
+    const files: FolderFile[] = [
+      { path: 'train/a/1.png', read: png },
+      { path: 'train/a/huge.jpg', read: () => Promise.resolve(jpeg) },
+      { path: 'train/b/1.png', read: png },
+      { path: 'train/b/huge.webp', read: () => Promise.resolve(new Uint8Array(webp)) },
+      { path: 'test/a/1.png', read: png },
+      { path: 'test/b/1.png', read: png },
+    ];
+    let summary: ImageFolderSummary | undefined;
+    const observed = (bytes: Uint8Array, at: string) => {
+      decoded.push(at);
+      return decodePng(bytes, at);
+    };
+    for await (const event of importImageFolder(files, observed)) {
+      if (event.type === 'done') summary = event.summary;
+    }
+    expect(decoded).toEqual(['train/a/1.png', 'train/b/1.png', 'test/a/1.png', 'test/b/1.png']);
+    expect(summary?.skipped).toEqual([
+      { path: 'train/a/huge.jpg', reason: '5000×4000 pixels, more than the 16,777,216 read' },
+      { path: 'train/b/huge.webp', reason: '20000×20000 pixels, more than the 16,777,216 read' },
+    ]);
   });
 
   it('refuses an image file over the cap from its size, without reading it', async () => {
