@@ -9,14 +9,23 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchCommands, BenchMeasurement } from '../../protocol/commands/bench';
 import { emitShape, loaderImagesPerSecond, measureTraining, profileSteps } from '../../engine/bench/measure';
 import { tarArchive } from '../../engine/bench/tarWriter';
+import { measureEvaluationRate, measureTrainingRate } from '../../engine/bench/trainingRate';
 import { toCifar10Records } from '../../engine/data/synthetic';
 import type { TrainingData } from '../../engine/train/trainingData';
 import { benchCompiledStep, currentBackend } from '../backend';
 import { importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, loadSplit } from '../storage/datasets';
 import type { Handlers } from './types';
+import { NUMBER_RULES, numberError } from '../../protocol/settings';
+import { StudioError } from '../../protocol/errors';
 
 export const benchHandlers: Handlers<BenchCommands> = {
+  async warmUp({ batchSize }) {
+    const wrong = numberError(NUMBER_RULES.batchSize, batchSize);
+    if (wrong) throw new StudioError('BAD_ARGUMENT', `The warm-up's batch size ${batchSize}: ${wrong}`);
+    return { train: await measureTrainingRate(1500, batchSize), evaluation: await measureEvaluationRate() };
+  },
+
   async bench(params, ctx) {
     const measurements: Record<string, number | string> = {};
     const emit = (name: string, value: number | string) => {
