@@ -2,7 +2,7 @@
 // chart, against steps or images seen. Redrawn as a live run's history grows.
 
 import { useMemo, useState } from 'react';
-import { PlotlyChart } from '../../charts/PlotlyChart';
+import { ChartList } from './RunCharts';
 import {
   OVERLAY_AXES,
   OVERLAY_AXIS_LABELS,
@@ -40,17 +40,7 @@ export function RunsOverlay({ runs, onClear }: { runs: readonly OverlayRun[]; on
       {runs.length < 2 ? (
         <p className="muted">Tick another run’s “Compare” box to overlay its curves on this one’s.</p>
       ) : null}
-      <div className="run-charts">
-        {charts.map((chart) => (
-          <PlotlyChart
-            key={chart.id}
-            data={chart.data}
-            layout={chart.layout}
-            label={`${chart.title} of the compared runs`}
-            testId={`overlay-${chart.id}`}
-          />
-        ))}
-      </div>
+      <ChartList charts={charts} testIdPrefix="overlay" labelSuffix=" of the compared runs" />
     </section>
   );
 }
