@@ -1,7 +1,7 @@
 // Runs on the page: the quick start's card (on the Data section for a new user, and in Train): its
 // plan with the estimated time on this machine, the stage running, Cancel, and why a stage failed.
 
-import { useEffect, useSyncExternalStore } from 'react';
+import { useSyncExternalStore } from 'react';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { TrainProgress } from '../../../protocol/commands/train';
 import { useEngine } from '../../engineContext';
@@ -12,7 +12,11 @@ import { RunErrorNotice } from './RunErrorNotice';
 import { useRuns } from './useRuns';
 import './train.css';
 
-const STAGE_NAMES: Record<QuickStartStage, string> = { base: 'the base model', simplex: 'the simplex' };
+const STAGE_NAMES: Record<QuickStartStage, string> = {
+  measure: 'this machine’s speed',
+  base: 'the base model',
+  simplex: 'the simplex',
+};
 
 export function QuickStartCard({ datasets }: { datasets: readonly DatasetInfo[] | null }) {
   const { client, backend } = useEngine();
@@ -23,20 +27,14 @@ export function QuickStartCard({ datasets }: { datasets: readonly DatasetInfo[] 
   const plan = dataset ? quickStartPlan(dataset, snapshot.runs ?? [], warmUp) : null;
   const running = state.phase === 'running';
   const otherRun = !running && snapshot.live.size > 0;
-  const needsWarmUp = backend !== null && plan !== null && warmUp === null && !measureFailed;
-  useEffect(() => {
-    // A warm-up beside a training run would measure neither.
-    if (needsWarmUp && snapshot.live.size === 0) quickStart.measure();
-  }, [needsWarmUp, snapshot.live.size, quickStart]);
-
   const estimate =
     plan?.seconds && plan.rate && warmUp
       ? `About ${formatDuration(plan.seconds)} on this machine: training at ${plan.rate.imagesPerSecond.toFixed(1)} images/s as ${plan.rate.source} measured, the surface at ${Math.round(warmUp.evaluation)} images/s as the warm-up evaluated.`
-      : measureFailed
-        ? 'Time unknown: the warm-up could not measure this machine’s speed.'
-        : snapshot.live.size > 0
-          ? 'The time is measured with a few warm-up steps once no run trains.'
-          : 'Measuring this machine’s speed with a few warm-up steps…';
+      : running && state.stage === 'measure'
+        ? 'Measuring this machine’s speed with a few warm-up steps…'
+        : measureFailed
+          ? 'Time unknown: the warm-up could not measure this machine’s speed.'
+          : 'The time shows before training begins: the button first measures this machine with a few warm-up steps.';
   const current = running ? state.stage : null;
   const stageRun = running ? snapshot.runs?.find((r) => r.id === state.runId) : undefined;
 
@@ -78,7 +76,7 @@ export function QuickStartCard({ datasets }: { datasets: readonly DatasetInfo[] 
       <p>
         <button
           type="button"
-          disabled={plan === null || running || otherRun}
+          disabled={plan === null || backend === null || running || otherRun}
           onClick={() => {
             void quickStart.start();
           }}
@@ -102,9 +100,15 @@ export function QuickStartCard({ datasets }: { datasets: readonly DatasetInfo[] 
       <div data-testid="quick-start-status" data-phase={state.phase}>
         {running ? (
           <p>
-            Training {STAGE_NAMES[state.stage]} ({state.stage === 'base' ? 1 : 2} of 3)
-            {stageRun?.progress ? `: ${progressText(stageRun.progress)}` : '…'}{' '}
-            <a href="#train">Its run in Train</a>
+            {state.stage === 'measure' ? (
+              'Measuring this machine’s speed…'
+            ) : (
+              <>
+                Training {STAGE_NAMES[state.stage]} ({state.stage === 'base' ? 1 : 2} of 3)
+                {stageRun?.progress ? `: ${progressText(stageRun.progress)}` : '…'}{' '}
+                <a href="#train">Its run in Train</a>
+              </>
+            )}
           </p>
         ) : null}
         {state.phase === 'done' ? (

@@ -11,7 +11,8 @@ import { requestSurface } from '../surfaces/surfaceRequest';
 import { QUICK_START_NAMES, QUICK_START_SURFACE, quickStartSettings } from './quickStartPlan';
 import { runTrackerFor, type RunTracker } from './runTracker';
 
-export type QuickStartStage = 'base' | 'simplex';
+/** The warm-up that measures this machine, then the two runs. */
+export type QuickStartStage = 'measure' | 'base' | 'simplex';
 
 export type QuickStartState =
   | { phase: 'idle' }
@@ -25,7 +26,6 @@ export interface QuickStartSnapshot {
   state: QuickStartState;
   /** A warm-up at the quick start's sizes (null: not measured or it failed). */
   warmUp: WarmUpRates | null;
-  measuring: boolean;
   measureFailed: boolean;
 }
 
@@ -33,7 +33,6 @@ export class QuickStart {
   private snapshot: QuickStartSnapshot = {
     state: { phase: 'idle' },
     warmUp: null,
-    measuring: false,
     measureFailed: false,
   };
   private readonly listeners = new Set<() => void>();
@@ -51,25 +50,30 @@ export class QuickStart {
 
   readonly getSnapshot = (): QuickStartSnapshot => this.snapshot;
 
-  /** Measures a warm-up at the quick start's size once (start-up's is at batch 8, a slower rate). */
-  measure(): void {
-    if (this.snapshot.warmUp !== null || this.snapshot.measuring || this.snapshot.measureFailed) return;
-    this.set({ measuring: true });
-    this.client.call('warmUp', { batchSize: quickStartSettings('base').batchSize }).then(
-      (warmUp) => {
-        this.set({ warmUp, measuring: false, measureFailed: false });
-      },
-      () => {
-        this.set({ measuring: false, measureFailed: true });
-      },
-    );
-  }
-
-  /** Runs the three stages; resolves when the surface is requested, or the quick start ends early. */
+  /**
+   * Measures this machine (a warm-up at the quick start's sizes: on a software adapter it takes
+   * most of a minute, so it runs on the click, not on every page load), shows the estimate, then
+   * runs the two training stages and requests the surface. Resolves when the surface is requested
+   * or the quick start ends early.
+   */
   async start(): Promise<void> {
     if (this.snapshot.state.phase === 'running') return;
     this.cancelled = false;
     const startedAt = performance.now();
+    this.set({ state: { phase: 'running', stage: 'measure', runId: null, startedAt } });
+    if (this.snapshot.warmUp === null) {
+      try {
+        const warmUp = await this.client.call('warmUp', { batchSize: quickStartSettings('base').batchSize });
+        this.set({ warmUp, measureFailed: false });
+      } catch {
+        // The runs say what is wrong with the backend, if anything; the estimate stays unknown.
+        this.set({ measureFailed: true });
+      }
+    }
+    if (this.wasCancelled()) {
+      this.set({ state: { phase: 'cancelled', stage: 'measure' } });
+      return;
+    }
     const base = await this.stage('base', startedAt, quickStartSettings('base'), QUICK_START_NAMES.base);
     const modeId = base?.modelIds[0];
     if (!modeId) return;
@@ -93,9 +97,14 @@ export class QuickStart {
     if (state.runId) await this.tracker.stop(state.runId);
   }
 
+  /** Read through a call: Cancel sets the flag while start() awaits. */
+  private wasCancelled(): boolean {
+    return this.cancelled;
+  }
+
   /** One stage's run to its end: the finished run, or null with the state saying why not. */
   private async stage(
-    stage: QuickStartStage,
+    stage: Exclude<QuickStartStage, 'measure'>,
     startedAt: number,
     settings: Parameters<RunTracker['start']>[0],
     name: string,
