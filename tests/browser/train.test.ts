@@ -130,7 +130,7 @@ describe('train section', () => {
       // A run not training here shows its charts on demand.
       const base = runCard(page, 'tiny base');
       await base.getByRole('button', { name: 'Show charts' }).click();
-      await expect.poll(() => tracePoints(base, 'accuracy', 3)).toBe(2);
+      await expect.poll(() => tracePoints(base, 'accuracy', 3), { timeout: 15_000 }).toBe(2);
       await simplex.getByRole('button', { name: 'Resume' }).click();
       // At once no longer "interrupted": starting until the worker reports, then running.
       expect(await simplex.getByTestId('run-status').textContent()).toMatch(/^(starting|running)$/);

@@ -39,6 +39,20 @@ export interface BenchResult {
   profiles: StepProfile[] | null;
 }
 
+/** Images per second, measured by the warm-up. */
+export interface WarmUpRates {
+  /** Training images (forward and backward, SGD). */
+  train: number;
+  /** Images evaluated at a point of a simplex (the Surfaces section's evaluator). */
+  evaluation: number;
+}
+
 export interface BenchCommands {
   bench: { params: BenchParams; result: BenchResult; progress: BenchMeasurement };
+  /**
+   * The start-up warm-up's measurement on the backend in use (a few training steps of a width-1/8
+   * VGG11) at batches of `batchSize`, and the Surfaces evaluator's rate on the same model: the
+   * quick start's estimate at its own sizes.
+   */
+  warmUp: { params: { batchSize: number }; result: WarmUpRates; progress: never };
 }

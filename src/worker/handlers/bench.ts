@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchCommands, BenchMeasurement } from '../../protocol/commands/bench';
 import { emitShape, loaderImagesPerSecond, measureTraining, profileSteps } from '../../engine/bench/measure';
 import { tarArchive } from '../../engine/bench/tarWriter';
+import { measureEvaluationRate, measureTrainingRate } from '../../engine/bench/trainingRate';
 import { zipArchive, type ZipEntry } from '../../engine/bench/zipWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
 import type { TrainingData } from '../../engine/train/trainingData';
@@ -18,8 +19,15 @@ import { importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, loadSplit } from '../storage/datasets';
 import { StudioError } from '../../protocol/errors';
 import type { Handlers } from './types';
+import { NUMBER_RULES, numberError } from '../../protocol/settings';
 
 export const benchHandlers: Handlers<BenchCommands> = {
+  async warmUp({ batchSize }) {
+    const wrong = numberError(NUMBER_RULES.batchSize, batchSize);
+    if (wrong) throw new StudioError('BAD_ARGUMENT', `The warm-up's batch size ${batchSize}: ${wrong}`);
+    return { train: await measureTrainingRate(1500, batchSize), evaluation: await measureEvaluationRate() };
+  },
+
   async bench(params, ctx) {
     const measurements: Record<string, number | string> = {};
     const emit = (name: string, value: number | string) => {

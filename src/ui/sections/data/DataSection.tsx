@@ -1,7 +1,7 @@
 // Runs on the page: the Data section — import, the stored datasets, and storage use. All reading,
 // parsing and storing happens in the worker; this only sends commands and draws the answers.
 
-import { useState } from 'react';
+import { useState, useSyncExternalStore } from 'react';
 import type { DatasetId } from '../../../protocol/commands/data';
 import { toErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
@@ -10,12 +10,20 @@ import { ImportPanel } from './ImportPanel';
 import { StoragePanel } from './StoragePanel';
 import { formatCount } from './format';
 import { useDatasets } from './useDatasets';
+import { QuickStartCard } from '../train/QuickStartCard';
+import { quickStartFor } from '../train/quickStart';
+import { useRuns } from '../train/useRuns';
 import './data.css';
 
 export function DataSection() {
   const { client } = useEngine();
   const { datasets, generating, error, refresh } = useDatasets();
   const [deleteError, setDeleteError] = useState<string | null>(null);
+  // A new user lands here: the quick start leads while no run exists, and stays while it runs.
+  const { snapshot } = useRuns();
+  const quickStart = quickStartFor(client);
+  const { state } = useSyncExternalStore(quickStart.subscribe, quickStart.getSnapshot);
+  const showQuickStart = snapshot.runs?.length === 0 || state.phase !== 'idle';
 
   const remove = (id: DatasetId) => {
     setDeleteError(null);
@@ -26,6 +34,7 @@ export function DataSection() {
 
   return (
     <div className="data-section">
+      {showQuickStart ? <QuickStartCard datasets={datasets} /> : null}
       <ImportPanel onImported={refresh} />
       <StoragePanel refreshKey={datasets} />
       {error !== null ? (

@@ -24,9 +24,21 @@ export interface RunCardProps {
   callError: ErrorInfo | undefined;
   models: readonly ModelSummary[] | null;
   tracker: RunTracker;
+  /** Ticked to be overlaid with other runs above the list. */
+  compared: boolean;
+  onCompare: (on: boolean) => void;
 }
 
-export function RunCard({ run, live, starting, callError, models, tracker }: RunCardProps) {
+export function RunCard({
+  run,
+  live,
+  starting,
+  callError,
+  models,
+  tracker,
+  compared,
+  onCompare,
+}: RunCardProps) {
   const [showCharts, setShowCharts] = useState(live);
   // A run that trains here keeps its charts open after it ends; hiding them is the user's call.
   const [wasLive, setWasLive] = useState(live);
@@ -51,6 +63,16 @@ export function RunCard({ run, live, starting, callError, models, tracker }: Run
         <span className="muted">
           {PROCEDURE_LABELS[run.settings.procedure]} · {run.settings.datasetId} · {formatDate(run.createdAt)}
         </span>
+        <label className="run-compare">
+          <input
+            type="checkbox"
+            checked={compared}
+            onChange={(e) => {
+              onCompare(e.target.checked);
+            }}
+          />{' '}
+          Compare
+        </label>
       </header>
       {live ? <RunProgress run={run} /> : null}
       {!live && run.status === 'interrupted' ? (

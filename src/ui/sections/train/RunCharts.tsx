@@ -4,13 +4,26 @@
 import { useMemo } from 'react';
 import type { TrainHistory } from '../../../protocol/commands/train';
 import { PlotlyChart } from '../../charts/PlotlyChart';
-import { runCharts } from './runChartData';
+import { runCharts, type RunChartSpec } from './runChartData';
 
 export function RunCharts({ history, withVolume }: { history: TrainHistory; withVolume: boolean }) {
   const charts = useMemo(() => runCharts(history, withVolume), [history, withVolume]);
   if (history.steps.length === 0 && history.epochs.length === 0) {
     return <p className="muted">No metrics yet: the first points arrive after a few steps.</p>;
   }
+  return <ChartList charts={charts} testIdPrefix="chart" />;
+}
+
+/** Training charts side by side, each with test id `<prefix>-<chart id>`. */
+export function ChartList({
+  charts,
+  testIdPrefix,
+  labelSuffix = '',
+}: {
+  charts: readonly RunChartSpec[];
+  testIdPrefix: string;
+  labelSuffix?: string;
+}) {
   return (
     <div className="run-charts">
       {charts.map((chart) => (
@@ -18,8 +31,8 @@ export function RunCharts({ history, withVolume }: { history: TrainHistory; with
           key={chart.id}
           data={chart.data}
           layout={chart.layout}
-          label={chart.title}
-          testId={`chart-${chart.id}`}
+          label={`${chart.title}${labelSuffix}`}
+          testId={`${testIdPrefix}-${chart.id}`}
         />
       ))}
     </div>

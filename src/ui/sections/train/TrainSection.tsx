@@ -1,6 +1,7 @@
 // Runs on the page: the Train section: start a run, then the list of runs, the one training now
 // first (newest first) with its live charts. All training happens in the worker; this only sends commands and draws updates.
 
+import { QuickStartCard } from './QuickStartCard';
 import { RunsList } from './RunsList';
 import { StartRunForm } from './StartRunForm';
 import { useLibrary } from './useLibrary';
@@ -20,6 +21,7 @@ export function TrainSection() {
           {library.error.message}
         </p>
       ) : null}
+      <QuickStartCard datasets={library.datasets} />
       {library.datasets === null ? (
         <p className="card muted">
           {library.preparing ? 'Preparing the built-in synthetic dataset…' : 'Loading datasets…'}

@@ -177,7 +177,8 @@ function stageBoundaries(steps: readonly StepPoint[]): Partial<Shape>[] {
   return shapes;
 }
 
-function baseLayout(title: string, shapes: Partial<Shape>[], extra: Partial<Layout>): Partial<Layout> {
+/** The layout every training chart shares (the Runs list's overlay too). */
+export function baseLayout(title: string, shapes: Partial<Shape>[], extra: Partial<Layout>): Partial<Layout> {
   return {
     title: { text: title, font: { size: 13 } },
     height: 280,
