@@ -27,6 +27,8 @@ import type { CompiledStepFactory } from '../engine/train/stageStep';
 import { hostBatchMaker, type MakeHostBatch } from '../engine/train/trainingData';
 import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from './compiled/compiledStageStep';
+import { compiledPointEvaluatorFactory } from './compiled/compiledPointEvaluator';
+import type { CompiledPointEvaluatorFactory } from '../engine/surface/pointEvaluator';
 import { compiledReads } from './compiled/context';
 
 const WEBGPU_PRIORITY = 3;
@@ -165,10 +167,16 @@ export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFa
     : undefined;
 }
 
-/** activeCompiledStep with its read count, as the benchmark measures it. */
+/** The compiled surface point evaluator where the compiled step runs (the same choice), else undefined. */
+export function activePointEvaluator(): CompiledPointEvaluatorFactory | undefined {
+  return started?.step === 'compiled' && ownDevice ? compiledPointEvaluatorFactory(ownDevice) : undefined;
+}
+
+/** activeCompiledStep and its point evaluator, with their read count, as the benchmark measures them. */
 export function benchCompiledStep(): CompiledTraining | undefined {
   const factory = activeCompiledStep(hostBatchMaker());
-  return factory ? { factory, reads: compiledReads } : undefined;
+  const evaluator = activePointEvaluator();
+  return factory && evaluator ? { factory, evaluator, reads: compiledReads } : undefined;
 }
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {

@@ -11,7 +11,7 @@ import { paramCount, type ModelSpec } from '../../protocol/architecture';
 import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
 import { SimplexModel } from '../simplex/simplexModel';
-import { PointEvaluator } from '../surface/pointEvaluator';
+import { openPointEvaluator, type CompiledPointEvaluatorFactory } from '../surface/pointEvaluator';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
 import {
@@ -37,6 +37,8 @@ export type Emit = (name: string, value: number | string) => void;
 /** The compiled step the benchmark trains with, and its count of GPU→CPU reads so far. */
 export interface CompiledTraining {
   factory: CompiledStepFactory;
+  /** The compiled surface point evaluator, which surface_points_s then times. */
+  evaluator: CompiledPointEvaluatorFactory;
   reads: () => number;
 }
 
@@ -131,7 +133,7 @@ export async function measureTraining(
   );
   emit('spro5_img_s', spro5.imagesPerSecond);
 
-  emit('surface_points_s', await surfacePointsPerSecond(spec, data));
+  emit('surface_points_s', await surfacePointsPerSecond(spec, data, compiled?.evaluator));
 }
 
 function trainSettings(
@@ -336,28 +338,37 @@ async function naiveImagesPerSecond(
 }
 
 /** Face-grid points per second: a point is one forward pass of SURFACE_IMAGES test images. */
-async function surfacePointsPerSecond(spec: ModelSpec, data: TrainingData): Promise<number> {
+async function surfacePointsPerSecond(
+  spec: ModelSpec,
+  data: TrainingData,
+  compiled: CompiledPointEvaluatorFactory | undefined,
+): Promise<number> {
   const model = SimplexModel.fresh(spec, 3, new Rng(9));
-  // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
-  const evaluator = new PointEvaluator(model, data.test, { images: SURFACE_IMAGES });
-  // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
-  const warmUp = new PointEvaluator(model, data.test, {
-    images: SURFACE_IMAGES / 2,
-    batchSize: SURFACE_IMAGES / 2,
-  });
   try {
+    // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
+    const warmUp = await openPointEvaluator(
+      model,
+      data.test,
+      { images: SURFACE_IMAGES / 2, batchSize: SURFACE_IMAGES / 2 },
+      compiled,
+    );
     await warmUp.evaluate([[1, 0, 0]]).finally(() => {
       warmUp.dispose();
     });
-    const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
-      const s = p / (SURFACE_POINTS - 1);
-      return [0.8 - s * 0.8, s * 0.8, 0.2];
-    });
-    const start = performance.now();
-    await evaluator.evaluate(points);
-    return (SURFACE_POINTS * 1000) / (performance.now() - start);
+    // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
+    const evaluator = await openPointEvaluator(model, data.test, { images: SURFACE_IMAGES }, compiled);
+    try {
+      const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
+        const s = p / (SURFACE_POINTS - 1);
+        return [0.8 - s * 0.8, s * 0.8, 0.2];
+      });
+      const start = performance.now();
+      await evaluator.evaluate(points);
+      return (SURFACE_POINTS * 1000) / (performance.now() - start);
+    } finally {
+      evaluator.dispose();
+    }
   } finally {
-    evaluator.dispose();
     model.dispose();
   }
 }

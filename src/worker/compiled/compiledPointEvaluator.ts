@@ -1,0 +1,240 @@
+// The Surfaces section's point evaluator (engine/surface/pointEvaluator.ts) on the compiled
+// kernels: the model's vertices and the N images uploaded once, a forward-only VggProgram per
+// batch shape (the full batch, and the last, shorter one where N is not a multiple of it), and
+// every dispatch and bind group built when the evaluator opens. A point is one uniform write (its
+// coefficients) and one submit: mix the vertices into one row of weights, then per batch copy its
+// images and labels into the program's inputs, forward with dropout off, and add the fused
+// softmax cross-entropy's [Σ loss, Σ correct] into the point's slot of the sums. A group of
+// POINTS_PER_READ points is read back in one go. Runs in the worker and in Node on Dawn.
+
+import { StudioError } from '../../protocol/errors';
+import { paramSpecs } from '../../protocol/architecture';
+import type { SimplexModel } from '../../engine/simplex/simplexModel';
+import {
+  POINTS_PER_READ,
+  evaluatedImages,
+  type CompiledPointEvaluatorFactory,
+  type EvaluateOptions,
+  type PointEvaluator,
+  type PointEvaluatorOptions,
+  type PointValue,
+} from '../../engine/surface/pointEvaluator';
+import { hostBatchMaker, type ImageSplit } from '../../engine/train/trainingData';
+import { createKernelContext, encodeDispatches, pipelinesReady, readFloats, storageBinding } from './context';
+import { ALIGN_FLOATS, flatLayout, packRows } from './flatLayout';
+import type { Binding, Dispatch, KernelContext } from './kernels/types';
+import { buildMix } from './rowKernels';
+import { uniformLayout, type UniformLayout } from './stepUniforms';
+import { VggProgram, type PassWords } from './vggProgram';
+
+/** Bytes of one normalised 32×32×3 image. */
+const IMAGE_BYTES = 32 * 32 * 3 * 4;
+
+/** The compiled evaluator on `device`, for openPointEvaluator. */
+export function compiledPointEvaluatorFactory(device: GPUDevice): CompiledPointEvaluatorFactory {
+  return (model, split, options) => CompiledPointEvaluator.create(device, model, split, options);
+}
+
+interface BatchPass {
+  /** First image of the batch. */
+  start: number;
+  count: number;
+  program: VggProgram;
+  /** The forward pass, ending at the logits. */
+  forward: Dispatch[];
+  /** Per slot of the sums, the loss kernel that adds into it. */
+  score: Dispatch[][];
+}
+
+export class CompiledPointEvaluator implements PointEvaluator {
+  readonly images: number;
+  private readonly ctx: KernelContext;
+  private readonly uniforms: UniformLayout;
+  private readonly coefficients: Float32Array<ArrayBuffer>;
+  private readonly owned: Binding[] = [];
+  private readonly programs: VggProgram[] = [];
+  private readonly passes: BatchPass[] = [];
+  private readonly allImages: Binding;
+  private readonly allLabels: Binding;
+  private readonly sums: Binding;
+  private readonly mix: Dispatch;
+  private readonly k: number;
+  private disposed = false;
+
+  /** An evaluator whose pipelines are compiled. */
+  static async create(
+    device: GPUDevice,
+    model: SimplexModel,
+    split: ImageSplit,
+    options: PointEvaluatorOptions,
+  ): Promise<CompiledPointEvaluator> {
+    const vertices = await model.readVertices();
+    const evaluator = new CompiledPointEvaluator(device, model, vertices, split, options);
+    try {
+      await pipelinesReady([
+        evaluator.mix,
+        ...evaluator.passes.flatMap((p) => [...p.forward, ...p.score.flat()]),
+      ]);
+    } catch (error) {
+      evaluator.dispose();
+      throw error;
+    }
+    return evaluator;
+  }
+
+  private constructor(
+    private readonly device: GPUDevice,
+    model: SimplexModel,
+    vertices: Awaited<ReturnType<SimplexModel['readVertices']>>,
+    split: ImageSplit,
+    options: PointEvaluatorOptions,
+  ) {
+    const n = evaluatedImages(split, options);
+    this.images = n;
+    this.k = model.vertexCount;
+    const shape = { rows: this.k, draws: 1, pull: false };
+    this.uniforms = uniformLayout(shape);
+    this.coefficients = new Float32Array(this.uniforms.words);
+    this.ctx = createKernelContext(device, this.uniforms.words);
+    const { spec } = model;
+    const layout = flatLayout(paramSpecs(spec));
+    const alloc = (label: string, bytes: number): Binding => {
+      const b = storageBinding(device, label, bytes);
+      this.owned.push(b);
+      return b;
+    };
+    try {
+      const vertexRows = alloc('evaluator vertices', this.k * layout.rowFloats * 4);
+      device.queue.writeBuffer(vertexRows.buffer, 0, packRows(layout, vertices));
+      const mixed = alloc('evaluator weights', layout.rowFloats * 4);
+      this.mix = buildMix(this.ctx, { ...shape, rowFloats: layout.rowFloats }, this.uniforms, {
+        vertices: vertexRows,
+        mixed,
+      });
+      const indices = Uint32Array.from({ length: n }, (_, i) => i);
+      const host = hostBatchMaker(options.normalisation ?? null)(split, indices, null);
+      this.allImages = alloc('evaluator images', n * IMAGE_BYTES);
+      this.allLabels = alloc('evaluator labels', n * 4);
+      device.queue.writeBuffer(this.allImages.buffer, 0, host.x as Float32Array<ArrayBuffer>);
+      // Class indices are never negative: the int32 labels' bits are the kernel's u32s.
+      device.queue.writeBuffer(this.allLabels.buffer, 0, host.labels as Int32Array<ArrayBuffer>);
+      // One 256-byte block of [loss, correct] per point of a group, so each binds aligned.
+      this.sums = alloc('evaluator sums', POINTS_PER_READ * ALIGN_FLOATS * 4);
+      const batch = Math.min(n, Math.max(1, options.batchSize ?? 256));
+      const programFor = (count: number): VggProgram => {
+        const program = new VggProgram(this.ctx, layout, {
+          spec,
+          batch: count,
+          dropoutRate: 0,
+          forwardOnly: true,
+        });
+        this.programs.push(program);
+        return program;
+      };
+      const full = programFor(batch);
+      const rest = n % batch === 0 ? null : programFor(n % batch);
+      // Dropout off; the loss factor is read only by a training pass's dlogits.
+      const words: PassWords = { seeds: null, lossScale: 0 };
+      const forwards = new Map<VggProgram, Dispatch[]>();
+      const scores = new Map<VggProgram, Dispatch[][]>();
+      for (const program of rest ? [full, rest] : [full]) {
+        forwards.set(program, program.forward(mixed, 0, words, null));
+        scores.set(
+          program,
+          Array.from({ length: POINTS_PER_READ }, (_, slot) =>
+            program.score({ buffer: this.sums.buffer, offset: slot * ALIGN_FLOATS * 4, size: 8 }, words),
+          ),
+        );
+      }
+      for (let start = 0; start < n; start += batch) {
+        const count = Math.min(batch, n - start);
+        const program = count === batch ? full : (rest as VggProgram);
+        this.passes.push({
+          start,
+          count,
+          program,
+          forward: forwards.get(program) ?? [],
+          score: scores.get(program) ?? [],
+        });
+      }
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  async evaluate(
+    points: readonly (readonly number[])[],
+    options: EvaluateOptions = {},
+  ): Promise<PointValue[]> {
+    if (this.disposed) throw new StudioError('INTERNAL', 'This point evaluator was disposed.');
+    for (const p of points) {
+      if (p.length !== this.k) {
+        throw new StudioError(
+          'BAD_ARGUMENT',
+          `A point needs one coefficient per vertex (${this.k}), not ${p.length}.`,
+        );
+      }
+    }
+    const out: PointValue[] = [];
+    for (let start = 0; start < points.length; start += POINTS_PER_READ) {
+      options.signal?.throwIfAborted();
+      const group = points.slice(start, start + POINTS_PER_READ);
+      group.forEach((coefficients, slot) => {
+        this.submitPoint(coefficients, slot);
+      });
+      const values = await readFloats(this.device, this.sums);
+      const encoder = this.device.createCommandEncoder();
+      encoder.clearBuffer(this.sums.buffer);
+      this.device.queue.submit([encoder.finish()]);
+      group.forEach((_, slot) => {
+        const at = slot * ALIGN_FLOATS;
+        out.push({
+          loss: (values[at] as number) / this.images,
+          error: 1 - (values[at + 1] as number) / this.images,
+        });
+      });
+      options.onProgress?.(out.length, points.length);
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const program of this.programs) program.destroy();
+    for (const b of this.owned) b.buffer.destroy();
+    this.ctx.uniforms.buffer.destroy();
+  }
+
+  /**
+   * One point into slot `slot` of the sums. The queue runs the coefficients' write before this
+   * submit and after the previous point's, so every point of a group shares one row of weights.
+   */
+  private submitPoint(coefficients: readonly number[], slot: number): void {
+    this.coefficients.set(coefficients, this.uniforms.coefficients);
+    const { queue } = this.device;
+    queue.writeBuffer(this.ctx.uniforms.buffer, this.ctx.uniforms.offset, this.coefficients);
+    const encoder = this.device.createCommandEncoder({ label: 'surface point' });
+    encodeDispatches(encoder, [this.mix]);
+    for (const pass of this.passes) {
+      const { images, labels } = pass.program.inputs;
+      encoder.copyBufferToBuffer(
+        this.allImages.buffer,
+        pass.start * IMAGE_BYTES,
+        images.buffer,
+        images.offset,
+        pass.count * IMAGE_BYTES,
+      );
+      encoder.copyBufferToBuffer(
+        this.allLabels.buffer,
+        pass.start * 4,
+        labels.buffer,
+        labels.offset,
+        pass.count * 4,
+      );
+      encodeDispatches(encoder, [...pass.forward, ...(pass.score[slot] ?? [])]);
+    }
+    queue.submit([encoder.finish()]);
+  }
+}
