@@ -115,7 +115,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
     model,
     data.split,
     { images: settings.images, batchSize: 128, normalisation: file.info.normalisation ?? null },
-    backend.name === 'webgpu' ? (await import('../worker/backend')).activePointEvaluator() : undefined,
+    backend.name === 'webgpu' ? (await import('../worker/backend')).activeEvaluator() : undefined,
   );
   try {
     const started = performance.now();

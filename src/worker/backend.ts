@@ -27,8 +27,7 @@ import type { CompiledStepFactory } from '../engine/train/stageStep';
 import { hostBatchMaker, type MakeHostBatch } from '../engine/train/trainingData';
 import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from './compiled/compiledStageStep';
-import { compiledPointEvaluatorFactory } from './compiled/compiledPointEvaluator';
-import type { CompiledPointEvaluatorFactory } from '../engine/surface/pointEvaluator';
+import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from './compiled/compiledEvaluator';
 import { compiledReads } from './compiled/context';
 
 const WEBGPU_PRIORITY = 3;
@@ -167,15 +166,18 @@ export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFa
     : undefined;
 }
 
-/** The compiled surface point evaluator where the compiled step runs (the same choice), else undefined. */
-export function activePointEvaluator(): CompiledPointEvaluatorFactory | undefined {
-  return started?.step === 'compiled' && ownDevice ? compiledPointEvaluatorFactory(ownDevice) : undefined;
+/**
+ * The compiled forward pass (surfaces, ensembles) where the compiled step runs (the same choice:
+ * WebGPU unless ?step=tfjs), else undefined.
+ */
+export function activeEvaluator(): CompiledEvaluatorFactory | undefined {
+  return started?.step === 'compiled' && ownDevice ? compiledEvaluatorFactory(ownDevice) : undefined;
 }
 
 /** activeCompiledStep and its point evaluator, with their read count, as the benchmark measures them. */
 export function benchCompiledStep(): CompiledTraining | undefined {
   const factory = activeCompiledStep(hostBatchMaker());
-  const evaluator = activePointEvaluator();
+  const evaluator = activeEvaluator();
   return factory && evaluator ? { factory, evaluator, reads: compiledReads } : undefined;
 }
 

@@ -23,7 +23,7 @@ import { openPointEvaluator, type PointEvaluator } from '../../engine/surface/po
 import { projectFromCentredGram } from '../../engine/surface/principalProjection';
 import { centringCombos, combinationGram } from '../../engine/surface/weightGram';
 import type { ChannelNormalisation } from '../../engine/train/trainingData';
-import { activePointEvaluator } from '../backend';
+import { activeEvaluator } from '../backend';
 import { loadSplit } from '../storage/datasets';
 import { getModel } from '../storage/models';
 import { getSurface, putSurface } from '../storage/surfaces';
@@ -113,7 +113,7 @@ function evaluatorFor(entry: Loaded, data: SurfaceData): Promise<PointEvaluator>
         entry.model,
         split,
         { images: data.images, batchSize: 128, normalisation: entry.normalisation },
-        activePointEvaluator(),
+        activeEvaluator(),
       );
     });
     found.catch(() => entry.evaluators.delete(key));

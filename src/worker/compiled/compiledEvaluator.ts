@@ -1,11 +1,13 @@
-// The Surfaces section's point evaluator (engine/surface/pointEvaluator.ts) on the compiled
-// kernels: the model's vertices and the N images uploaded once, a forward-only VggProgram per
-// batch shape (the full batch, and the last, shorter one where N is not a multiple of it), and
-// every dispatch and bind group built when the evaluator opens. A point is one uniform write (its
-// coefficients) and one submit: mix the vertices into one row of weights, then per batch copy its
-// images and labels into the program's inputs, forward with dropout off, and add the fused
-// softmax cross-entropy's [Σ loss, Σ correct] into the point's slot of the sums. A group of
-// POINTS_PER_READ points is read back in one go. Runs in the worker and in Node on Dawn.
+// The forward pass on the compiled kernels for surfaces (engine/surface/pointEvaluator.ts's
+// PointEvaluator) and ensembles (engine/eval/evaluate.ts's LogitsEvaluator): the model's vertices
+// and the N images uploaded once, a forward-only VggProgram per batch shape (the full batch, and
+// the last, shorter one where N is not a multiple of it), and every dispatch and bind group built
+// when the evaluator opens. A surface point is one uniform write (its coefficients) and one
+// submit: mix the vertices into one row of weights, then per batch copy its images and labels
+// into the program's inputs, forward with dropout off, and add the fused softmax cross-entropy's
+// [Σ loss, Σ correct] into the point's slot of the sums; a group of POINTS_PER_READ points is read
+// back in one go. A logits pass copies each batch's logits into one buffer, read once per pass.
+// Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
 import { paramSpecs } from '../../protocol/architecture';
@@ -13,12 +15,12 @@ import type { SimplexModel } from '../../engine/simplex/simplexModel';
 import {
   POINTS_PER_READ,
   evaluatedImages,
-  type CompiledPointEvaluatorFactory,
   type EvaluateOptions,
   type PointEvaluator,
   type PointEvaluatorOptions,
   type PointValue,
 } from '../../engine/surface/pointEvaluator';
+import { batchCoefficients, type EvalPoint, type LogitsEvaluator } from '../../engine/eval/evaluate';
 import { hostBatchMaker, type ImageSplit } from '../../engine/train/trainingData';
 import { createKernelContext, encodeDispatches, pipelinesReady, readFloats, storageBinding } from './context';
 import { ALIGN_FLOATS, flatLayout, packRows } from './flatLayout';
@@ -30,9 +32,15 @@ import { VggProgram, type PassWords } from './vggProgram';
 /** Bytes of one normalised 32×32×3 image. */
 const IMAGE_BYTES = 32 * 32 * 3 * 4;
 
-/** The compiled evaluator on `device`, for openPointEvaluator. */
-export function compiledPointEvaluatorFactory(device: GPUDevice): CompiledPointEvaluatorFactory {
-  return (model, split, options) => CompiledPointEvaluator.create(device, model, split, options);
+export type CompiledEvaluatorFactory = (
+  model: SimplexModel,
+  split: ImageSplit,
+  options: PointEvaluatorOptions,
+) => Promise<CompiledEvaluator>;
+
+/** The compiled evaluator on `device`, for openPointEvaluator and the ensembles' passes. */
+export function compiledEvaluatorFactory(device: GPUDevice): CompiledEvaluatorFactory {
+  return (model, split, options) => CompiledEvaluator.create(device, model, split, options);
 }
 
 interface BatchPass {
@@ -46,7 +54,7 @@ interface BatchPass {
   score: Dispatch[][];
 }
 
-export class CompiledPointEvaluator implements PointEvaluator {
+export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
   readonly images: number;
   private readonly ctx: KernelContext;
   private readonly uniforms: UniformLayout;
@@ -57,6 +65,9 @@ export class CompiledPointEvaluator implements PointEvaluator {
   private readonly allImages: Binding;
   private readonly allLabels: Binding;
   private readonly sums: Binding;
+  /** [images × classes]: a logits pass's output. */
+  private readonly allLogits: Binding;
+  private readonly classes: number;
   private readonly mix: Dispatch;
   private readonly k: number;
   private disposed = false;
@@ -67,9 +78,9 @@ export class CompiledPointEvaluator implements PointEvaluator {
     model: SimplexModel,
     split: ImageSplit,
     options: PointEvaluatorOptions,
-  ): Promise<CompiledPointEvaluator> {
+  ): Promise<CompiledEvaluator> {
     const vertices = await model.readVertices();
-    const evaluator = new CompiledPointEvaluator(device, model, vertices, split, options);
+    const evaluator = new CompiledEvaluator(device, model, vertices, split, options);
     try {
       await pipelinesReady([
         evaluator.mix,
@@ -84,7 +95,7 @@ export class CompiledPointEvaluator implements PointEvaluator {
 
   private constructor(
     private readonly device: GPUDevice,
-    model: SimplexModel,
+    private readonly model: SimplexModel,
     vertices: Awaited<ReturnType<SimplexModel['readVertices']>>,
     split: ImageSplit,
     options: PointEvaluatorOptions,
@@ -118,6 +129,8 @@ export class CompiledPointEvaluator implements PointEvaluator {
       device.queue.writeBuffer(this.allImages.buffer, 0, host.x as Float32Array<ArrayBuffer>);
       // Class indices are never negative: the int32 labels' bits are the kernel's u32s.
       device.queue.writeBuffer(this.allLabels.buffer, 0, host.labels as Int32Array<ArrayBuffer>);
+      this.classes = spec.numClasses;
+      this.allLogits = alloc('evaluator logits', n * this.classes * 4);
       // One 256-byte block of [loss, correct] per point of a group, so each binds aligned.
       this.sums = alloc('evaluator sums', POINTS_PER_READ * ALIGN_FLOATS * 4);
       const batch = Math.min(n, Math.max(1, options.batchSize ?? 256));
@@ -167,15 +180,10 @@ export class CompiledPointEvaluator implements PointEvaluator {
     points: readonly (readonly number[])[],
     options: EvaluateOptions = {},
   ): Promise<PointValue[]> {
-    if (this.disposed) throw new StudioError('INTERNAL', 'This point evaluator was disposed.');
-    for (const p of points) {
-      if (p.length !== this.k) {
-        throw new StudioError(
-          'BAD_ARGUMENT',
-          `A point needs one coefficient per vertex (${this.k}), not ${p.length}.`,
-        );
-      }
-    }
+    this.assertLive();
+    points.forEach((p) => {
+      this.checkPoint(p);
+    });
     const out: PointValue[] = [];
     for (let start = 0; start < points.length; start += POINTS_PER_READ) {
       options.signal?.throwIfAborted();
@@ -199,6 +207,35 @@ export class CompiledPointEvaluator implements PointEvaluator {
     return out;
   }
 
+  /** Logits at `point`: one submit per batch (the weights mixed again where its coefficients
+   *  change), one read. */
+  async logits(point: EvalPoint, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+    this.assertLive();
+    let mixed: readonly number[] | null = null;
+    for (const [b, pass] of this.passes.entries()) {
+      options.signal?.throwIfAborted();
+      const coefficients = batchCoefficients(this.model, point, b);
+      this.checkPoint(coefficients);
+      const remix = !mixed || coefficients.some((c, v) => c !== mixed?.[v]);
+      if (remix) this.writeCoefficients(coefficients);
+      mixed = coefficients;
+      const encoder = this.device.createCommandEncoder({ label: 'logits batch' });
+      if (remix) encodeDispatches(encoder, [this.mix]);
+      this.placeInputs(encoder, pass);
+      encodeDispatches(encoder, pass.forward);
+      const rowBytes = this.classes * 4;
+      encoder.copyBufferToBuffer(
+        pass.program.logits.buffer,
+        pass.program.logits.offset,
+        this.allLogits.buffer,
+        pass.start * rowBytes,
+        pass.count * rowBytes,
+      );
+      this.device.queue.submit([encoder.finish()]);
+    }
+    return readFloats(this.device, this.allLogits, this.images * this.classes);
+  }
+
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -212,29 +249,51 @@ export class CompiledPointEvaluator implements PointEvaluator {
    * submit and after the previous point's, so every point of a group shares one row of weights.
    */
   private submitPoint(coefficients: readonly number[], slot: number): void {
-    this.coefficients.set(coefficients, this.uniforms.coefficients);
-    const { queue } = this.device;
-    queue.writeBuffer(this.ctx.uniforms.buffer, this.ctx.uniforms.offset, this.coefficients);
+    this.writeCoefficients(coefficients);
     const encoder = this.device.createCommandEncoder({ label: 'surface point' });
     encodeDispatches(encoder, [this.mix]);
     for (const pass of this.passes) {
-      const { images, labels } = pass.program.inputs;
-      encoder.copyBufferToBuffer(
-        this.allImages.buffer,
-        pass.start * IMAGE_BYTES,
-        images.buffer,
-        images.offset,
-        pass.count * IMAGE_BYTES,
-      );
-      encoder.copyBufferToBuffer(
-        this.allLabels.buffer,
-        pass.start * 4,
-        labels.buffer,
-        labels.offset,
-        pass.count * 4,
-      );
+      this.placeInputs(encoder, pass);
       encodeDispatches(encoder, [...pass.forward, ...(pass.score[slot] ?? [])]);
     }
-    queue.submit([encoder.finish()]);
+    this.device.queue.submit([encoder.finish()]);
+  }
+
+  /** The mixing coefficients for the next submit (the queue orders the write before it). */
+  private writeCoefficients(coefficients: readonly number[]): void {
+    this.coefficients.set(coefficients, this.uniforms.coefficients);
+    this.device.queue.writeBuffer(this.ctx.uniforms.buffer, this.ctx.uniforms.offset, this.coefficients);
+  }
+
+  /** The batch's images and labels into its program's inputs. */
+  private placeInputs(encoder: GPUCommandEncoder, pass: BatchPass): void {
+    const { images, labels } = pass.program.inputs;
+    encoder.copyBufferToBuffer(
+      this.allImages.buffer,
+      pass.start * IMAGE_BYTES,
+      images.buffer,
+      images.offset,
+      pass.count * IMAGE_BYTES,
+    );
+    encoder.copyBufferToBuffer(
+      this.allLabels.buffer,
+      pass.start * 4,
+      labels.buffer,
+      labels.offset,
+      pass.count * 4,
+    );
+  }
+
+  private checkPoint(coefficients: readonly number[]): void {
+    if (coefficients.length !== this.k) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `A point needs one coefficient per vertex (${this.k}), not ${coefficients.length}.`,
+      );
+    }
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new StudioError('INTERNAL', 'This evaluator was disposed.');
   }
 }
