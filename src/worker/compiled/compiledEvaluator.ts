@@ -101,6 +101,15 @@ export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
     options: PointEvaluatorOptions,
   ) {
     const n = evaluatedImages(split, options);
+    const limit = device.limits.maxStorageBufferBindingSize;
+    if (n * IMAGE_BYTES > limit) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `Evaluating ${n} images at once on this GPU needs ${Math.ceil((n * IMAGE_BYTES) / 2 ** 20)} MiB; ` +
+          `it binds at most ${Math.floor(limit / 2 ** 20)} MiB (${Math.floor(limit / IMAGE_BYTES)} images). ` +
+          'Evaluate fewer images, or use ?step=tfjs.',
+      );
+    }
     this.images = n;
     this.k = model.vertexCount;
     const shape = { rows: this.k, draws: 1, pull: false };

@@ -155,6 +155,12 @@ describe('the compiled evaluator', () => {
       await expect(CompiledEvaluator.create(device, model, split, { images: 0 })).rejects.toThrow(
         /at least one image/,
       );
+      // One image more than one storage binding holds: refused before anything is allocated.
+      const count = Math.floor(device.limits.maxStorageBufferBindingSize / (32 * 32 * 3 * 4)) + 1;
+      const big = { images: new Uint8Array(count * 3072), labels: new Uint8Array(count), count };
+      await expect(CompiledEvaluator.create(device, model, big, { images: count })).rejects.toThrow(
+        new RegExp(`Evaluating ${count} images at once .* Evaluate fewer images`),
+      );
     },
     TIMEOUT,
   );
