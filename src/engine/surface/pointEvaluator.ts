@@ -143,17 +143,16 @@ export class TfjsPointEvaluator implements PointEvaluator {
 }
 
 /**
- * Loss and error at K points on the first N images of `split`: the unit a benchmark times
- * (`surface_points_s` = K / seconds). Uploads the images, evaluates, frees everything.
+ * The tfjs path's loss and error at K points on the first N images of `split`, in one call:
+ * uploads the images, evaluates, frees everything (the reference the grid tests compare with).
  */
 export async function evaluateSurfacePoints(
   model: SimplexModel,
   split: ImageSplit,
   points: readonly (readonly number[])[],
   options: PointEvaluatorOptions & { signal?: AbortSignal },
-  compiled?: CompiledPointEvaluatorFactory,
 ): Promise<PointValue[]> {
-  const evaluator = await openPointEvaluator(model, split, options, compiled);
+  const evaluator = new TfjsPointEvaluator(model, split, options);
   try {
     return await evaluator.evaluate(points, { signal: options.signal });
   } finally {
