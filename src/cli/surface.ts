@@ -1,13 +1,12 @@
 // `surface`: the Surfaces section from a terminal. The loss surface over one face of a weights
 // file's complex, computed by the same engine code as the tab (facePlane, computeFaceSurface,
-// PointEvaluator) and written as the section's own CSV and JSON exports; `--edges` adds the
+// openPointEvaluator) and written as the section's own CSV and JSON exports; `--edges` adds the
 // profiles along the face's edges. Prints one JSON object saying what was written. Runs in Node.
 
 import path from 'node:path';
 import { edgeProfiles, computeFaceSurface } from '../engine/surface/faceSurface';
-import { PointEvaluator } from '../engine/surface/pointEvaluator';
+import { openPointEvaluator } from '../engine/surface/pointEvaluator';
 import { SimplexModel } from '../engine/simplex/simplexModel';
-import { batchMaker } from '../engine/train/trainingData';
 import type { VertexRole } from '../protocol/commands/models';
 import { SURFACE_DEFAULTS, type FaceIndices, type SurfaceSettings } from '../protocol/commands/surfaces';
 import { gridCsv, gridFileStem, gridJson } from '../protocol/gridExport';
@@ -106,16 +105,18 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
       false,
     );
   }
-  await startNodeBackend();
+  const backend = await startNodeBackend();
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
   });
-  const evaluator = new PointEvaluator(model, data.split, {
-    images: settings.images,
-    batchSize: 128,
-    makeBatch: batchMaker(file.info.normalisation ?? null),
-  });
+  // On Dawn the tab's compiled evaluator, as in the Surfaces section.
+  const evaluator = await openPointEvaluator(
+    model,
+    data.split,
+    { images: settings.images, batchSize: 128, normalisation: file.info.normalisation ?? null },
+    backend.name === 'webgpu' ? (await import('../worker/backend')).activeEvaluator() : undefined,
+  );
   try {
     const started = performance.now();
     const surface = await computeFaceSurface(model, evaluator, face, {

@@ -27,6 +27,7 @@ import type { CompiledStepFactory } from '../engine/train/stageStep';
 import { hostBatchMaker, type MakeHostBatch } from '../engine/train/trainingData';
 import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from './compiled/compiledStageStep';
+import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from './compiled/compiledEvaluator';
 import { compiledReads } from './compiled/context';
 
 const WEBGPU_PRIORITY = 3;
@@ -165,10 +166,19 @@ export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFa
     : undefined;
 }
 
-/** activeCompiledStep with its read count, as the benchmark measures it. */
+/**
+ * The compiled forward pass (surfaces, ensembles) where the compiled step runs (the same choice:
+ * WebGPU unless ?step=tfjs), else undefined.
+ */
+export function activeEvaluator(): CompiledEvaluatorFactory | undefined {
+  return started?.step === 'compiled' && ownDevice ? compiledEvaluatorFactory(ownDevice) : undefined;
+}
+
+/** activeCompiledStep and its point evaluator, with their read count, as the benchmark measures them. */
 export function benchCompiledStep(): CompiledTraining | undefined {
   const factory = activeCompiledStep(hostBatchMaker());
-  return factory ? { factory, reads: compiledReads } : undefined;
+  const evaluator = activeEvaluator();
+  return factory && evaluator ? { factory, evaluator, reads: compiledReads } : undefined;
 }
 
 async function registerOwnWebGpu(onDeviceLost: (error: ErrorInfo) => void): Promise<AdapterDescription> {

@@ -4,7 +4,9 @@
 # benchmark in Node on Dawn (`--host node --backend webgpu`: the compiled step, and the tfjs path
 # in the same run as tfjs_img_s), then tests/bench/pytorch_vgg.py with the same network (VGG16),
 # width, batch and step count, and prints one JSON line per width with the studio's fields and
-# ratio_vs_pytorch_fp32 / ratio_vs_pytorch_tf32 (base_img_s over PyTorch's img/s).
+# ratio_vs_pytorch_fp32 / ratio_vs_pytorch_tf32 (base_img_s over PyTorch's img/s), and always
+# gpu_ms_per_step and tflops: the compiled step's GPU time from timestamps and its training
+# FLOP/s over that time, null where the card does not offer timestamp-query.
 #
 #   bash tests/bench/gpu.sh                                   # VGG16, widths 1/8 and 1, batch 128
 #   WIDTHS=0.125 BATCH=8 STEPS=2 bash tests/bench/gpu.sh      # a quick check, e.g. on SwiftShader
@@ -33,5 +35,7 @@ for width in $WIDTHS; do
       pytorch_tf32_img_s: tf32,
       ratio_vs_pytorch_fp32: studio.base_img_s / fp32,
       ratio_vs_pytorch_tf32: studio.base_img_s / tf32,
+      gpu_ms_per_step: studio.gpu_ms_per_step ?? null,
+      tflops: studio.tflops ?? null,
     }));'
 done

@@ -33,6 +33,7 @@ const RATES = [
   'tfjs_img_s',
   'compiled_speedup',
   'host_ms_per_step',
+  'wall_ms_per_step',
   'host_ms_per_step_tfjs',
   'naive_img_s',
   'speedup_vs_naive',
@@ -63,9 +64,12 @@ describe('bench command', () => {
     const result = run.result as BenchResult;
     const m = result.measurements;
 
+    // The GPU's own timing where the adapter offers timestamp-query (both fields or neither).
+    const timed = 'gpu_ms_per_step' in m ? ['gpu_ms_per_step', 'tflops'] : [];
     expect(Object.keys(m).sort()).toEqual(
       [
         ...RATES,
+        ...timed,
         'backend',
         'adapter',
         'width',
@@ -100,6 +104,8 @@ describe('bench command', () => {
         true,
       );
     }
+    for (const name of timed) expect(Number.isFinite(m[name]) && (m[name] as number) > 0, name).toBe(true);
+    if (timed.length > 0) expect(m.gpu_ms_per_step).toBeLessThanOrEqual(m.wall_ms_per_step as number);
     expect(m.speedup_vs_naive).toBeCloseTo((m.base_img_s as number) / (m.naive_img_s as number), 10);
     expect(m.spro_overhead).toBeCloseTo((m.base_img_s as number) / (m.spro_img_s as number), 10);
 

@@ -11,7 +11,7 @@ import { paramCount, type ModelSpec } from '../../protocol/architecture';
 import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
 import { SimplexModel } from '../simplex/simplexModel';
-import { PointEvaluator } from '../surface/pointEvaluator';
+import { openPointEvaluator, type CompiledPointEvaluatorFactory } from '../surface/pointEvaluator';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
 import {
@@ -24,6 +24,7 @@ import {
 import { TfjsStageStep, type CompiledStepFactory, type StageSetup, type StageStep } from '../train/stageStep';
 import { makeBatch, type TrainingData } from '../train/trainingData';
 import { Rng } from '../util/rng';
+import { stepWork } from './flops';
 import { NaiveTrainer } from './naive';
 
 const SURFACE_IMAGES = 512;
@@ -37,6 +38,8 @@ export type Emit = (name: string, value: number | string) => void;
 /** The compiled step the benchmark trains with, and its count of GPU→CPU reads so far. */
 export interface CompiledTraining {
   factory: CompiledStepFactory;
+  /** The compiled surface point evaluator, which surface_points_s then times. */
+  evaluator: CompiledPointEvaluatorFactory;
   reads: () => number;
 }
 
@@ -62,7 +65,8 @@ export async function profileSteps(params: BenchParams, data: TrainingData): Pro
 
 /**
  * step, base_img_s, (with the compiled step: tfjs_img_s, compiled_speedup, dispatches_per_step,
- * host_ms_per_step, host_ms_per_step_tfjs), naive_img_s, speedup_vs_naive, spro_img_s,
+ * host_ms_per_step, wall_ms_per_step, gpu_ms_per_step and tflops where the device has
+ * timestamp-query, host_ms_per_step_tfjs), naive_img_s, speedup_vs_naive, spro_img_s,
  * spro_overhead, leak_tensors, readbacks_per_step, spro5_img_s and surface_points_s, in that
  * order. Training runs on the compiled step where `compiled` is given, as the tab's does.
  */
@@ -96,10 +100,8 @@ export async function measureTraining(
     );
     emit('tfjs_img_s', tfjs.imagesPerSecond);
     emit('compiled_speedup', base.imagesPerSecond / tfjs.imagesPerSecond);
-    const own = await hostTimes(spec, data, params, compiled.factory);
-    emit('dispatches_per_step', own.dispatches ?? Number.NaN);
-    emit('host_ms_per_step', own.hostMs);
-    emit('host_ms_per_step_tfjs', (await hostTimes(spec, data, params, null)).hostMs);
+    await measureCompiledStep(spec, data, params, compiled.factory, emit);
+    emit('host_ms_per_step_tfjs', (await stepTimes(spec, data, params, null)).hostMs);
   }
   const naive = await naiveImagesPerSecond(spec, data, params);
   emit('naive_img_s', naive);
@@ -131,7 +133,7 @@ export async function measureTraining(
   );
   emit('spro5_img_s', spro5.imagesPerSecond);
 
-  emit('surface_points_s', await surfacePointsPerSecond(spec, data));
+  emit('surface_points_s', await surfacePointsPerSecond(spec, data, compiled?.evaluator));
 }
 
 function trainSettings(
@@ -237,17 +239,51 @@ async function timeTraining(
 /** Steps timed for their host work: the worker's time to encode and submit one. */
 const HOST_STEPS = 10;
 
+export interface StepTimes {
+  /** How long step() takes to return, its GPU work not waited for. */
+  hostMs: number;
+  /** From step() to its sums read back: the step alone, waited for. */
+  wallMs: number;
+  /** The step's GPU time from timestamps, where the step can time itself; else null. */
+  gpuMs: number | null;
+  dispatches: number | null;
+}
+
 /**
- * The host time of one SPRO step (3 vertices, one trainable, n_sample 1): how long step() takes
- * to return, its work on the GPU not waited for, averaged after a warm-up step; and the
- * dispatches the compiled step encodes per step. The tfjs path's step when `compiled` is null.
+ * dispatches_per_step, host_ms_per_step, wall_ms_per_step and, where the device offers
+ * timestamp-query, gpu_ms_per_step and tflops (the training FLOPs of the step's images over its
+ * GPU time) of one compiled SPRO step.
  */
-async function hostTimes(
+export async function measureCompiledStep(
+  spec: ModelSpec,
+  data: TrainingData,
+  params: { batchSize: number },
+  factory: CompiledStepFactory,
+  emit: Emit,
+): Promise<void> {
+  const own = await stepTimes(spec, data, params, factory);
+  emit('dispatches_per_step', own.dispatches ?? Number.NaN);
+  emit('host_ms_per_step', own.hostMs);
+  emit('wall_ms_per_step', own.wallMs);
+  if (own.gpuMs !== null) {
+    emit('gpu_ms_per_step', own.gpuMs);
+    // n_sample 1: the step trains on its batch once.
+    emit('tflops', (stepWork(spec).trainingFlops * params.batchSize) / (own.gpuMs / 1000) / 1e12);
+  }
+}
+
+/**
+ * The times of one SPRO step (3 vertices, one trainable, n_sample 1), averaged over HOST_STEPS
+ * after a warm-up step, each step waiting for the last so no step's host time includes a full
+ * queue's back-pressure; the GPU's timestamps are read after the timed steps. The tfjs path's
+ * step when `compiled` is null.
+ */
+async function stepTimes(
   spec: ModelSpec,
   data: TrainingData,
   params: { batchSize: number },
   compiled: CompiledStepFactory | null,
-): Promise<{ hostMs: number; dispatches: number | null }> {
+): Promise<StepTimes> {
   const model = SimplexModel.fresh(spec, 3, new Rng(4), { frozen: [true, true, false] });
   const setup: StageSetup = {
     batchSize: params.batchSize,
@@ -264,15 +300,23 @@ async function hostTimes(
   try {
     step();
     await stepper.readWindow();
+    const timed = stepper.timeSteps?.(HOST_STEPS) ?? false;
     let hostMs = 0;
+    let wallMs = 0;
     for (let s = 0; s < HOST_STEPS; s++) {
       const start = performance.now();
       step();
       hostMs += performance.now() - start;
-      // Each step waits for the last, so no step's host time includes a full queue's back-pressure.
       await stepper.readWindow();
+      wallMs += performance.now() - start;
     }
-    return { hostMs: hostMs / HOST_STEPS, dispatches: stepper.dispatchesPerStep ?? null };
+    const gpu = timed ? ((await stepper.readStepTimes?.()) ?? []) : [];
+    return {
+      hostMs: hostMs / HOST_STEPS,
+      wallMs: wallMs / HOST_STEPS,
+      gpuMs: gpu.length > 0 ? gpu.reduce((a, t) => a + t, 0) / gpu.length : null,
+      dispatches: stepper.dispatchesPerStep ?? null,
+    };
   } finally {
     stepper.dispose();
     model.dispose();
@@ -336,28 +380,37 @@ async function naiveImagesPerSecond(
 }
 
 /** Face-grid points per second: a point is one forward pass of SURFACE_IMAGES test images. */
-async function surfacePointsPerSecond(spec: ModelSpec, data: TrainingData): Promise<number> {
+async function surfacePointsPerSecond(
+  spec: ModelSpec,
+  data: TrainingData,
+  compiled: CompiledPointEvaluatorFactory | undefined,
+): Promise<number> {
   const model = SimplexModel.fresh(spec, 3, new Rng(9));
-  // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
-  const evaluator = new PointEvaluator(model, data.test, { images: SURFACE_IMAGES });
-  // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
-  const warmUp = new PointEvaluator(model, data.test, {
-    images: SURFACE_IMAGES / 2,
-    batchSize: SURFACE_IMAGES / 2,
-  });
   try {
+    // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
+    const warmUp = await openPointEvaluator(
+      model,
+      data.test,
+      { images: SURFACE_IMAGES / 2, batchSize: SURFACE_IMAGES / 2 },
+      compiled,
+    );
     await warmUp.evaluate([[1, 0, 0]]).finally(() => {
       warmUp.dispose();
     });
-    const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
-      const s = p / (SURFACE_POINTS - 1);
-      return [0.8 - s * 0.8, s * 0.8, 0.2];
-    });
-    const start = performance.now();
-    await evaluator.evaluate(points);
-    return (SURFACE_POINTS * 1000) / (performance.now() - start);
+    // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
+    const evaluator = await openPointEvaluator(model, data.test, { images: SURFACE_IMAGES }, compiled);
+    try {
+      const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
+        const s = p / (SURFACE_POINTS - 1);
+        return [0.8 - s * 0.8, s * 0.8, 0.2];
+      });
+      const start = performance.now();
+      await evaluator.evaluate(points);
+      return (SURFACE_POINTS * 1000) / (performance.now() - start);
+    } finally {
+      evaluator.dispose();
+    }
   } finally {
-    evaluator.dispose();
     model.dispose();
   }
 }

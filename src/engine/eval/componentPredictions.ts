@@ -2,15 +2,15 @@
 // sampled points (streamed into running means, so M × components probability arrays never sit in
 // memory together) and one fresh random point per batch. The points are drawn once per component
 // and passed in, so the test split, the held-out slice and the noisy copies see the same ensemble.
-// Runs wherever tfjs does (worker, Node tests); ensembleReport.ts turns the results into rows.
+// Runs wherever tfjs does (worker, Node tests), or on the worker's compiled evaluator where it
+// passes one (WebGPU); ensembleReport.ts turns the results into rows.
 
-import * as tf from '@tensorflow/tfjs';
 import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
 import { Rng } from '../util/rng';
 import { PointSnapshots, type ComponentPredictions, type SplitPredictions } from './ensembleReport';
-import { evalCount, predictLogits } from './evaluate';
+import { evalCount, predictLogits, type EvalPoint, type LogitsEvaluator } from './evaluate';
 import { softmax } from './metrics';
 
 export interface ComponentSource {
@@ -34,6 +34,11 @@ export interface ComponentEvalOptions {
   signal?: AbortSignal;
   /** Called after each full pass over the split. */
   onPass?: () => void;
+  /**
+   * The compiled evaluator of a component's model on the split's first `images` records (the
+   * worker's, on WebGPU): each component's passes then share one upload of the images. Absent: tfjs.
+   */
+  compiled?: (model: SimplexModel, split: ImageSplit, images: number) => Promise<LogitsEvaluator>;
 }
 
 /** Passes over a split that predictComponents makes for a simplex of this size (for progress). */
@@ -64,54 +69,38 @@ export async function predictComponents(
   const components: ComponentPredictions[] = [];
   for (const [c, source] of sources.entries()) {
     const { model, simplex, modeVertex, points } = source;
-    const modeLogits = await predictLogits(model, split, { kind: 'vertex', vertex: modeVertex }, evalOptions);
-    options.onPass?.();
-    const snapshots = new PointSnapshots(n * classes, options.pointGrid);
-    let randomLogits: Float32Array;
-    if (simplex.length === 1) {
-      // Every point of a one-vertex simplex is its mode: no further passes.
-      const probs = softmax(modeLogits, classes);
-      for (let m = 0; m < points.length; m++) snapshots.add(probs);
-      randomLogits = modeLogits;
-    } else {
-      for (const coefficients of points) {
-        const logits = await predictLogits(model, split, { kind: 'coefficients', coefficients }, evalOptions);
-        snapshots.add(softmax(logits, classes));
+    const compiled = options.compiled ? await options.compiled(model, split, n) : null;
+    const logitsAt = (point: EvalPoint): Promise<Float32Array> =>
+      compiled
+        ? compiled.logits(point, { signal: options.signal })
+        : predictLogits(model, split, point, evalOptions);
+    try {
+      const modeLogits = await logitsAt({ kind: 'vertex', vertex: modeVertex });
+      options.onPass?.();
+      const snapshots = new PointSnapshots(n * classes, options.pointGrid);
+      let randomLogits: Float32Array;
+      if (simplex.length === 1) {
+        // Every point of a one-vertex simplex is its mode: no further passes.
+        const probs = softmax(modeLogits, classes);
+        for (let m = 0; m < points.length; m++) snapshots.add(probs);
+        randomLogits = modeLogits;
+      } else {
+        for (const coefficients of points) {
+          snapshots.add(softmax(await logitsAt({ kind: 'coefficients', coefficients }), classes));
+          options.onPass?.();
+        }
+        // A new random point of the component's simplex for every batch.
+        const rng = new Rng(options.randomSeed + c);
+        randomLogits = await logitsAt({
+          kind: 'eachBatch',
+          coefficients: () => sampleCoefficients([simplex], model.vertexCount, rng),
+        });
         options.onPass?.();
       }
-      randomLogits = await randomPointLogits(source, split, n, new Rng(options.randomSeed + c), options);
-      options.onPass?.();
+      components.push({ probsByPoints: snapshots.byPoints, modeLogits, randomLogits });
+    } finally {
+      compiled?.dispose();
     }
-    components.push({ probsByPoints: snapshots.byPoints, modeLogits, randomLogits });
   }
   return { labels: split.labels.subarray(0, n), classes, components };
-}
-
-/** Logits with a new random point of the component's simplex for every batch. */
-async function randomPointLogits(
-  source: ComponentSource,
-  split: ImageSplit,
-  n: number,
-  rng: Rng,
-  options: ComponentEvalOptions,
-): Promise<Float32Array> {
-  const { model, simplex } = source;
-  const classes = model.spec.numClasses;
-  const out = new Float32Array(n * classes);
-  for (let start = 0; start < n; start += options.batchSize) {
-    options.signal?.throwIfAborted();
-    const end = Math.min(n, start + options.batchSize);
-    const indices = new Uint32Array(end - start).map((_, i) => start + i);
-    const coefficients = sampleCoefficients([simplex], model.vertexCount, rng);
-    const batch = options.makeBatch(split, indices, null);
-    const logits = tf.tidy(() => model.forward(batch.x, coefficients, { training: false }));
-    batch.x.dispose();
-    batch.labels.dispose();
-    try {
-      out.set(await logits.data<'float32'>(), start * classes);
-    } finally {
-      logits.dispose();
-    }
-  }
-  return out;
 }

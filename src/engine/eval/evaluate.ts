@@ -15,7 +15,38 @@ export type EvalPoint =
   | { kind: 'coefficients'; coefficients: readonly number[] }
   | { kind: 'vertex'; vertex: number }
   /** A new point sampled on the complex for every batch (what the reference's eval reports). */
-  | { kind: 'random'; rng: Rng };
+  | { kind: 'random'; rng: Rng }
+  /** Batch b (of options.batchSize images) at coefficients(b), asked in batch order. */
+  | { kind: 'eachBatch'; coefficients: (batch: number) => readonly number[] };
+
+/** Logits of one model on the first `images` records of one split, pass after pass. */
+export interface LogitsEvaluator {
+  readonly images: number;
+  /** [images × classes] at `point`. */
+  logits(point: EvalPoint, options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/**
+ * The coefficients of batch `batch` at `point` (a vertex as its one-hot row); call once per batch
+ * in order, since 'random' draws from its stream.
+ */
+export function batchCoefficients(
+  model: Pick<SimplexModel, 'vertexCount' | 'sampleCoefficients'>,
+  point: EvalPoint,
+  batch: number,
+): readonly number[] {
+  switch (point.kind) {
+    case 'coefficients':
+      return point.coefficients;
+    case 'vertex':
+      return Array.from({ length: model.vertexCount }, (_, v) => (v === point.vertex ? 1 : 0));
+    case 'random':
+      return model.sampleCoefficients(point.rng);
+    case 'eachBatch':
+      return point.coefficients(batch);
+  }
+}
 
 export interface EvalOptions {
   makeBatch: MakeBatch;
@@ -46,16 +77,12 @@ export async function predictLogits(
     const end = Math.min(n, start + options.batchSize);
     const indices = new Uint32Array(end - start).map((_, i) => start + i);
     const batch = options.makeBatch(split, indices, null);
-    const logits = tf.tidy(() => {
-      switch (point.kind) {
-        case 'vertex':
-          return model.forwardAtVertex(batch.x, point.vertex);
-        case 'coefficients':
-          return model.forward(batch.x, point.coefficients, { training: false });
-        case 'random':
-          return model.forward(batch.x, model.sampleCoefficients(point.rng), { training: false });
-      }
-    });
+    const b = start / options.batchSize;
+    const logits = tf.tidy(() =>
+      point.kind === 'vertex'
+        ? model.forwardAtVertex(batch.x, point.vertex)
+        : model.forward(batch.x, batchCoefficients(model, point, b), { training: false }),
+    );
     batch.x.dispose();
     batch.labels.dispose();
     out.set(await logits.data<'float32'>(), start * classes);

@@ -1,14 +1,16 @@
 // Pure engine: loss and error of a simplex model at many points (mixing coefficients) on the same
-// N images. The images are uploaded once; each point costs one weight mix and one forward pass per
-// batch, and the per-point sums stay on the device until a group of points is read back in one go
-// (one sync per group, not per point). This is what surface grids, edge profiles, clicks and the
-// `surface_points_s` benchmark time.
+// N images, behind one interface with two implementations: the tfjs path below (every backend),
+// and the compiled WebGPU evaluator (worker/compiled/compiledEvaluator.ts), which the worker
+// passes to openPointEvaluator where training runs the compiled step. Both upload the images once;
+// each point costs one weight mix and one forward pass per batch, and the per-point sums stay on
+// the device until a group of points is read back in one go (one sync per group, not per point).
+// This is what surface grids, edge profiles, clicks and the `surface_points_s` benchmark time.
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import { vggForward } from '../model/vgg';
 import type { SimplexModel } from '../simplex/simplexModel';
-import { makeBatch as studioBatch, type Batch, type ImageSplit, type MakeBatch } from '../train/trainingData';
+import { batchMaker, type Batch, type ChannelNormalisation, type ImageSplit } from '../train/trainingData';
 
 export interface PointValue {
   /** Mean cross-entropy over the images: mean of logΣ_j exp(z_j) − z_y. */
@@ -22,14 +24,54 @@ export interface PointEvaluatorOptions {
   images: number;
   /** Images per forward pass. Default 256. */
   batchSize?: number;
-  /** Default: the studio's (reference normalisation, no augmentation). */
-  makeBatch?: MakeBatch;
+  /** The inputs' normalisation; default (null) the reference's. Never augmented. */
+  normalisation?: ChannelNormalisation | null;
 }
 
-/** Points read back per sync: large enough to keep the GPU busy, small enough to cancel promptly. */
-const POINTS_PER_READ = 8;
+export interface EvaluateOptions {
+  signal?: AbortSignal;
+  /** After each group of points read back. */
+  onProgress?: (done: number, total: number) => void;
+}
 
-export class PointEvaluator {
+export interface PointEvaluator {
+  /** Images each point is evaluated on. */
+  readonly images: number;
+  /** Loss and error at each coefficient vector (one coefficient per model vertex, any real values). */
+  evaluate(points: readonly (readonly number[])[], options?: EvaluateOptions): Promise<PointValue[]>;
+  dispose(): void;
+}
+
+/** Builds the compiled evaluator for a model (the worker's, on WebGPU). */
+export type CompiledPointEvaluatorFactory = (
+  model: SimplexModel,
+  split: ImageSplit,
+  options: PointEvaluatorOptions,
+) => Promise<PointEvaluator>;
+
+/** Points read back per sync: large enough to keep the GPU busy, small enough to cancel promptly. */
+export const POINTS_PER_READ = 8;
+
+/** The first `options.images` of the split (at most its count), or BAD_ARGUMENT. */
+export function evaluatedImages(split: ImageSplit, options: PointEvaluatorOptions): number {
+  const n = Math.min(options.images, split.count);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new StudioError('BAD_ARGUMENT', `Evaluate on at least one image (asked for ${options.images}).`);
+  }
+  return n;
+}
+
+/** The compiled evaluator where `compiled` is given (the worker's WebGPU), else the tfjs path's. */
+export async function openPointEvaluator(
+  model: SimplexModel,
+  split: ImageSplit,
+  options: PointEvaluatorOptions,
+  compiled?: CompiledPointEvaluatorFactory,
+): Promise<PointEvaluator> {
+  return compiled ? compiled(model, split, options) : new TfjsPointEvaluator(model, split, options);
+}
+
+export class TfjsPointEvaluator implements PointEvaluator {
   readonly images: number;
   private batches: (Batch & { oneHot: tf.Tensor2D })[];
   private disposed = false;
@@ -39,12 +81,9 @@ export class PointEvaluator {
     split: ImageSplit,
     options: PointEvaluatorOptions,
   ) {
-    const n = Math.min(options.images, split.count);
-    if (!Number.isInteger(n) || n < 1) {
-      throw new StudioError('BAD_ARGUMENT', `Evaluate on at least one image (asked for ${options.images}).`);
-    }
+    const n = evaluatedImages(split, options);
     const batchSize = Math.max(1, options.batchSize ?? 256);
-    const make = options.makeBatch ?? studioBatch;
+    const make = batchMaker(options.normalisation ?? null);
     this.images = n;
     this.batches = [];
     for (let start = 0; start < n; start += batchSize) {
@@ -56,10 +95,9 @@ export class PointEvaluator {
     }
   }
 
-  /** Loss and error at each coefficient vector (one coefficient per model vertex, any real values). */
   async evaluate(
     points: readonly (readonly number[])[],
-    options: { signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {},
+    options: EvaluateOptions = {},
   ): Promise<PointValue[]> {
     if (this.disposed) throw new StudioError('INTERNAL', 'This point evaluator was disposed.');
     const out: PointValue[] = [];
@@ -105,8 +143,8 @@ export class PointEvaluator {
 }
 
 /**
- * Loss and error at K points on the first N images of `split`: the unit a benchmark times
- * (`surface_points_s` = K / seconds). Uploads the images, evaluates, frees everything.
+ * The tfjs path's loss and error at K points on the first N images of `split`, in one call:
+ * uploads the images, evaluates, frees everything (the reference the grid tests compare with).
  */
 export async function evaluateSurfacePoints(
   model: SimplexModel,
@@ -114,7 +152,7 @@ export async function evaluateSurfacePoints(
   points: readonly (readonly number[])[],
   options: PointEvaluatorOptions & { signal?: AbortSignal },
 ): Promise<PointValue[]> {
-  const evaluator = new PointEvaluator(model, split, options);
+  const evaluator = new TfjsPointEvaluator(model, split, options);
   try {
     return await evaluator.evaluate(points, { signal: options.signal });
   } finally {

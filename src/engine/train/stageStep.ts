@@ -52,6 +52,13 @@ export interface StageStep {
   readWindow(): Promise<WindowSums>;
   /** Brings the model's variables to the step's current vertices. */
   sync(): Promise<void>;
+  /**
+   * GPU timing of the next `steps` steps, where the step can time itself (the compiled step on a
+   * device with timestamp-query); false where it cannot. For the benchmark.
+   */
+  timeSteps?(steps: number): boolean;
+  /** Each timed step's GPU milliseconds: read after the timed steps, never between them. */
+  readStepTimes?(): Promise<number[]>;
   /** The optimizer's state as a checkpoint stores it. */
   exportState(): Promise<SgdState>;
   /** Resumes the optimizer from a checkpoint's state. */

@@ -20,6 +20,7 @@ import {
 } from './context';
 import { ALIGN_FLOATS, flatLayout } from './flatLayout';
 import { FlatStack } from './flatStack';
+import { PassTimer } from './passTimer';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
 import { uniformLayout, writeStepUniforms, type StepNumbers, type UniformLayout } from './stepUniforms';
 import { VggProgram, type PassWords } from './vggProgram';
@@ -60,6 +61,7 @@ export class CompiledStage {
   private readonly uniformData: ArrayBuffer;
   private readonly sums: Binding;
   private readonly dispatches: Dispatch[];
+  private timer: PassTimer | null = null;
   private destroyed = false;
 
   /** A stage whose pipelines are compiled (in the background: the page keeps drawing). */
@@ -140,8 +142,27 @@ export class CompiledStage {
     const encoder = this.device.createCommandEncoder({ label: 'compiled step' });
     this.place(encoder, batch.images, this.program.inputs.images);
     this.place(encoder, batch.labels, this.program.inputs.labels);
-    encodeDispatches(encoder, this.dispatches);
+    encodeDispatches(encoder, this.dispatches, this.timer?.next());
     queue.submit([encoder.finish()]);
+  }
+
+  /**
+   * Times the next `steps` steps on the GPU (their one compute pass, from timestamps), where the
+   * device offers timestamp-query; false where it does not.
+   */
+  timeSteps(steps: number): boolean {
+    this.assertLive();
+    this.timer?.destroy();
+    this.timer = PassTimer.create(this.device, steps);
+    return this.timer !== null;
+  }
+
+  /** The GPU milliseconds of each step timed since timeSteps() (one read, after them). */
+  async readStepTimes(): Promise<number[]> {
+    this.assertLive();
+    const timer = this.timer;
+    this.timer = null;
+    return timer ? timer.read() : [];
   }
 
   /** The sums since the last read (one wait on the GPU), then zeroes them. */
@@ -179,6 +200,7 @@ export class CompiledStage {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.timer?.destroy();
     this.stack.destroy();
     this.program.destroy();
     this.sums.buffer.destroy();

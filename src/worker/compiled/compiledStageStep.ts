@@ -94,6 +94,14 @@ class CompiledStageStep implements StageStep {
     };
   }
 
+  timeSteps(steps: number): boolean {
+    return this.stage.timeSteps(steps);
+  }
+
+  readStepTimes(): Promise<number[]> {
+    return this.stage.readStepTimes();
+  }
+
   async sync(): Promise<void> {
     const vertices = await this.stage.readVertices();
     vertices.forEach((vertex, v) => {

@@ -126,10 +126,15 @@ export async function submitDispatches(device: GPUDevice, dispatches: readonly D
   device.queue.submit([encoder.finish()]);
 }
 
-export function encodeDispatches(encoder: GPUCommandEncoder, dispatches: readonly Dispatch[]): void {
+/** `timestampWrites` times the pass on the GPU (a device with timestamp-query). */
+export function encodeDispatches(
+  encoder: GPUCommandEncoder,
+  dispatches: readonly Dispatch[],
+  timestampWrites?: GPUComputePassTimestampWrites,
+): void {
   // One pass: WebGPU orders storage writes between dispatches of a pass, so each dispatch sees
   // the previous ones' results.
-  const pass = encoder.beginComputePass();
+  const pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
   for (const d of dispatches) {
     if (!d.pipeline.compiled) throw new Error(`${d.label}: encoded before its pipeline compiled.`);
     pass.setPipeline(d.pipeline.compiled);

@@ -40,6 +40,8 @@ export interface VggProgramShape {
   batch: number;
   /** Dropout's rate in training passes; 0 turns it off. */
   dropoutRate: number;
+  /** Evaluation: forward passes only, so the backward pass's buffers are not allocated. */
+  forwardOnly?: boolean;
 }
 
 /** Where a pass finds its per-step numbers in the step's uniforms (word offsets). */
@@ -73,6 +75,13 @@ interface Dense {
   output: Binding;
 }
 
+interface BackwardBuffers {
+  dlogits: Binding;
+  /** The ping-pong pair that carries the gradient between layers. */
+  grad: [Binding, Binding];
+  scratch: Binding;
+}
+
 /** A view of `buffer` at `offset` floats, `floats` long (offset a multiple of 64 floats). */
 function view(buffer: Binding, offset: number, floats: number): Binding {
   return { buffer: buffer.buffer, offset: buffer.offset + offset * 4, size: floats * 4 };
@@ -85,9 +94,8 @@ export class VggProgram {
   private readonly layers: Layer[] = [];
   private readonly dense: Dense[];
   private readonly hasDropout: boolean;
-  private readonly dlogits: Binding;
-  private readonly grad: [Binding, Binding];
-  private readonly scratch: Binding;
+  /** The backward pass's buffers; null in a forward-only program. */
+  private readonly training: BackwardBuffers | null;
   private readonly owned: Binding[] = [];
 
   constructor(
@@ -144,7 +152,6 @@ export class VggProgram {
     const a1 = alloc('l1 output', n * hidden);
     const a2 = alloc('l2 output', n * hidden);
     this.logits = alloc('logits', n * classes);
-    this.dlogits = alloc('dlogits', n * classes);
     this.dense = [
       {
         shape: { n, in: c, out: hidden },
@@ -175,8 +182,13 @@ export class VggProgram {
       scratchBytes = Math.max(scratchBytes, denseWeightGradientScratchBytes(d.shape));
       largest = Math.max(largest, n * Math.max(d.shape.in, d.shape.out));
     }
-    this.grad = [alloc('gradient A', largest), alloc('gradient B', largest)];
-    this.scratch = alloc('weight-gradient partials', scratchBytes / 4);
+    this.training = shape.forwardOnly
+      ? null
+      : {
+          dlogits: alloc('dlogits', n * classes),
+          grad: [alloc('gradient A', largest), alloc('gradient B', largest)],
+          scratch: alloc('weight-gradient partials', scratchBytes / 4),
+        };
   }
 
   /** Parameter `name` of row `row` of a flat buffer (the mixed weights, or the gradients). */
@@ -187,9 +199,7 @@ export class VggProgram {
 
   /**
    * Logits of row `row` of `weights` (a flat buffer), with dropout when `words.seeds` is given.
-   * Without `sums` the pass ends at the logits (evaluation reads them); with it, the fused
-   * softmax cross-entropy adds [Σ loss, Σ correct] into `sums` (and, with `training`, writes
-   * dlogits for backward()).
+   * Without `sums` the pass ends at the logits (evaluation reads them); with it, score() follows.
    */
   forward(
     weights: Binding,
@@ -225,22 +235,22 @@ export class VggProgram {
         ),
       );
     }
-    if (sums) {
-      out.push(
-        ...buildSoftmaxCrossEntropy(
-          ctx,
-          { n: this.shape.batch, classes: viewOf(this.layout, 'l3.bias').size },
-          {
-            logits: this.logits,
-            labels: this.inputs.labels,
-            sums,
-            ...(training ? { dlogits: this.dlogits } : {}),
-          },
-          { factorWord: words.lossScale },
-        ),
-      );
-    }
+    if (sums) out.push(...this.score(sums, words, training));
     return out;
+  }
+
+  /**
+   * The fused softmax cross-entropy of the last forward()'s logits: adds [Σ loss, Σ correct] into
+   * `sums` and, with `training`, writes dlogits for backward().
+   */
+  score(sums: Binding, words: PassWords, training = false): Dispatch[] {
+    const dlogits = training ? this.backwardBuffers().dlogits : null;
+    return buildSoftmaxCrossEntropy(
+      this.ctx,
+      { n: this.shape.batch, classes: viewOf(this.layout, 'l3.bias').size },
+      { logits: this.logits, labels: this.inputs.labels, sums, ...(dlogits ? { dlogits } : {}) },
+      { factorWord: words.lossScale },
+    );
   }
 
   /**
@@ -249,15 +259,16 @@ export class VggProgram {
    */
   backward(weights: Binding, grads: Binding, row: number, words: PassWords): Dispatch[] {
     const { ctx } = this;
+    const { dlogits, grad, scratch } = this.backwardBuffers();
     const out: Dispatch[] = [];
     const w = (name: string) => this.param(weights, row, name);
     const g = (name: string) => this.param(grads, row, name);
     let flip = 0;
     const next = (): Binding => {
       flip ^= 1;
-      return this.grad[flip] as Binding;
+      return grad[flip] as Binding;
     };
-    let dz = this.dlogits;
+    let dz = dlogits;
     const [l1, l2, l3] = this.dense as [Dense, Dense, Dense];
     // dz is ∂loss/∂ the dense layer's pre-activation. Its input gradient takes the layer's own
     // dropout mask and the ReLU of the layer below (the input mask), both fused.
@@ -273,7 +284,7 @@ export class VggProgram {
             dy: dz,
             dWeight: g(`${d.layer}.weight`),
             dBias: g(`${d.layer}.bias`),
-            scratch: this.scratch,
+            scratch,
           },
           options,
         ),
@@ -311,7 +322,7 @@ export class VggProgram {
           dy: upstream,
           dWeight: g(`${l.layer}.weight`),
           dBias: g(`${l.layer}.bias`),
-          scratch: this.scratch,
+          scratch,
         }),
       );
       if (i === 0) break;
@@ -332,6 +343,13 @@ export class VggProgram {
   destroy(): void {
     for (const b of this.owned) b.buffer.destroy();
     this.owned.length = 0;
+  }
+
+  private backwardBuffers(): BackwardBuffers {
+    if (!this.training) {
+      throw new StudioError('INTERNAL', 'A forward-only program has no backward pass.', false);
+    }
+    return this.training;
   }
 
   /** The dropout before dense layer `d` in a pass: none without dropout in the program or the pass. */

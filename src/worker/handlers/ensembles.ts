@@ -24,7 +24,8 @@ import { buildReport, pointGrid, type SplitPredictions } from '../../engine/eval
 import { noisySplit } from '../../engine/eval/noise';
 import { asTrainSettings, componentCosts, type ComponentCost } from '../../engine/eval/trainingCost';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
-import { batchMaker } from '../../engine/train/trainingData';
+import { batchMaker, type ImageSplit } from '../../engine/train/trainingData';
+import { activeEvaluator } from '../backend';
 import { REFERENCE_NORMALIZATION } from '../../engine/data/normalization';
 import { Rng } from '../../engine/util/rng';
 import { deriveSeed } from '../../engine/util/seeds';
@@ -59,6 +60,12 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
       const grid = pointGrid(POINT_GRID, M);
       // Every component normalises its inputs the same way (checkCompatible), as it was trained.
       const makeBatch = batchMaker(first.normalisation);
+      // On WebGPU (unless ?step=tfjs) the passes run on the compiled forward pass.
+      const factory = activeEvaluator();
+      const compiled =
+        factory &&
+        ((model: SimplexModel, split: ImageSplit, images: number) =>
+          factory(model, split, { images, batchSize: params.batchSize, normalisation: first.normalisation }));
       const infos: ComponentInfo[] = [];
       const sources: ComponentSource[] = params.components.map(({ modelId, simplex: s }, c) => {
         const record = records.get(modelId) as ModelRecord;
@@ -103,6 +110,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
           pointGrid: grid,
           randomSeed,
           signal: ctx.signal,
+          ...(compiled ? { compiled } : {}),
           onPass: () => {
             done += 1;
             ctx.progress({ phase, done, total: perPhase * phases });

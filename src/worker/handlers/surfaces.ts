@@ -19,10 +19,11 @@ import {
   modelCoefficients,
   type FacePlane,
 } from '../../engine/surface/planeBasis';
-import { PointEvaluator } from '../../engine/surface/pointEvaluator';
+import { openPointEvaluator, type PointEvaluator } from '../../engine/surface/pointEvaluator';
 import { projectFromCentredGram } from '../../engine/surface/principalProjection';
 import { centringCombos, combinationGram } from '../../engine/surface/weightGram';
-import { batchMaker, type MakeBatch } from '../../engine/train/trainingData';
+import type { ChannelNormalisation } from '../../engine/train/trainingData';
+import { activeEvaluator } from '../backend';
 import { loadSplit } from '../storage/datasets';
 import { getModel } from '../storage/models';
 import { getSurface, putSurface } from '../storage/surfaces';
@@ -35,7 +36,7 @@ interface Loaded {
   roles: VertexRole[];
   complex: number[][];
   model: SimplexModel;
-  makeBatch: MakeBatch;
+  normalisation: ChannelNormalisation | null;
   evaluators: Map<string, Promise<PointEvaluator>>;
   planes: Map<string, Promise<FacePlane>>;
   users: number;
@@ -65,7 +66,7 @@ async function load(modelId: string): Promise<Loaded> {
       complex: record.complex,
       name: `surface-${record.id}`,
     }),
-    makeBatch: batchMaker(record.normalisation),
+    normalisation: record.normalisation,
     evaluators: new Map(),
     planes: new Map(),
     users: 0,
@@ -107,11 +108,13 @@ function evaluatorFor(entry: Loaded, data: SurfaceData): Promise<PointEvaluator>
           `This model has ${entry.model.spec.numClasses} classes but the ${data.datasetId} dataset has ${split.numClasses}: pick the dataset it was trained on.`,
         );
       }
-      return new PointEvaluator(entry.model, split, {
-        images: data.images,
-        batchSize: 128,
-        makeBatch: entry.makeBatch,
-      });
+      // The compiled evaluator where training runs the compiled step (WebGPU unless ?step=tfjs).
+      return openPointEvaluator(
+        entry.model,
+        split,
+        { images: data.images, batchSize: 128, normalisation: entry.normalisation },
+        activeEvaluator(),
+      );
     });
     found.catch(() => entry.evaluators.delete(key));
     entry.evaluators.set(key, found);

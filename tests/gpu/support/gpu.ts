@@ -23,9 +23,20 @@ export function gpuDevice(): Promise<GPUDevice> {
           '/usr/lib/chromium/vk_swiftshader_icd.json) or point VK_ICD_FILENAMES at a Vulkan driver.',
       );
     }
-    return adapter.requestDevice();
+    // As the studio's own device asks (worker/backend.ts): timestamps where offered.
+    return adapter.requestDevice({
+      requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+    });
   })();
   return devicePromise;
+}
+
+/** A second device on the same adapter with no optional features (a GPU without timestamps). */
+export async function plainDevice(): Promise<GPUDevice> {
+  await gpuDevice();
+  const adapter = await gpu?.requestAdapter();
+  if (!adapter) throw new Error('No WebGPU adapter in Node for a second device.');
+  return adapter.requestDevice();
 }
 
 /** The step's KernelContext, counting the pipelines it compiled (one per distinct WGSL source). */

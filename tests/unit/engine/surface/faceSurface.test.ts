@@ -12,7 +12,7 @@ import { evaluatePoint } from '../../../../src/engine/eval/evaluate';
 import { makeBatch, type ImageSplit } from '../../../../src/engine/train/trainingData';
 import { computeFaceSurface, edgeProfiles, edgeSteps } from '../../../../src/engine/surface/faceSurface';
 import { modelCoefficients, planeFromGram, vertexCoords } from '../../../../src/engine/surface/planeBasis';
-import { PointEvaluator, evaluateSurfacePoints } from '../../../../src/engine/surface/pointEvaluator';
+import { TfjsPointEvaluator, evaluateSurfacePoints } from '../../../../src/engine/surface/pointEvaluator';
 import { centringCombos, combinationGram, faceGram } from '../../../../src/engine/surface/weightGram';
 import { projectFromCentredGram } from '../../../../src/engine/surface/principalProjection';
 import { Rng } from '../../../../src/engine/util/rng';
@@ -101,7 +101,7 @@ describe('face surface', () => {
 
   it('computes the same grid coarse to fine as point by point, with progress that only grows', async () => {
     const before = tf.memory().numTensors;
-    const evaluator = new PointEvaluator(model, split, { images: IMAGES, batchSize: 3 });
+    const evaluator = new TfjsPointEvaluator(model, split, { images: IMAGES, batchSize: 3 });
     const done: number[] = [];
     const surface = await computeFaceSurface(model, evaluator, [0, 1, 2], {
       gridSize: 9,
@@ -145,7 +145,7 @@ describe('face surface', () => {
   it('stops when cancelled', async () => {
     const controller = new AbortController();
     controller.abort();
-    const evaluator = new PointEvaluator(model, split, { images: IMAGES });
+    const evaluator = new TfjsPointEvaluator(model, split, { images: IMAGES });
     await expect(
       computeFaceSurface(model, evaluator, [0, 1, 2], { gridSize: 5, margin: 0, signal: controller.signal }),
     ).rejects.toThrow();
