@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelSpec } from '../../protocol/architecture';
 import { SimplexModel } from '../simplex/simplexModel';
-import { PointEvaluator } from '../surface/pointEvaluator';
+import { openPointEvaluator, type CompiledPointEvaluatorFactory } from '../surface/pointEvaluator';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
 import { Rng } from '../util/rng';
@@ -55,11 +55,16 @@ export async function measureTrainingRate(budgetMs = 1500, batch = 8): Promise<n
 }
 
 /**
- * Images per second the Surfaces section's evaluator reads on the current backend: points of a
- * fresh 3-vertex simplex on `images` random images (one batch, as the section's batches of 128),
- * one untimed point, then groups of points until `budgetMs` has passed.
+ * Images per second the Surfaces section's evaluator reads on the current backend (the compiled
+ * one where `compiled` is given, as the section opens it): points of a fresh 3-vertex simplex on
+ * `images` random images (one batch, as the section's batches of 128), one untimed point, then
+ * groups of points until `budgetMs` has passed.
  */
-export async function measureEvaluationRate(budgetMs = 1000, images = 128): Promise<number> {
+export async function measureEvaluationRate(
+  budgetMs = 1000,
+  images = 128,
+  compiled?: CompiledPointEvaluatorFactory,
+): Promise<number> {
   const model = SimplexModel.fresh(SPEC, 3, new Rng(13));
   const random = new Rng(14);
   const split = {
@@ -67,7 +72,7 @@ export async function measureEvaluationRate(budgetMs = 1000, images = 128): Prom
     labels: Uint8Array.from({ length: images }, (_, i) => i % SPEC.numClasses),
     count: images,
   };
-  const evaluator = new PointEvaluator(model, split, { images, batchSize: images });
+  const evaluator = await openPointEvaluator(model, split, { images, batchSize: images }, compiled);
   const points = [
     [0.6, 0.2, 0.2],
     [0.2, 0.6, 0.2],

@@ -14,7 +14,7 @@ import { measureEvaluationRate, measureTrainingRate } from '../../engine/bench/t
 import { zipArchive, type ZipEntry } from '../../engine/bench/zipWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
 import type { TrainingData } from '../../engine/train/trainingData';
-import { benchCompiledStep, currentBackend } from '../backend';
+import { activeEvaluator, benchCompiledStep, currentBackend } from '../backend';
 import { importIntoStorage } from '../storage/datasetImport';
 import { deleteDataset, loadSplit } from '../storage/datasets';
 import { StudioError } from '../../protocol/errors';
@@ -25,7 +25,10 @@ export const benchHandlers: Handlers<BenchCommands> = {
   async warmUp({ batchSize }) {
     const wrong = numberError(NUMBER_RULES.batchSize, batchSize);
     if (wrong) throw new StudioError('BAD_ARGUMENT', `The warm-up's batch size ${batchSize}: ${wrong}`);
-    return { train: await measureTrainingRate(1500, batchSize), evaluation: await measureEvaluationRate() };
+    return {
+      train: await measureTrainingRate(1500, batchSize),
+      evaluation: await measureEvaluationRate(1000, 128, activeEvaluator()),
+    };
   },
 
   async bench(params, ctx) {
