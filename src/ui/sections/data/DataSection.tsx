@@ -3,7 +3,8 @@
 
 import { useState } from 'react';
 import type { DatasetId } from '../../../protocol/commands/data';
-import { toErrorInfo } from '../../../protocol/errors';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useEngine } from '../../engineContext';
 import { DatasetCard } from './DatasetCard';
 import { ImportPanel } from './ImportPanel';
@@ -14,13 +15,13 @@ import './data.css';
 
 export function DataSection() {
   const { client } = useEngine();
-  const { datasets, generating, error, refresh } = useDatasets();
-  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const { datasets, generating, failure, refresh } = useDatasets();
+  const [deleteError, setDeleteError] = useState<ErrorInfo | null>(null);
 
   const remove = (id: DatasetId) => {
     setDeleteError(null);
     client.call('deleteDataset', { id }).then(refresh, (err: unknown) => {
-      setDeleteError(toErrorInfo(err).message);
+      setDeleteError(toErrorInfo(err));
     });
   };
 
@@ -28,16 +29,8 @@ export function DataSection() {
     <div className="data-section">
       <ImportPanel onImported={refresh} />
       <StoragePanel refreshKey={datasets} />
-      {error !== null ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
-      {deleteError !== null ? (
-        <p role="alert" className="error">
-          {deleteError}
-        </p>
-      ) : null}
+      {failure ? <ErrorNotice error={failure} /> : null}
+      {deleteError ? <ErrorNotice error={deleteError} /> : null}
       {generating?.stage === 'generating' ? (
         <p className="muted" data-testid="synthetic-progress">
           Generating the built-in synthetic dataset: {formatCount(generating.records)} of{' '}
@@ -45,7 +38,7 @@ export function DataSection() {
           <progress value={generating.records} max={generating.totalRecords} />
         </p>
       ) : null}
-      {datasets === null && error === null ? <p className="muted">Loading datasets…</p> : null}
+      {datasets === null && failure === null ? <p className="muted">Loading datasets…</p> : null}
       {datasets?.map((dataset) => (
         <DatasetCard
           key={dataset.id}

@@ -7,6 +7,7 @@ import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { PlotlyChart } from '../../charts/PlotlyChart';
 import { complexLayout, complexTraces } from './surfacePlots';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function ComplexPanel({ modelId }: { modelId: string }) {
   const { client } = useEngine();
@@ -35,11 +36,7 @@ export function ComplexPanel({ modelId }: { modelId: string }) {
       <button type="button" onClick={() => void show()} disabled={busy}>
         {busy ? 'Projecting…' : shown ? 'Recompute' : 'Show the complex in 3-D'}
       </button>
-      {error ? (
-        <p role="alert" className="error">
-          {error.message}
-        </p>
-      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
       {shown ? (
         <PlotlyChart
           modeBar

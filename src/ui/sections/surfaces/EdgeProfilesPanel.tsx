@@ -6,6 +6,7 @@ import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { PlotlyChart } from '../../charts/PlotlyChart';
 import { edgeLayout, edgeTraces } from './surfacePlots';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export interface EdgeProfilesPanelProps {
   modelId: string;
@@ -79,11 +80,7 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
           {busy ? `Computing: ${busy} done…` : done}
         </p>
       ) : null}
-      {error ? (
-        <p role="alert" className="error">
-          {error.message}
-        </p>
-      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
       {profiles ? (
         <PlotlyChart
           modeBar

@@ -23,7 +23,7 @@ import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/archi
 import { loadFormMemory, saveFormMemory } from './formMemory';
 import { ModePicker } from './ModePicker';
 import { NumberField } from './NumberField';
-import { RunErrorNotice } from './RunErrorNotice';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import type { RunTracker } from './runTracker';
 import {
   NUMERIC_FIELDS,
@@ -328,7 +328,7 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
         </div>
       </div>
 
-      {startError ? <RunErrorNotice error={startError} /> : null}
+      {startError ? <ErrorNotice error={startError} context="run" /> : null}
       <p>
         <button type="submit" disabled={!settings || starting || blocked !== null}>
           {starting ? 'Starting…' : 'Start'}
