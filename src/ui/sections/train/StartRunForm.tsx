@@ -8,6 +8,7 @@ import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import {
+  NUMBER_RULES,
   PRESETS,
   PRESET_LABELS,
   PROCEDURES,
@@ -22,7 +23,7 @@ import { formatDuration } from './format';
 import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
 import { loadFormMemory, saveFormMemory } from './formMemory';
 import { ModePicker } from './ModePicker';
-import { NumberField } from './NumberField';
+import { NumberField } from '../../components/NumberField';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import type { RunTracker } from './runTracker';
 import {
@@ -123,7 +124,11 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
   const numberField = (field: (typeof fields)[number]) => (
     <NumberField
       key={field.key}
-      field={field}
+      id={`train-${field.key}`}
+      name={field.key}
+      label={field.label}
+      help={field.help}
+      integer={NUMBER_RULES[field.key].integer}
       text={form.text[field.key]}
       error={errors[field.key]}
       onChange={(text) => {
