@@ -15,6 +15,7 @@ export interface NumberFieldProps {
   integer?: boolean;
   disabled?: boolean;
   name?: string;
+  testId?: string;
 }
 
 export function NumberField({
@@ -27,6 +28,7 @@ export function NumberField({
   integer,
   disabled,
   name,
+  testId,
 }: NumberFieldProps) {
   const described = [help ? `${id}-help` : null, error ? `${id}-error` : null].filter(Boolean).join(' ');
   return (
@@ -35,6 +37,7 @@ export function NumberField({
       <input
         id={id}
         name={name}
+        data-testid={testId}
         inputMode={integer ? 'numeric' : 'decimal'}
         value={text}
         disabled={disabled}

@@ -11,7 +11,8 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 export interface EdgeProfilesPanelProps {
   modelId: string;
   edges: [number, number][];
-  data: SurfaceData;
+  /** Null while the form's data fields are wrong. */
+  data: SurfaceData | null;
   metric: SurfaceMetric;
 }
 
@@ -25,7 +26,7 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
   const traces = useMemo(() => (profiles ? edgeTraces(profiles, metric) : []), [profiles, metric]);
   const layout = useMemo(() => edgeLayout(metric), [metric]);
 
-  const compute = async () => {
+  const compute = async (data: SurfaceData) => {
     setError(null);
     setDone(null);
     setBusy(`0 of ${edges.length} edges`);
@@ -72,7 +73,13 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
           }}
         />
       </label>{' '}
-      <button type="button" onClick={() => void compute()} disabled={busy !== null || edges.length === 0}>
+      <button
+        type="button"
+        onClick={() => {
+          if (data) void compute(data);
+        }}
+        disabled={busy !== null || edges.length === 0 || data === null}
+      >
         {busy ? `Computing… ${busy}` : 'Compute edge profiles'}
       </button>
       {busy || done ? (
