@@ -15,7 +15,8 @@ export interface JobContext<P> {
 export type JobWork<A, P, R> = (args: A, context: JobContext<P>) => Promise<R>;
 
 export interface WorkerJob<A, P, R> extends JobState<P, R> {
-  start: (args: A) => Promise<void>;
+  /** Resolves with the result, or null when the job failed or was cancelled (see `status`). */
+  start: (args: A) => Promise<R | null>;
   cancel: () => void;
   reset: () => void;
 }
@@ -29,7 +30,7 @@ export function useWorkerJob<A, P, R>(work: JobWork<A, P, R>): WorkerJob<A, P, R
     latest.current = work;
   });
 
-  const start = useCallback(async (args: A) => {
+  const start = useCallback(async (args: A): Promise<R | null> => {
     current.current?.controller.abort();
     const id = (current.current?.id ?? 0) + 1;
     const controller = new AbortController();
@@ -43,8 +44,10 @@ export function useWorkerJob<A, P, R>(work: JobWork<A, P, R>): WorkerJob<A, P, R
         },
       });
       dispatch({ type: 'done', id, result });
+      return result;
     } catch (err) {
       dispatch({ type: 'failed', id, error: toErrorInfo(err) });
+      return null;
     }
   }, []);
 
