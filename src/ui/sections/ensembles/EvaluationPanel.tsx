@@ -23,38 +23,26 @@ export function EvaluationPanel({ form, onChange, parsed, dataset, chosen, job }
   const running = job.status.kind === 'running';
   const trainCount = dataset?.splits.train.count ?? 0;
   const heldOut = heldOutText(form, trainCount);
-  const text = (key: keyof EnsembleForm['text']) => (value: string) => {
-    onChange({ text: { ...form.text, [key]: value } });
-  };
+  const number = (key: keyof EnsembleForm['text'], label: string, help?: string) => (
+    <NumberField
+      id={`ensemble-${key}`}
+      label={label}
+      integer
+      help={help}
+      text={form.text[key]}
+      error={errors[key]}
+      onChange={(value) => {
+        onChange({ text: { ...form.text, [key]: value } });
+      }}
+    />
+  );
   return (
     <div className="card">
       <h3 style={{ marginTop: 0 }}>Evaluation</h3>
       <div className="field-grid">
-        <NumberField
-          id="ensemble-points"
-          label="Points per simplex (M)"
-          integer
-          text={form.text.points}
-          onChange={text('points')}
-          error={errors.points}
-          help="The paper uses 25."
-        />
-        <NumberField
-          id="ensemble-test-limit"
-          label="Test images (0 = all)"
-          integer
-          text={form.text.testLimit}
-          onChange={text('testLimit')}
-          error={errors.testLimit}
-        />
-        <NumberField
-          id="ensemble-seed"
-          label="Seed"
-          integer
-          text={form.text.seed}
-          onChange={text('seed')}
-          error={errors.seed}
-        />
+        {number('points', 'Points per simplex (M)', 'The paper uses 25.')}
+        {number('testLimit', 'Test images (0 = all)')}
+        {number('seed', 'Seed')}
       </div>
       <p>
         <label className="check">

@@ -6,25 +6,9 @@ import {
   toggleComponent,
   type EnsembleForm,
 } from '../../../../src/ui/sections/ensembles/ensembleForm';
-import type { DatasetInfo } from '../../../../src/protocol/commands/data';
+import { dataset as fixture } from '../fixtures';
 
-function dataset(train: number): DatasetInfo {
-  const split = { count: train, chunks: 1, classCounts: [], imagesCrc32: 0, labelsCrc32: 0 };
-  return {
-    id: 'synthetic',
-    kind: 'synthetic',
-    name: 'Synthetic',
-    classNames: ['a', 'b'],
-    splits: { train: split, test: split },
-    checksum: '',
-    bytes: 0,
-    createdAt: 0,
-    sources: [],
-    warnings: [],
-    normalisation: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  };
-}
-
+const dataset = (train: number) => fixture('synthetic', 2, train);
 const one = [{ modelId: 'm', simplex: 0 }];
 const form = (patch: Partial<EnsembleForm>): EnsembleForm => ({ ...INITIAL_ENSEMBLE_FORM, ...patch });
 
@@ -66,7 +50,7 @@ describe('the Ensembles form', () => {
       points: 'At least 1.',
       testLimit: 'Must be a whole number.',
       seed: 'Required.',
-      heldOut: 'At most 100, the Synthetic train split.',
+      heldOut: 'At most 100, the synthetic train split.',
     });
     expect(typed.text.testLimit).toBe('1.5');
     expect(

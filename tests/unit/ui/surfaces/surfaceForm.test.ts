@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../../src/protocol/commands/models';
+import { model as fixture } from '../fixtures';
 import type { SurfaceGrid, SurfaceProgress } from '../../../../src/protocol/commands/surfaces';
 import {
   ALL_FACES,
@@ -19,30 +20,16 @@ import {
   type SurfaceJobStatus,
 } from '../../../../src/ui/sections/surfaces/useSurfaceJob';
 
-function model(
-  id: string,
-  complex: number[][],
-  vertexCount: number,
-  patch: Partial<ModelSummary> = {},
-): ModelSummary {
-  return {
-    id,
-    name: id,
+function model(id: string, complex: number[][], vertexCount: number, patch: Partial<ModelSummary> = {}) {
+  const each = <T>(value: T) => Array.from({ length: vertexCount }, () => value);
+  return fixture(id, {
     kind: 'complex',
-    spec: { architecture: 'vgg16', widthScale: 1, numClasses: 10 },
-    vertexCount,
-    paramCount: 1,
     complex,
-    frozen: Array.from({ length: vertexCount }, () => false),
-    roles: Array.from({ length: vertexCount }, () => 'mode' as const),
-    dataset: null,
-    normalisation: null,
-    training: null,
-    metrics: null,
-    source: { kind: 'run', runId: 'r', runName: 'r' },
-    createdAt: 0,
+    vertexCount,
+    frozen: each(false),
+    roles: each('mode'),
     ...patch,
-  };
+  });
 }
 
 const twoFaces = model(
