@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelSummary } from '../../../../src/protocol/commands/models';
 import { model as fixture } from '../fixtures';
-import type { SurfaceGrid, SurfaceProgress } from '../../../../src/protocol/commands/surfaces';
+import { edgeStatusLine } from '../../../../src/ui/sections/surfaces/EdgeProfilesPanel';
+import type {
+  EdgeProfileData,
+  SurfaceGrid,
+  SurfaceProgress,
+} from '../../../../src/protocol/commands/surfaces';
 import {
   ALL_FACES,
   INITIAL_SURFACE_FORM,
@@ -142,5 +147,21 @@ describe('the surface job as the section shows it', () => {
     ).toEqual([first]);
     expect(shownFaces({ kind: 'idle' })).toEqual([]);
     expect(shownFaces({ kind: 'done', result: [first] })).toEqual([first]);
+  });
+});
+
+describe('the edge profiles job as the panel shows it', () => {
+  it('counts edges while it runs and sums up when done', () => {
+    expect(edgeStatusLine({ kind: 'running', progress: { done: 1, total: 3 } })).toBe(
+      'Computing: 1 of 3 edges done…',
+    );
+    const profile = { t: Array.from({ length: 11 }, (_, i) => i / 10) } as unknown as EdgeProfileData;
+    expect(
+      edgeStatusLine({ kind: 'done', result: { profiles: [profile, profile, profile], seconds: 2.04 } }),
+    ).toBe('Computed: 3 edges × 11 points in 2.0 s.');
+    expect(edgeStatusLine({ kind: 'done', result: { profiles: [profile], seconds: 1 } })).toMatch(
+      /^Computed: 1 edge ×/,
+    );
+    expect(edgeStatusLine({ kind: 'cancelled', progress: null })).toBeNull();
   });
 });
