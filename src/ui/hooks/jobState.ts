@@ -65,7 +65,3 @@ export function jobReducer<P, R>(state: JobState<P, R>, event: JobEvent<P, R>): 
     }
   }
 }
-
-export function isRunning<P, R>(status: JobStatus<P, R>): status is { kind: 'running'; progress: P | null } {
-  return status.kind === 'running';
-}
