@@ -14,8 +14,7 @@ import {
   restoreForm,
 } from '../../../src/ui/sections/train/settingsForm';
 import { applyRunUpdate, canResume } from '../../../src/ui/sections/train/runUpdates';
-import type { DatasetInfo } from '../../../src/protocol/commands/data';
-import type { ModelSummary } from '../../../src/protocol/commands/models';
+import { dataset, model } from './fixtures';
 import type { RunRecord, StepPoint, TrainProgress } from '../../../src/protocol/commands/train';
 import {
   defaultSettings,
@@ -23,44 +22,6 @@ import {
   validateSettings,
   type TrainSettings,
 } from '../../../src/protocol/settings';
-
-function dataset(id: 'synthetic' | 'cifar100', classes: number, train = 1000): DatasetInfo {
-  const split = { count: train, chunks: 1, classCounts: [], imagesCrc32: 0, labelsCrc32: 0 };
-  return {
-    id,
-    kind: id,
-    name: id,
-    classNames: Array.from({ length: classes }, (_, i) => `c${i}`),
-    splits: { train: split, test: split },
-    checksum: '',
-    bytes: 0,
-    createdAt: 0,
-    sources: [],
-    warnings: [],
-    normalisation: { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] },
-  };
-}
-
-function model(id: string, patch: Partial<ModelSummary> = {}): ModelSummary {
-  return {
-    id,
-    name: id,
-    kind: 'base',
-    spec: { architecture: 'vgg16', widthScale: 1, numClasses: 10 },
-    vertexCount: 1,
-    paramCount: 1,
-    complex: [[0]],
-    frozen: [false],
-    roles: ['mode'],
-    dataset: null,
-    normalisation: null,
-    training: null,
-    metrics: null,
-    source: { kind: 'run', runId: 'r', runName: 'r' },
-    createdAt: 0,
-    ...patch,
-  };
-}
 
 const synthetic = dataset('synthetic', 10);
 const cifar100 = dataset('cifar100', 100);

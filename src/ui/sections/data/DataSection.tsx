@@ -3,7 +3,8 @@
 
 import { useState, useSyncExternalStore } from 'react';
 import type { DatasetId } from '../../../protocol/commands/data';
-import { toErrorInfo } from '../../../protocol/errors';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useEngine } from '../../engineContext';
 import { DatasetCard } from './DatasetCard';
 import { ImportPanel } from './ImportPanel';
@@ -17,8 +18,8 @@ import './data.css';
 
 export function DataSection() {
   const { client } = useEngine();
-  const { datasets, generating, error, refresh } = useDatasets();
-  const [deleteError, setDeleteError] = useState<string | null>(null);
+  const { datasets, generating, failure, refresh } = useDatasets();
+  const [deleteError, setDeleteError] = useState<ErrorInfo | null>(null);
   // A new user lands here: the quick start leads while no run exists, and stays while it runs.
   const { snapshot } = useRuns();
   const quickStart = quickStartFor(client);
@@ -28,7 +29,7 @@ export function DataSection() {
   const remove = (id: DatasetId) => {
     setDeleteError(null);
     client.call('deleteDataset', { id }).then(refresh, (err: unknown) => {
-      setDeleteError(toErrorInfo(err).message);
+      setDeleteError(toErrorInfo(err));
     });
   };
 
@@ -37,16 +38,8 @@ export function DataSection() {
       {showQuickStart ? <QuickStartCard datasets={datasets} /> : null}
       <ImportPanel onImported={refresh} />
       <StoragePanel refreshKey={datasets} />
-      {error !== null ? (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      ) : null}
-      {deleteError !== null ? (
-        <p role="alert" className="error">
-          {deleteError}
-        </p>
-      ) : null}
+      {failure ? <ErrorNotice error={failure} /> : null}
+      {deleteError ? <ErrorNotice error={deleteError} /> : null}
       {generating?.stage === 'generating' ? (
         <p className="muted" data-testid="synthetic-progress">
           Generating the built-in synthetic dataset: {formatCount(generating.records)} of{' '}
@@ -54,7 +47,7 @@ export function DataSection() {
           <progress value={generating.records} max={generating.totalRecords} />
         </p>
       ) : null}
-      {datasets === null && error === null ? <p className="muted">Loading datasets…</p> : null}
+      {datasets === null && failure === null ? <p className="muted">Loading datasets…</p> : null}
       {datasets?.map((dataset) => (
         <DatasetCard
           key={dataset.id}

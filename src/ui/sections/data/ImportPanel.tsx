@@ -12,7 +12,8 @@ import {
   type DatasetProgress,
   type DownloadableKind,
 } from '../../../protocol/commands/data';
-import { toErrorInfo } from '../../../protocol/errors';
+import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useEngine } from '../../engineContext';
 import { formatBytes, formatCount } from './format';
 
@@ -22,7 +23,7 @@ interface Job {
   controller: AbortController;
 }
 
-type Outcome = { kind: 'error'; message: string } | { kind: 'note'; message: string } | null;
+type Outcome = { kind: 'error'; error: ErrorInfo } | { kind: 'note'; message: string } | null;
 
 export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo) => void }) {
   const { client } = useEngine();
@@ -63,7 +64,7 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
         setOutcome(
           info.code === 'CANCELLED'
             ? { kind: 'note', message: `${label} cancelled. The stored datasets are unchanged.` }
-            : { kind: 'error', message: info.message },
+            : { kind: 'error', error: info },
         );
       },
     );
@@ -99,9 +100,10 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
           importFiles(files, paths);
         },
         (err: unknown) => {
+          const info = toErrorInfo(err);
           setOutcome({
             kind: 'error',
-            message: `The dropped folder could not be read: ${toErrorInfo(err).message}`,
+            error: { ...info, message: `The dropped folder could not be read: ${info.message}` },
           });
         },
       );
@@ -204,11 +206,7 @@ export function ImportPanel({ onImported }: { onImported: (dataset: DatasetInfo)
         </p>
       </div>
       {job ? <JobProgress job={job} /> : null}
-      {outcome?.kind === 'error' ? (
-        <p role="alert" className="error" data-testid="import-error">
-          {outcome.message}
-        </p>
-      ) : null}
+      {outcome?.kind === 'error' ? <ErrorNotice error={outcome.error} testId="import-error" /> : null}
       {outcome?.kind === 'note' ? (
         <p role="status" className="muted" data-testid="import-note">
           {outcome.message}

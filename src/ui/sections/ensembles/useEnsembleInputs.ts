@@ -1,11 +1,11 @@
 // Runs on the page: what the Ensembles form picks from, fetched when the section opens: stored
 // datasets (the first listing generates the synthetic set) and the model library.
 
-import { useEffect, useState } from 'react';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
-import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
-import { useEngine } from '../../engineContext';
+import type { ErrorInfo } from '../../../protocol/errors';
+import type { EngineClient } from '../../engineClient';
+import { useWorkerQuery } from '../../hooks/useWorkerQuery';
 
 export interface EnsembleInputs {
   /** Null until listed. */
@@ -16,37 +16,21 @@ export interface EnsembleInputs {
   reload: () => void;
 }
 
+// Both lists in one query, so a reload refreshes them together.
+const listInputs = async (client: EngineClient) => {
+  const [datasets, library] = await Promise.all([
+    client.call('listDatasets', {}),
+    client.call('listModels', {}),
+  ]);
+  return { datasets, models: library.models };
+};
+
 export function useEnsembleInputs(): EnsembleInputs {
-  const { client } = useEngine();
-  const [datasets, setDatasets] = useState<DatasetInfo[] | null>(null);
-  const [models, setModels] = useState<ModelSummary[] | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    Promise.all([client.call('listDatasets', {}), client.call('listModels', {})]).then(
-      ([list, library]) => {
-        if (!live) return;
-        setDatasets(list);
-        setModels(library.models);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (live) setError(toErrorInfo(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, version]);
-
+  const query = useWorkerQuery(listInputs);
   return {
-    datasets,
-    models,
-    error,
-    reload: () => {
-      setVersion((v) => v + 1);
-    },
+    datasets: query.data?.datasets ?? null,
+    models: query.data?.models ?? null,
+    error: query.error,
+    reload: query.reload,
   };
 }

@@ -3,6 +3,7 @@
 
 import { ModelTable } from '../models/ModelTable';
 import { useModelLibrary } from '../models/useModelLibrary';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function ExportSection() {
   const library = useModelLibrary();
@@ -15,11 +16,7 @@ export function ExportSection() {
         <code>load_state_dict</code>; the manifest lists the files with the settings, metrics and metadata of
         the model.
       </p>
-      {library.error ? (
-        <p role="alert" className="error">
-          {library.error.message}
-        </p>
-      ) : null}
+      {library.error ? <ErrorNotice error={library.error} /> : null}
       {library.models === null ? (
         <p className="muted">Loading…</p>
       ) : library.models.length === 0 ? (

@@ -6,6 +6,7 @@ import type { ExportPart, ModelSummary } from '../../../protocol/commands/models
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import { useEngine } from '../../engineContext';
 import { saveBlob } from '../../download';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function ModelExportButtons({ model }: { model: ModelSummary }) {
   const { client } = useEngine();
@@ -59,11 +60,7 @@ export function ModelExportButtons({ model }: { model: ModelSummary }) {
           {busy === label ? `${label}…` : label}
         </button>
       ))}
-      {error ? (
-        <p role="alert" className="error">
-          {error.message}
-        </p>
-      ) : null}
+      {error ? <ErrorNotice error={error} /> : null}
     </div>
   );
 }

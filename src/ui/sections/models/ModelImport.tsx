@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState, type DragEvent } from 'react';
 import type { DatasetChoice, ModelSummary } from '../../../protocol/commands/models';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useEngine } from '../../engineContext';
 import { shapeLine } from './describe';
 
@@ -117,11 +118,7 @@ export function ModelImport({ onImported }: { onImported: () => void }) {
           <p key={line}>{line}</p>
         ))}
       </div>
-      {error ? (
-        <p role="alert" className="error" data-testid="model-import-error">
-          {error.message}
-        </p>
-      ) : null}
+      {error ? <ErrorNotice error={error} testId="model-import-error" /> : null}
     </div>
   );
 }

@@ -7,6 +7,7 @@ import { useEngine } from '../../engineContext';
 import { ModelImport } from './ModelImport';
 import { ModelTable } from './ModelTable';
 import { useModelLibrary } from './useModelLibrary';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function ModelsSection() {
   const { client } = useEngine();
@@ -29,11 +30,7 @@ export function ModelsSection() {
       <ModelImport onImported={library.reload} />
       <div className="card">
         <h3 style={{ marginTop: 0 }}>Library</h3>
-        {error ? (
-          <p role="alert" className="error">
-            {error.message}
-          </p>
-        ) : null}
+        {error ? <ErrorNotice error={error} /> : null}
         {library.models === null ? (
           <p className="muted">Loading…</p>
         ) : library.models.length === 0 ? (

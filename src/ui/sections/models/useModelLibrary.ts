@@ -1,9 +1,9 @@
 // Runs on the page: the library as React state, fetched from the worker again after every change.
 
-import { useCallback, useEffect, useState } from 'react';
 import type { ModelSummary } from '../../../protocol/commands/models';
-import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
-import { useEngine } from '../../engineContext';
+import type { ErrorInfo } from '../../../protocol/errors';
+import type { EngineClient } from '../../engineClient';
+import { useWorkerQuery } from '../../hooks/useWorkerQuery';
 
 export interface ModelLibrary {
   /** Null until the first list has arrived. */
@@ -13,32 +13,9 @@ export interface ModelLibrary {
   reload: () => void;
 }
 
+export const listModels = async (client: EngineClient) => (await client.call('listModels', {})).models;
+
 export function useModelLibrary(): ModelLibrary {
-  const { client } = useEngine();
-  const [models, setModels] = useState<ModelSummary[] | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [version, setVersion] = useState(0);
-
-  useEffect(() => {
-    let live = true;
-    client.call('listModels', {}).then(
-      ({ models }) => {
-        if (!live) return;
-        setModels(models);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (live) setError(toErrorInfo(err));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [client, version]);
-
-  const reload = useCallback(() => {
-    setVersion((v) => v + 1);
-  }, []);
-
-  return { models, error, reload };
+  const query = useWorkerQuery(listModels);
+  return { models: query.data, error: query.error, reload: query.reload };
 }

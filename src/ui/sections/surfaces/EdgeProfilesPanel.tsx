@@ -1,56 +1,69 @@
-// Runs on the page: loss along edges of the chosen model, a little beyond both vertices.
+// Runs on the page: loss along edges of the chosen model, a little beyond both vertices. The
+// computation is a worker job (useWorkerJob); the last profiles stay drawn if a newer one fails.
 
 import { useMemo, useState } from 'react';
 import type { EdgeProfileData, SurfaceData, SurfaceMetric } from '../../../protocol/commands/surfaces';
-import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
-import { useEngine } from '../../engineContext';
+import { numberError } from '../../../protocol/settings';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { NumberField } from '../../components/NumberField';
+import { parseNumberText } from '../../components/numberText';
 import { PlotlyChart } from '../../charts/PlotlyChart';
+import { useEngine } from '../../engineContext';
+import type { JobStatus } from '../../hooks/jobState';
+import { useWorkerJob } from '../../hooks/useWorkerJob';
 import { edgeLayout, edgeTraces } from './surfacePlots';
 
 export interface EdgeProfilesPanelProps {
   modelId: string;
   edges: [number, number][];
-  data: SurfaceData;
+  /** Null while the form's data fields are wrong. */
+  data: SurfaceData | null;
   metric: SurfaceMetric;
+}
+
+interface Profiles {
+  profiles: EdgeProfileData[];
+  seconds: number;
+}
+
+interface EdgeArgs extends SurfaceData {
+  extension: number;
+}
+type EdgeProgress = { done: number; total: number };
+type EdgeStatus = JobStatus<EdgeProgress, Profiles>;
+
+/** Where the job stands, as the status line says it, or null before the first. */
+export function edgeStatusLine(status: EdgeStatus): string | null {
+  if (status.kind === 'running') {
+    return `Computing: ${status.progress?.done ?? 0} of ${status.progress?.total ?? 0} edges done…`;
+  }
+  if (status.kind !== 'done') return null;
+  const { profiles, seconds } = status.result;
+  const points = profiles[0]?.t.length ?? 0;
+  return `Computed: ${profiles.length} ${profiles.length === 1 ? 'edge' : 'edges'} × ${points} points in ${seconds.toFixed(1)} s.`;
 }
 
 export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfilesPanelProps) {
   const { client } = useEngine();
-  const [profiles, setProfiles] = useState<EdgeProfileData[] | null>(null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<ErrorInfo | null>(null);
-  const [done, setDone] = useState<string | null>(null);
-  const [extension, setExtension] = useState(0.25);
+  const job = useWorkerJob<EdgeArgs, EdgeProgress, Profiles>(async (surfaceData, { signal, onProgress }) => {
+    const { extension, ...rest } = surfaceData;
+    const started = performance.now();
+    onProgress({ done: 0, total: edges.length });
+    const { profiles } = await client.call(
+      'edgeProfiles',
+      { modelId, edges, pointsPerEdge: 11, extension, data: rest },
+      { signal, onProgress },
+    );
+    return { profiles, seconds: (performance.now() - started) / 1000 };
+  });
+  const [extensionText, setExtensionText] = useState('0.25');
+  const parsed = parseNumberText(extensionText, false);
+  const extensionError = parsed.error ?? numberError({ integer: false, min: 0, max: 2 }, parsed.value);
+  const profiles = job.last?.profiles ?? null;
   const traces = useMemo(() => (profiles ? edgeTraces(profiles, metric) : []), [profiles, metric]);
   const layout = useMemo(() => edgeLayout(metric), [metric]);
-
-  const compute = async () => {
-    setError(null);
-    setDone(null);
-    setBusy(`0 of ${edges.length} edges`);
-    const started = performance.now();
-    try {
-      const result = await client.call(
-        'edgeProfiles',
-        { modelId, edges, pointsPerEdge: 11, extension, data },
-        {
-          onProgress: (p) => {
-            setBusy(`${p.done} of ${p.total} edges`);
-          },
-        },
-      );
-      setProfiles(result.profiles);
-      const points = result.profiles[0]?.t.length ?? 0;
-      setDone(
-        `Computed: ${result.profiles.length} ${result.profiles.length === 1 ? 'edge' : 'edges'} × ${points} points ` +
-          `in ${((performance.now() - started) / 1000).toFixed(1)} s.`,
-      );
-    } catch (err) {
-      setError(toErrorInfo(err));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const running = job.status.kind === 'running';
+  const line = edgeStatusLine(job.status);
 
   return (
     <div className="card" data-testid="edge-profiles">
@@ -58,32 +71,32 @@ export function EdgeProfilesPanel({ modelId, edges, data, metric }: EdgeProfiles
       <p className="muted">
         {edges.map(([i, j]) => `v${i}–v${j}`).join(', ')}, on the same images as the surface.
       </p>
-      <label>
-        Beyond each vertex{' '}
-        <input
-          type="number"
-          min={0}
-          max={2}
-          step={0.05}
-          value={extension}
-          onChange={(e) => {
-            setExtension(Number(e.target.value));
-          }}
+      <div className="field-inline">
+        <NumberField
+          id="edge-extension"
+          label="Beyond each vertex"
+          text={extensionText}
+          error={extensionError ?? undefined}
+          onChange={setExtensionText}
         />
-      </label>{' '}
-      <button type="button" onClick={() => void compute()} disabled={busy !== null || edges.length === 0}>
-        {busy ? `Computing… ${busy}` : 'Compute edge profiles'}
-      </button>
-      {busy || done ? (
+        <button
+          type="button"
+          onClick={() => {
+            if (data) void job.start({ ...data, extension: parsed.value });
+          }}
+          disabled={running || edges.length === 0 || data === null || extensionError !== null}
+        >
+          {job.status.kind === 'running'
+            ? `Computing… ${job.status.progress?.done ?? 0} of ${job.status.progress?.total ?? 0} edges`
+            : 'Compute edge profiles'}
+        </button>
+      </div>
+      {line ? (
         <p className="muted" data-testid="edge-status" aria-live="polite">
-          {busy ? `Computing: ${busy} done…` : done}
+          {line}
         </p>
       ) : null}
-      {error ? (
-        <p role="alert" className="error">
-          {error.message}
-        </p>
-      ) : null}
+      {job.status.kind === 'failed' ? <ErrorNotice error={job.status.error} /> : null}
       {profiles ? (
         <PlotlyChart
           modeBar

@@ -4,6 +4,7 @@
 import { useCallback, useMemo, useRef, useState } from 'react';
 import type { PointEvaluation, SurfaceGrid } from '../../../protocol/commands/surfaces';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { saveBlob } from '../../download';
 import { useEngine } from '../../engineContext';
 import { gridCsv, gridFileStem, gridJson } from '../../../protocol/gridExport';
@@ -124,11 +125,7 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
 
 function PointReadout({ readout, face }: { readout: Readout; face: readonly number[] }) {
   if (readout.kind === 'failed') {
-    return (
-      <p role="alert" className="error">
-        {readout.error.message}
-      </p>
-    );
+    return <ErrorNotice error={readout.error} />;
   }
   const where = `(u ${fmt(readout.u)}, v ${fmt(readout.v)})`;
   if (readout.kind === 'busy') return <p className="muted">Evaluating {where}…</p>;

@@ -2,7 +2,8 @@
 // compute it there (the quick start's last step). The Surfaces section mounts only while shown, so
 // the request waits here until the section settles it; one request at a time, the newest wins.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import type { ModelSummary } from '../../../protocol/commands/models';
 import type { FaceIndices, SurfaceSettings } from '../../../protocol/commands/surfaces';
 
 export interface SurfaceRequest {
@@ -41,4 +42,23 @@ export function useSurfaceRequest(): SurfaceRequest | null {
 /** Called once the section has acted on the request, so that a later visit does not repeat it. */
 export function settleSurfaceRequest(request: SurfaceRequest): void {
   if (pending === request) pending = null;
+}
+
+/**
+ * Calls `open` once for each request, as soon as the library is listed (`models` not null), and
+ * settles it. The ref keeps a remount of the section from opening the same request twice.
+ */
+export function useOpenSurfaceRequest(
+  models: ModelSummary[] | null,
+  open: (models: ModelSummary[], request: SurfaceRequest) => void,
+): void {
+  const request = useSurfaceRequest();
+  const handled = useRef<SurfaceRequest | null>(null);
+  useEffect(() => {
+    if (!request || handled.current === request || models === null) return;
+    handled.current = request;
+    settleSurfaceRequest(request);
+    open(models, request);
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- acts once per request, on the state it finds
+  }, [request, models]);
 }

@@ -8,7 +8,7 @@ import { useEngine } from '../../engineContext';
 import { formatDuration } from './format';
 import { quickStartFor, type QuickStartStage } from './quickStart';
 import { QUICK_START_DATASET, quickStartPlan } from './quickStartPlan';
-import { RunErrorNotice } from './RunErrorNotice';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { useRuns } from './useRuns';
 import './train.css';
 
@@ -125,7 +125,7 @@ export function QuickStartCard({ datasets }: { datasets: readonly DatasetInfo[] 
         {state.phase === 'failed' ? (
           <>
             <p className="error">The quick start stopped: training {STAGE_NAMES[state.stage]} failed.</p>
-            <RunErrorNotice error={state.error} />
+            <ErrorNotice error={state.error} context="run" />
           </>
         ) : null}
       </div>

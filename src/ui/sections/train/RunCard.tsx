@@ -6,10 +6,10 @@ import type { ModelSummary } from '../../../protocol/commands/models';
 import type { RunRecord } from '../../../protocol/commands/train';
 import { PROCEDURE_LABELS } from '../../../protocol/settings';
 import type { ErrorInfo } from '../../../protocol/errors';
+import { ErrorNotice } from '../../components/ErrorNotice';
 import { formatDate } from './format';
 import { RunCharts } from './RunCharts';
 import { RunControls } from './RunControls';
-import { RunErrorNotice } from './RunErrorNotice';
 import { RunMetrics } from './RunMetrics';
 import { RunModels } from './RunModels';
 import { RunProgress } from './RunProgress';
@@ -81,7 +81,7 @@ export function RunCard({
           checkpoint.
         </p>
       ) : null}
-      {error ? <RunErrorNotice error={error} /> : null}
+      {error ? <ErrorNotice error={error} context="run" /> : null}
       <p>
         <RunMetrics run={run} />
       </p>

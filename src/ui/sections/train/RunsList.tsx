@@ -6,6 +6,7 @@ import type { ModelSummary } from '../../../protocol/commands/models';
 import type { RunsSnapshot, RunTracker } from './runTracker';
 import { RunCard } from './RunCard';
 import { RunsOverlay } from './RunsOverlay';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function RunsList({
   snapshot,
@@ -34,11 +35,7 @@ export function RunsList({
   return (
     <section className="runs-list" aria-labelledby="runs-heading">
       <h3 id="runs-heading">Runs</h3>
-      {snapshot.listError ? (
-        <p role="alert" className="error">
-          {snapshot.listError.message}
-        </p>
-      ) : null}
+      {snapshot.listError ? <ErrorNotice error={snapshot.listError} /> : null}
       {runs === null ? <p className="muted">Loading runs…</p> : null}
       {runs?.length === 0 ? <p className="muted">No runs yet.</p> : null}
       {comparedRuns.length > 0 ? (

@@ -7,6 +7,7 @@ import { StartRunForm } from './StartRunForm';
 import { useLibrary } from './useLibrary';
 import { useRuns } from './useRuns';
 import './train.css';
+import { ErrorNotice } from '../../components/ErrorNotice';
 
 export function TrainSection() {
   const { tracker, snapshot } = useRuns();
@@ -16,11 +17,7 @@ export function TrainSection() {
 
   return (
     <div className="train-section">
-      {library.error ? (
-        <p role="alert" className="error">
-          {library.error.message}
-        </p>
-      ) : null}
+      {library.error ? <ErrorNotice error={library.error} /> : null}
       <QuickStartCard datasets={library.datasets} />
       {library.datasets === null ? (
         <p className="card muted">

@@ -15,6 +15,7 @@ import type { DatasetInfo } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import type { RunRecord } from '../../../protocol/commands/train';
 import { WIDTH_SCALES, type Architecture, type WidthScale } from '../../../protocol/architecture';
+import { parseNumberText } from '../../components/numberText';
 
 export type NumericKey = NumericSettingKey;
 
@@ -292,7 +293,7 @@ export function parseForm(
       values[field.key] = defaults[field.key];
       continue;
     }
-    const { value, error } = parseNumber(field, form.text[field.key]);
+    const { value, error } = parseNumberText(form.text[field.key], NUMBER_RULES[field.key].integer);
     values[field.key] = value;
     if (error) errors[field.key] = error;
   }
@@ -320,21 +321,6 @@ export function parseForm(
 
   if (Object.keys(errors).length > 0) return { settings: null, errors };
   return { settings, errors };
-}
-
-/** The text as a number; whether the number is allowed is validateSettings' call. */
-function parseNumber(field: NumericField, text: string): { value: number; error: string | null } {
-  const trimmed = text.trim();
-  const value = Number(trimmed);
-  if (trimmed === '') return { value, error: 'Required.' };
-  const integer = NUMBER_RULES[field.key].integer;
-  if (!Number.isFinite(value)) {
-    return {
-      value,
-      error: integer ? 'Enter a whole number, e.g. 10.' : 'Enter a number, e.g. 0.01 or 1e-10.',
-    };
-  }
-  return { value, error: null };
 }
 
 function checkModes(
