@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, openStudio } from './chromium';
+import { plotTraces, type Trace } from './plotTraces';
 import { runCard } from './trainForm';
 
 const SLOW = 600_000;
@@ -23,19 +24,8 @@ afterAll(async () => {
   await browser.close();
 });
 
-interface Trace {
-  type?: string;
-  name?: string;
-  x?: ArrayLike<number>;
-  z?: (number | null)[][];
-}
-
 function traces(testId: string): Promise<Trace[]> {
-  return page
-    .getByTestId(testId)
-    .first()
-    .evaluate((el) => (el as HTMLElement & { data?: Trace[] }).data ?? [])
-    .catch(() => []);
+  return plotTraces(page, testId).catch(() => []);
 }
 
 describe('quick start', () => {

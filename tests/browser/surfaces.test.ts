@@ -13,6 +13,7 @@ import { inflateSync } from 'node:zlib';
 import type {} from '../../src/ui/debugHandle';
 import { readSafetensors, writeSafetensors } from '../../src/engine/formats/safetensors';
 import { launchChromium, openStudio } from './chromium';
+import { plotTraces, type Trace } from './plotTraces';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/reference');
 const GRID = 5;
@@ -29,26 +30,9 @@ afterAll(async () => {
   await browser.close();
 });
 
-interface Trace {
-  type?: string;
-  name?: string;
-  x?: ArrayLike<number>;
-  y?: ArrayLike<number>;
-  z?: (number | null)[][];
-  zmin?: number;
-  zmax?: number;
-  showscale?: boolean;
-  colorbar?: { title?: { text?: string }; tickvals?: number[]; ticktext?: string[] };
-  text?: string[];
-}
-
 /** The face plot's traces once Plotly has drawn the finished grid (it draws on the next frame). */
 async function plotData(): Promise<Trace[]> {
-  const read = () =>
-    page
-      .getByTestId('surface-plot')
-      .first()
-      .evaluate((el) => (el as HTMLElement & { data?: Trace[] }).data ?? []);
+  const read = () => plotTraces(page, 'surface-plot');
   await expect
     .poll(
       async () =>
