@@ -1,8 +1,8 @@
 // Starts tfjs's wasm backend (XNNPACK, SIMD; threads where the page is cross-origin isolated) as
 // the studio's CPU path, with the studio's row kernels. The same start-up in the tab's worker
 // (binaries at the URLs the bundler gives them) and in Node (binaries found beside the package's
-// own script, offline). tfjs-wasm has no Conv2DBackpropFilter: the studio's filter gradient
-// (model/conv3x3.ts, nine matrix products) is the one it trains with.
+// own script, offline). tfjs-wasm has no Conv2DBackpropFilter: the studio's conv gradients
+// (model/conv3x3.ts, as convolutions, with the loops of model/convGradientKernels.ts) train there.
 
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -11,6 +11,7 @@ import {
   setWasmPaths,
   type BackendWasm,
 } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmConvKernels } from '../model/convGradientKernels';
 import { registerWasmMaxPoolKernel } from '../model/maxPool2x2';
 import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
 
@@ -37,6 +38,7 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   await tf.ready();
   registerWasmRowKernels();
   registerWasmMaxPoolKernel();
+  registerWasmConvKernels();
   acceptReshapedBias();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;

@@ -19,6 +19,7 @@
 //   flipped filter (1.5–7× faster than tfjs-wasm's Conv2DBackpropInput at 8×8 maps and up).
 
 import * as tf from '@tensorflow/tfjs';
+import { FLIP_FILTER, PAD_TRANSPOSE, RELU_BACKWARD } from './convGradientKernels';
 
 export type ConvGradients = 'studio' | 'tfjs';
 let forced: ConvGradients | null = null;
@@ -66,22 +67,65 @@ export function conv3x3Relu(
   return studioConv3x3Relu(x, filter, bias);
 }
 
-const studioConv3x3Relu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const [x, filter, bias, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor, tf.GradSaveFunc];
-  const y = tf.fused.conv2d({ x, filter, bias, strides: 1, pad: 'same', activation: 'relu' });
-  save([x, filter, y]);
-  return {
-    value: y,
-    gradFunc: (dy: tf.Tensor4D, saved: tf.Tensor[]) => {
-      const [sx, sf, sy] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-      const dz = tf.mul<tf.Tensor4D>(dy, tf.step(sy));
-      if (tf.getBackend() === 'wasm') {
-        return [inputGradientAsConv(dz, sf), filterGradientAsConv(sx, dz), tf.sum(dz, [0, 1, 2])];
-      }
-      return [tf.conv2dTranspose(dz, sf, sx.shape, 1, 'same'), filterGradient(sx, dz), tf.sum(dz, [0, 1, 2])];
-    },
-  };
-}) as (x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor) => tf.Tensor4D;
+/**
+ * The studio's op: the backend's own FusedConv2D kernel (conv, bias and ReLU in one pass) under a
+ * name of its own, whose gradient is registered below. tf.fused.conv2d under a gradient tape falls
+ * back to conv2d, a broadcast add and a ReLU: three kernels and two more passes over the map (on
+ * wasm the broadcast add alone cost about a tenth of a step).
+ */
+export const STUDIO_CONV = 'StudioConv3x3Relu';
+const FUSED_ATTRS = {
+  strides: [1, 1],
+  pad: 'same',
+  dataFormat: 'NHWC',
+  dilations: [1, 1],
+  activation: 'relu',
+};
+
+function studioConv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
+  const backendName = tf.getBackend();
+  // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
+  if ((tf.getKernel(STUDIO_CONV, backendName) as tf.KernelConfig | undefined) === undefined) {
+    tf.registerKernel({
+      kernelName: STUDIO_CONV,
+      backendName,
+      // Looked up at each call: the wasm start-up wraps FusedConv2D (wasm.ts) after tfjs registers it.
+      kernelFunc: (args) =>
+        tf.getKernel(tf.FusedConv2D, backendName).kernelFunc({ ...args, attrs: FUSED_ATTRS }),
+    });
+  }
+  return tf.engine().runKernel<tf.Tensor4D>(STUDIO_CONV, { x, filter, bias });
+}
+
+// Each input's gradient is a function the tape calls only for the inputs it needs: the first
+// layer's input gradient (the images) is never computed.
+tf.registerGradient({
+  kernelName: STUDIO_CONV,
+  inputsToSave: ['x', 'filter'],
+  outputsToSave: [true],
+  gradFunc: (dy, saved) => {
+    const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+    const dy4 = dy as tf.Tensor4D;
+    if (tf.getBackend() === 'wasm') {
+      const [dz, dzHwnc, db] = tf.engine().runKernel(RELU_BACKWARD, { dy: dy4, y }) as unknown as [
+        tf.Tensor4D,
+        tf.Tensor4D,
+        tf.Tensor1D,
+      ];
+      return {
+        x: () => inputGradientAsConv(dz, filter),
+        filter: () => filterGradientAsConv(x, dzHwnc),
+        bias: () => db,
+      };
+    }
+    const dz = tf.mul<tf.Tensor4D>(dy4, tf.step(y));
+    return {
+      x: () => tf.conv2dTranspose(dz, filter, x.shape, 1, 'same'),
+      filter: () => filterGradient(x, dz),
+      bias: () => tf.sum(dz, [0, 1, 2]),
+    };
+  },
+});
 
 /** ∂L/∂W[i,j,c,o] = Σ_{n,h,w} x_pad[n,h+i,w+j,c] · dz[n,h,w,o]: nine [C × NHW]·[NHW × O] products. */
 export function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
@@ -107,39 +151,18 @@ export function filterGradient(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * filterGradient as one convolution: with x_pad as C images [H+2, W+2] of N channels and dz as a
- * [H, W] filter from N channels to O, a valid conv gives [C, 3, 3, O] = ∂L/∂W transposed.
+ * filterGradient as one convolution (wasm): with x_pad as C images [H+2, W+2] of N channels and dz
+ * ([H, W, N, O], as the ReLU's backward kernel lays it out) as a [H, W] filter from N channels to
+ * O, a valid conv gives [C, 3, 3, O] = ∂L/∂W transposed.
  */
-export function filterGradientAsConv(x: tf.Tensor4D, dz: tf.Tensor4D): tf.Tensor4D {
+export function filterGradientAsConv(x: tf.Tensor4D, dzHwnc: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const padded = tf.pad(x, [
-      [0, 0],
-      [1, 1],
-      [1, 1],
-      [0, 0],
-    ]);
-    const images = tf.transpose<tf.Tensor4D>(padded, [3, 1, 2, 0]);
-    const filter = tf.transpose<tf.Tensor4D>(dz, [1, 2, 0, 3]);
-    return tf.transpose<tf.Tensor4D>(tf.conv2d(images, filter, 1, 'valid'), [1, 2, 0, 3]);
+    const images = tf.engine().runKernel<tf.Tensor4D>(PAD_TRANSPOSE, { x });
+    return tf.transpose<tf.Tensor4D>(tf.conv2d(images, dzHwnc, 1, 'valid'), [1, 2, 0, 3]);
   });
 }
 
-/**
- * ∂L/∂x = dz convolved ('same') with the filter flipped in space and its in/out swapped. The
- * flip is the nine taps times a reversing permutation: tfjs-wasm's Reverse and GatherV2 took
- * longer than the conv itself.
- */
+/** ∂L/∂x = dz convolved ('same') with the filter flipped in space and its in/out swapped (wasm). */
 export function inputGradientAsConv(dz: tf.Tensor4D, filter: tf.Tensor4D): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [h, w, c, o] = filter.shape;
-    const taps = tf.reshape(tf.transpose(filter, [0, 1, 3, 2]), [h * w, o * c]);
-    const reverse = tf.tensor2d(REVERSED_TAPS, [h * w, h * w]);
-    const flipped = tf.reshape<tf.Rank.R4>(tf.matMul(reverse, taps), [h, w, o, c]);
-    return tf.conv2d(dz, flipped, 1, 'same');
-  });
+  return tf.tidy(() => tf.conv2d(dz, tf.engine().runKernel<tf.Tensor4D>(FLIP_FILTER, { filter }), 1, 'same'));
 }
-
-/** The 9×9 permutation matrix that reverses the taps' order. */
-const REVERSED_TAPS = Float32Array.from({ length: 81 }, (_, k) =>
-  Math.floor(k / 9) + (k % 9) === 8 ? 1 : 0,
-);

@@ -180,15 +180,17 @@ export function sgdDirectionLoop(
       else out.fill(0, row, row + n);
       continue;
     }
-    for (let i = 0; i < n; i++) out[row + i] = weightDecay * (v[row + i] as number);
-    for (let s = 0; s < shape.draws; s++) {
-      addScaled(out, row, p[at.weights + s * k + r] as number, g, s * n, n);
-    }
-    if (shape.pull) {
-      for (let j = 0; j < k; j++) addScaled(out, row, p[at.pull + r * k + j] as number, v, j * n, n);
-    }
-    if (b) {
-      for (let i = 0; i < n; i++) out[row + i] = momentum * (b[row + i] as number) + (out[row + i] as number);
+    const weights = Array.from({ length: shape.draws }, (_, s) => p[at.weights + s * k + r] as number);
+    const pulls = shape.pull ? Array.from({ length: k }, (_, j) => p[at.pull + r * k + j] as number) : [];
+    // One pass, rounding to float32 after each term as the terms' own passes did (and as the GPU
+    // kernels do), so the result is the same to the bit.
+    for (let i = 0; i < n; i++) {
+      let t = Math.fround(weightDecay * (v[row + i] as number));
+      for (let s = 0; s < weights.length; s++)
+        t = Math.fround(t + (weights[s] as number) * (g[s * n + i] as number));
+      for (let j = 0; j < pulls.length; j++)
+        t = Math.fround(t + (pulls[j] as number) * (v[j * n + i] as number));
+      out[row + i] = b ? momentum * (b[row + i] as number) + t : t;
     }
   }
 }

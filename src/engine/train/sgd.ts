@@ -134,14 +134,14 @@ export class Sgd {
           this.buffers.set(variable.name, buf);
         }
         const { direction, updated } = sgdRows(
-          tf.reshape(variable, [k, size]),
-          buf ? tf.reshape(buf, [k, size]) : null,
-          tf.reshape(grad, [grad.size / size, size]),
+          shaped(variable, [k, size]) as tf.Tensor2D,
+          buf ? (shaped(buf, [k, size]) as tf.Tensor2D) : null,
+          shaped(grad, [grad.size / size, size]) as tf.Tensor2D,
           rows,
           plan,
         );
-        buf?.assign(tf.reshape(direction, variable.shape));
-        variable.assign(tf.reshape(updated, variable.shape));
+        buf?.assign(shaped(direction, variable.shape));
+        variable.assign(shaped(updated, variable.shape));
       }
     });
     this.stepCount += 1;
@@ -215,6 +215,11 @@ export class Sgd {
   private assertLive(): void {
     if (this.disposed) throw new StudioError('INTERNAL', 'This SGD optimiser was disposed.');
   }
+}
+
+/** `t` as `shape`: itself when it has it already (a stack is [k, size]; a reshape is a kernel call). */
+function shaped(t: tf.Tensor, shape: number[]): tf.Tensor {
+  return sameShape(t.shape, shape) ? t : tf.reshape(t, shape);
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

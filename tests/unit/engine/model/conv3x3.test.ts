@@ -7,6 +7,7 @@ import {
   filterGradientAsConv,
   inputGradientAsConv,
 } from '../../../../src/engine/model/conv3x3';
+import { FLIP_FILTER, PAD_TRANSPOSE, RELU_BACKWARD } from '../../../../src/engine/model/convGradientKernels';
 import { expectClose } from '../fixtures';
 
 afterAll(async () => {
@@ -87,10 +88,52 @@ describe('on wasm', () => {
     const before = tf.memory().numTensors;
     const wasm = tf.tidy(() => {
       const { x, dz, w } = inputs();
-      return [inputGradientAsConv(dz, w).dataSync(), filterGradientAsConv(x, dz).dataSync()];
+      return [
+        inputGradientAsConv(dz, w).dataSync(),
+        filterGradientAsConv(x, tf.transpose<tf.Tensor4D>(dz, [1, 2, 0, 3])).dataSync(),
+      ];
     });
     expect(tf.memory().numTensors).toBe(before);
     expectClose(wasm[0] as Float32Array, cpu[0] as Float32Array, 1e-5, 'input gradient');
     expectClose(wasm[1] as Float32Array, cpu[1] as Float32Array, 1e-5, 'filter gradient');
+  });
+
+  it('the ReLU backward kernel gives the masked gradient, its [H, W, N, C] layout and the bias gradient', () => {
+    const y = tf.relu(tf.randomNormal<tf.Rank.R4>([3, 5, 7, 6], 0, 1, 'float32', 8));
+    const dy = tf.randomNormal<tf.Rank.R4>([3, 5, 7, 6], 0, 1, 'float32', 9);
+    const [dz, dzHwnc, db] = tf.engine().runKernel(RELU_BACKWARD, { dy, y }) as unknown as tf.Tensor[];
+    const expected = tf.mul(dy, tf.step(y));
+    expect(dzHwnc?.shape).toEqual([5, 7, 3, 6]);
+    expectClose(dz?.dataSync() as Float32Array, expected.dataSync(), 0, 'dz');
+    expectClose(
+      dzHwnc?.dataSync() as Float32Array,
+      tf.transpose(expected, [1, 2, 0, 3]).dataSync(),
+      0,
+      'dz as [H, W, N, C]',
+    );
+    expectClose(db?.dataSync() as Float32Array, tf.sum(expected, [0, 1, 2]).dataSync(), 1e-5, 'db');
+    tf.dispose([y, dy, dz, dzHwnc, db, expected].filter((t): t is tf.Tensor => t !== undefined));
+  });
+
+  it('computes no input gradient where the tape needs none (the first layer’s images)', async () => {
+    const x = tf.randomNormal<tf.Rank.R4>([2, 6, 5, 3], 0, 1, 'float32', 1);
+    const w = tf.randomNormal<tf.Rank.R4>([3, 3, 3, 4], 0, 0.5, 'float32', 2);
+    const b = tf.randomNormal([4], 0, 0.5, 'float32', 3);
+    const kernelsOf = async (f: () => tf.Tensor[]) =>
+      (
+        await tf.profile(() => {
+          tf.dispose(f());
+        })
+      ).kernels.map((k) => k.name);
+    const loss = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+      tf.sum(conv3x3Relu(xx as tf.Tensor4D, ww as tf.Tensor4D, bb));
+    const weightsOnly = await kernelsOf(() =>
+      tf.grads((ww: tf.Tensor, bb: tf.Tensor) => loss(x, ww, bb))([w, b]),
+    );
+    const withInput = await kernelsOf(() => tf.grads(loss)([x, w, b]));
+    expect(withInput).toContain(FLIP_FILTER);
+    expect(weightsOnly).not.toContain(FLIP_FILTER);
+    expect(weightsOnly).toContain(PAD_TRANSPOSE);
+    tf.dispose([x, w, b]);
   });
 });

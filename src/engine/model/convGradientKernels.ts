@@ -1,0 +1,127 @@
+// The wasm backend's pieces of the conv 3×3 + ReLU backward pass (conv3x3.ts), each one plain loop
+// over the wasm heap where tfjs ops took several kernels and passes over the map:
+// - the ReLU's mask with the bias gradient and the layout the filter gradient's conv reads, from
+//   dy and the layer's output (was step, multiply, transpose, transpose and sum);
+// - the zero-padded input as the filter gradient's conv reads it (was pad and transpose);
+// - the filter flipped in space with its in/out swapped for the input gradient (was a transpose,
+//   a 9×9 permutation uploaded every step, a matMul and reshapes).
+// tfjs's per-kernel work in JavaScript, not the arithmetic, was most of a small batch's step.
+
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Shape4 = readonly [number, number, number, number];
+
+/**
+ * For y = ReLU(z), NHWC [n, h, w, c]: dz = dy where y > 0, else 0; the same dz as [h, w, n, c]
+ * (dzHwnc); and db[k] = Σ_{n,h,w} dz[…, k], summed in float64 in row-major order.
+ */
+export function reluBackwardLoop(
+  dy: Float32Array,
+  y: Float32Array,
+  [n, h, w, c]: Shape4,
+  dz: Float32Array,
+  dzHwnc: Float32Array,
+  db: Float32Array,
+): void {
+  const sums = new Float64Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const at = ((b * h + i) * w + j) * c;
+        const to = ((i * w + j) * n + b) * c;
+        for (let k = 0; k < c; k++) {
+          const v = (y[at + k] as number) > 0 ? (dy[at + k] as number) : 0;
+          dz[at + k] = v;
+          dzHwnc[to + k] = v;
+          sums[k] = (sums[k] as number) + v;
+        }
+      }
+    }
+  }
+  db.set(sums);
+}
+
+/** x NHWC [n, h, w, c] zero-padded by one pixel and laid out [c, h + 2, w + 2, n]. */
+export function padTransposeLoop(x: Float32Array, [n, h, w, c]: Shape4, out: Float32Array): void {
+  out.fill(0);
+  const rowStride = (w + 2) * n;
+  const channelStride = (h + 2) * rowStride;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const at = ((b * h + i) * w + j) * c;
+        const to = (i + 1) * rowStride + (j + 1) * n + b;
+        for (let k = 0; k < c; k++) out[to + k * channelStride] = x[at + k] as number;
+      }
+    }
+  }
+}
+
+/** A [kh, kw, c, o] filter as [kh, kw, o, c] with its taps reversed: out[i][j][p][q] = f[kh-1-i][kw-1-j][q][p]. */
+export function flipFilterLoop(f: Float32Array, [kh, kw, c, o]: Shape4, out: Float32Array): void {
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const from = ((kh - 1 - i) * kw + (kw - 1 - j)) * c * o;
+      const to = (i * kw + j) * o * c;
+      for (let q = 0; q < c; q++) {
+        for (let p = 0; p < o; p++) out[to + p * c + q] = f[from + q * o + p] as number;
+      }
+    }
+  }
+}
+
+export const RELU_BACKWARD = 'StudioReluBackward';
+export const PAD_TRANSPOSE = 'StudioPadTranspose';
+export const FLIP_FILTER = 'StudioFlipFilter';
+
+interface WasmArgs {
+  inputs: tf.NamedTensorInfoMap;
+  backend: BackendWasm;
+}
+
+const view = (backend: BackendWasm, t: tf.TensorInfo) => backend.typedArrayFromHeap(t) as Float32Array;
+
+// Outputs are allocated before any view is taken: an allocation may grow the heap, which detaches
+// every view taken before it.
+function reluBackwardWasm({ inputs, backend }: WasmArgs): tf.TensorInfo[] {
+  const { dy, y } = inputs as { dy: tf.TensorInfo; y: tf.TensorInfo };
+  const [n, h, w, c] = y.shape as [number, number, number, number];
+  const dz = backend.makeOutput([n, h, w, c], 'float32');
+  const dzHwnc = backend.makeOutput([h, w, n, c], 'float32');
+  const db = backend.makeOutput([c], 'float32');
+  const views = [dz, dzHwnc, db].map((t) => view(backend, t)) as [Float32Array, Float32Array, Float32Array];
+  reluBackwardLoop(view(backend, dy), view(backend, y), [n, h, w, c], ...views);
+  return [dz, dzHwnc, db];
+}
+
+function padTransposeWasm({ inputs, backend }: WasmArgs): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const [n, h, w, c] = x.shape as [number, number, number, number];
+  const out = backend.makeOutput([c, h + 2, w + 2, n], 'float32');
+  padTransposeLoop(view(backend, x), [n, h, w, c], view(backend, out));
+  return out;
+}
+
+function flipFilterWasm({ inputs, backend }: WasmArgs): tf.TensorInfo {
+  const { filter } = inputs as { filter: tf.TensorInfo };
+  const [kh, kw, c, o] = filter.shape as [number, number, number, number];
+  const out = backend.makeOutput([kh, kw, o, c], 'float32');
+  flipFilterLoop(view(backend, filter), [kh, kw, c, o], view(backend, out));
+  return out;
+}
+
+/** Registers the three kernels for the wasm backend (once per process; after it started). */
+export function registerWasmConvKernels(): void {
+  const kernels: [string, unknown][] = [
+    [RELU_BACKWARD, reluBackwardWasm],
+    [PAD_TRANSPOSE, padTransposeWasm],
+    [FLIP_FILTER, flipFilterWasm],
+  ];
+  for (const [kernelName, kernelFunc] of kernels) {
+    // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
+    if ((tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined) === undefined) {
+      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
+    }
+  }
+}
