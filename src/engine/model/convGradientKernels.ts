@@ -14,7 +14,11 @@ type Shape4 = readonly [number, number, number, number];
 
 /**
  * For y = ReLU(z), NHWC [n, h, w, c]: dz = dy where y > 0, else 0; the same dz as [h, w, n, c]
- * (dzHwnc); and db[k] = Σ_{n,h,w} dz[…, k], summed in float64 in row-major order.
+ * (dzHwnc); and db[k] = Σ_{n,h,w} dz[…, k], summed in float64 in row-major order. The mask is
+ * taken on the bits, without a branch (a branch on random signs mispredicts half the time, and
+ * tripled the loop's time): for int32 bits b, ((−b) & ~b) >> 31 is all ones exactly when b > 0,
+ * that is for a positive float (+0, −0 and negative y give 0; so does a NaN with its sign bit
+ * set, while one without passes dy, as a NaN loss stops the run anyway).
  */
 export function reluBackwardLoop(
   dy: Float32Array,
@@ -24,18 +28,24 @@ export function reluBackwardLoop(
   dzHwnc: Float32Array,
   db: Float32Array,
 ): void {
+  const yBits = new Int32Array(y.buffer, y.byteOffset, y.length);
+  const dyBits = new Int32Array(dy.buffer, dy.byteOffset, dy.length);
+  const dzBits = new Int32Array(dz.buffer, dz.byteOffset, dz.length);
+  const size = n * h * w * c;
+  for (let p = 0; p < size; p++) {
+    const b = yBits[p] as number;
+    dzBits[p] = (dyBits[p] as number) & ((-b & ~b) >> 31);
+  }
   const sums = new Float64Array(c);
-  for (let b = 0; b < n; b++) {
-    for (let i = 0; i < h; i++) {
-      for (let j = 0; j < w; j++) {
-        const at = ((b * h + i) * w + j) * c;
-        const to = ((i * w + j) * n + b) * c;
-        for (let k = 0; k < c; k++) {
-          const v = (y[at + k] as number) > 0 ? (dy[at + k] as number) : 0;
-          dz[at + k] = v;
-          dzHwnc[to + k] = v;
-          sums[k] = (sums[k] as number) + v;
-        }
+  const pixels = h * w;
+  for (let image = 0; image < n; image++) {
+    for (let q = 0; q < pixels; q++) {
+      const at = (image * pixels + q) * c;
+      const to = (q * n + image) * c;
+      for (let k = 0; k < c; k++) {
+        const v = dz[at + k] as number;
+        dzHwnc[to + k] = v;
+        sums[k] = (sums[k] as number) + v;
       }
     }
   }

@@ -183,7 +183,16 @@ export function sgdDirectionLoop(
     const weights = Array.from({ length: shape.draws }, (_, s) => p[at.weights + s * k + r] as number);
     const pulls = shape.pull ? Array.from({ length: k }, (_, j) => p[at.pull + r * k + j] as number) : [];
     // One pass, rounding to float32 after each term as the terms' own passes did (and as the GPU
-    // kernels do), so the result is the same to the bit.
+    // kernels do), so the result is the same to the bit. One draw without a pull (a plain step)
+    // has its own loop: the inner loops per element cost more than the arithmetic.
+    if (weights.length === 1 && pulls.length === 0) {
+      const w0 = weights[0] as number;
+      for (let i = row; i < row + n; i++) {
+        const t = Math.fround(Math.fround(weightDecay * (v[i] as number)) + w0 * (g[i - row] as number));
+        out[i] = b ? momentum * (b[i] as number) + t : t;
+      }
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       let t = Math.fround(weightDecay * (v[row + i] as number));
       for (let s = 0; s < weights.length; s++)

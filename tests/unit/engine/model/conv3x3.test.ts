@@ -7,7 +7,12 @@ import {
   filterGradientAsConv,
   inputGradientAsConv,
 } from '../../../../src/engine/model/conv3x3';
-import { FLIP_FILTER, PAD_TRANSPOSE, RELU_BACKWARD } from '../../../../src/engine/model/convGradientKernels';
+import {
+  FLIP_FILTER,
+  PAD_TRANSPOSE,
+  RELU_BACKWARD,
+  reluBackwardLoop,
+} from '../../../../src/engine/model/convGradientKernels';
 import { expectClose } from '../fixtures';
 
 afterAll(async () => {
@@ -113,6 +118,19 @@ describe('on wasm', () => {
     );
     expectClose(db?.dataSync() as Float32Array, tf.sum(expected, [0, 1, 2]).dataSync(), 1e-5, 'db');
     tf.dispose([y, dy, dz, dzHwnc, db, expected].filter((t): t is tf.Tensor => t !== undefined));
+  });
+
+  it('the ReLU backward loop passes dy exactly where y > 0: tiny and huge y, and not at +0 or −0', () => {
+    const y = Float32Array.from([0, -0, 1.4e-45, 1e-38, 3.4e38, 0.5, -0, 2]);
+    const dy = Float32Array.from([1, 2, 3, 4, 5, -6, 7, -0.25]);
+    const dz = new Float32Array(8);
+    const dzHwnc = new Float32Array(8);
+    const db = new Float32Array(2);
+    // [n, h, w, c] = [2, 1, 2, 2]: images (0, 1), pixels (0, 1), channels (0, 1).
+    reluBackwardLoop(dy, y, [2, 1, 2, 2], dz, dzHwnc, db);
+    expect([...dz]).toEqual([0, 0, 3, 4, 5, -6, 0, -0.25]);
+    expect([...dzHwnc]).toEqual([0, 0, 5, -6, 3, 4, 0, -0.25]);
+    expect([...db]).toEqual([8, -2.25]);
   });
 
   it('computes no input gradient where the tape needs none (the first layer’s images)', async () => {
