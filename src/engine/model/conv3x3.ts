@@ -1,5 +1,6 @@
-// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv. The forward pass is tfjs's
-// fused conv+bias+ReLU everywhere; the backward pass is chosen per backend, by measurement:
+// conv 3×3 (stride 1, padding 1) + bias + ReLU, the VGG's only conv. The forward pass is the
+// backend's fused conv+bias+ReLU kernel everywhere, training included (STUDIO_CONV below); the
+// backward pass is chosen per backend, by measurement:
 // - CPU: the studio's gradients. tfjs 4.22's Conv2DBackpropFilter is a per-weight loop there,
 //   ~20× slower than ∂L/∂W as nine matrix products W[i,j] = x_shift(i,j)ᵀ · dz (filterGradient).
 // - WebGPU on a GPU: the studio's too. tfjs's filter gradient runs one thread per weight over
@@ -16,7 +17,10 @@
 //   gradients are convolutions there, which XNNPACK runs fast: the filter gradient one conv of
 //   the transposed input with dz as its filter (4–13× faster than the nine products, whose
 //   slices and transposed products are slow on wasm), the input gradient one conv with the
-//   flipped filter (1.5–7× faster than tfjs-wasm's Conv2DBackpropInput at 8×8 maps and up).
+//   flipped filter (1.5–7× faster than tfjs-wasm's Conv2DBackpropInput at 8×8 maps and up). The
+//   layouts those convs read, the ReLU mask and the bias gradient are loops over the heap
+//   (convGradientKernels.ts): as tfjs ops they were ~11 kernels a layer, and tfjs's work per
+//   kernel, not the arithmetic, was most of a small batch's step.
 
 import * as tf from '@tensorflow/tfjs';
 import { FLIP_FILTER, PAD_TRANSPOSE, RELU_BACKWARD } from './convGradientKernels';
