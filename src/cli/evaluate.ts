@@ -1,14 +1,14 @@
 // `eval`: loss, accuracy, NLL, ECE (and the volume of simplex 0) of a weights file on CIFAR data,
-// through the same engine code the studio's worker uses (predictLogits, ensembleProbs, metrics).
-// Runs in Node on the tfjs CPU backend.
+// through the same engine code the studio's worker uses (a LogitsEvaluator, ensembleProbs,
+// metrics): on Dawn the compiled forward pass, as the tab's WebGPU; on wasm or the CPU, tfjs.
+// Runs in Node.
 
 import path from 'node:path';
 import {
   ensembleProbs,
-  evalCount,
   metricsFromLogits,
-  predictLogits,
-  type EvalOptions,
+  openLogitsEvaluator,
+  type LogitsEvaluator,
 } from '../engine/eval/evaluate';
 import { classificationMetrics, NLL_PROB_FLOOR, type ClassificationMetrics } from '../engine/eval/metrics';
 import type { Split } from '../engine/formats/cifarLayout';
@@ -18,7 +18,7 @@ import { batchMaker, type ImageSplit } from '../engine/train/trainingData';
 import { Rng } from '../engine/util/rng';
 import { StudioError } from '../protocol/errors';
 import { badArgument, intFlag, parseCommand, stringFlag } from './args';
-import { startNodeBackend } from './backend';
+import { isNodeBackendRequest, NODE_BACKENDS, startNodeBackend, type NodeBackend } from './backend';
 import { loadEvalData, parseFormat, type EvalData } from './cifarData';
 import { pointRequest, resolvePoint, type ResolvedPoint } from './evalPoint';
 import { checkOutput, writeOutput } from './outputFile';
@@ -45,6 +45,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   limit: { type: 'string' },
   batch: { type: 'string' },
+  backend: { type: 'string' },
 } as const;
 
 export async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -70,6 +71,10 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   const format = parseFormat(stringFlag(values, 'format'));
   const split = parseSplit(stringFlag(values, 'split'));
   const logitsPath = stringFlag(values, 'logits');
+  const backendFlag = stringFlag(values, 'backend') ?? 'auto';
+  if (!isNodeBackendRequest(backendFlag)) {
+    throw badArgument(`--backend must be one of ${NODE_BACKENDS.join(', ')}, not "${backendFlag}"`);
+  }
   const guard = { force: values.force === true, inputs: [weights, dataPath] };
   if (logitsPath !== undefined) checkOutput(logitsPath, guard);
   else if (values.force === true) throw badArgument('--force applies with --logits');
@@ -86,18 +91,25 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     );
   }
 
-  await startNodeBackend();
+  const backend = await startNodeBackend(backendFlag);
+  const normalisation = file.info.normalisation ?? null;
+  const compiled =
+    backend.name === 'webgpu'
+      ? (await import('../worker/backend')).activeLogitsEvaluator(normalisation)
+      : undefined;
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
   });
+  let evaluator: LogitsEvaluator | null = null;
   try {
-    const options: EvalOptions = {
-      makeBatch: batchMaker(file.info.normalisation ?? null),
-      batchSize,
-      limit: limit ?? 0,
-    };
-    const { metrics, rows } = await predict(model, data.split, point, options);
+    evaluator = await openLogitsEvaluator(
+      model,
+      data.split,
+      { makeBatch: batchMaker(normalisation), batchSize, limit: limit ?? 0 },
+      compiled,
+    );
+    const { metrics, rows } = await predict(model, evaluator, data.split, point);
     // The reference's regulariser measures simplex 0; a single point has no volume to report.
     const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
     requireFinite({ ...metrics, ...(volume === undefined ? {} : { volume }) }, rows, point);
@@ -122,10 +134,12 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
         vertexCount: model.vertexCount,
       },
       data: describeData(dataPath, data),
+      backend: describeBackend(backend, evaluator),
     };
     printJson(io, result);
     return EXIT_OK;
   } finally {
+    evaluator?.dispose();
     model.dispose();
   }
 }
@@ -146,21 +160,21 @@ interface Prediction {
 
 async function predict(
   model: SimplexModel,
+  evaluator: LogitsEvaluator,
   split: ImageSplit,
   point: ResolvedPoint,
-  options: EvalOptions,
 ): Promise<Prediction> {
   const classes = model.spec.numClasses;
-  const labels = split.labels.subarray(0, evalCount(split, options.limit));
+  const labels = split.labels.subarray(0, evaluator.images);
   if (point.kind === 'samples') {
     const rng = new Rng(point.seed);
-    const probs = await ensembleProbs([model], split, point.samplesPerSimplex, rng, options);
+    const probs = await ensembleProbs([{ model, evaluator }], point.samplesPerSimplex, rng);
     const m = classificationMetrics(probs, labels, classes);
     // The ensemble's cross-entropy is the NLL of its averaged probabilities.
     const rows = probs.map((p) => Math.log(Math.max(p, NLL_PROB_FLOOR)));
     return { metrics: pickMetrics(m, m.nll), rows };
   }
-  const rows = await predictLogits(model, split, enginePoint(point), options);
+  const rows = await evaluator.logits(enginePoint(point));
   const m = metricsFromLogits(rows, labels, classes);
   return { metrics: pickMetrics(m, m.loss), rows };
 }
@@ -200,6 +214,18 @@ function enginePoint(point: Exclude<ResolvedPoint, { kind: 'samples' }>) {
   return point.kind === 'vertex'
     ? ({ kind: 'vertex', vertex: point.vertex } as const)
     : ({ kind: 'coefficients', coefficients: point.coefficients } as const);
+}
+
+/** What ran: the backend, and the forward pass (the compiled one on Dawn, else tfjs's). */
+function describeBackend(backend: NodeBackend, evaluator: LogitsEvaluator): Record<string, unknown> {
+  return {
+    name: backend.name,
+    ...(backend.adapter
+      ? { adapter: `${backend.adapter.vendor} ${backend.adapter.architecture}`.trim() }
+      : {}),
+    reason: backend.reason,
+    evaluator: evaluator.kind,
+  };
 }
 
 function describeData(file: string, data: EvalData): Record<string, unknown> {

@@ -35,7 +35,8 @@ export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DA
 Evaluates a model on CIFAR, MNIST-family or image-folder data and prints one JSON object: n, loss (mean cross-entropy),
 accuracy, error, nll, ece (15 bins), brier, volume (when simplex 0 has 2+ vertices: the
 reference's Cayley-Menger value, the squared volume), point (where the model was evaluated),
-model and data.
+model, data and backend (what ran: on webgpu the studio's compiled forward pass, evaluator
+"compiled"; else tfjs's, "tfjs").
 
   --weights FILE   PyTorch VGG16 or SimplexNet state_dict (safetensors), or a studio export
   --data DATA      a CIFAR record file (*.bin: CIFAR-10 or -100, from --format, the official
@@ -64,6 +65,8 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --force          replace the --logits file if it exists
   --limit N        only the first N images
   --batch B        images per forward pass, 1 to 1000 (default 100)
+  --backend B      auto (default: WebGPU through Dawn where it finds a GPU, else wasm), webgpu,
+                   wasm or cpu
 
 Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
 statistics. The model's class count must match the dataset's.

@@ -112,12 +112,12 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     };
   }
   const backend = await startNodeBackend(backendFlag);
-  io.stderr(`${describeBackend(backend)}\n`);
   const normalisation = dataFile.normalisation;
-  const compiled =
-    backend.name === 'webgpu'
-      ? (await import('../worker/backend')).activeCompiledStep(hostBatchMaker(normalisation))
-      : undefined;
+  const worker = backend.name === 'webgpu' ? await import('../worker/backend') : null;
+  const compiled = worker?.activeCompiledStep(hostBatchMaker(normalisation));
+  const evaluator = worker?.activeLogitsEvaluator(normalisation);
+  // The test evaluation after each epoch runs on the same path as the step.
+  io.stderr(`${describeBackend(backend)}, step: ${compiled ? 'compiled' : 'tfjs'}\n`);
 
   // Ctrl-C asks the trainer to stop at the next step; the run then ends after its last checkpoint.
   const signal = { stop: false };
@@ -135,6 +135,7 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     const events = trainRun(settings, data, start, {
       makeBatch: batchMaker(normalisation),
       ...(compiled ? { compiled } : {}),
+      ...(evaluator ? { evaluator } : {}),
       interrupted: () => signal.stop,
     });
     for await (const event of events) {

@@ -24,7 +24,8 @@ import { registerWebGlKernels } from './webglKernels';
 import { registerWebGpuKernels } from './webgpuKernels';
 import { startWasmBackend, type WasmBinaryUrls } from '../engine/backend/wasm';
 import type { CompiledStepFactory } from '../engine/train/stageStep';
-import { hostBatchMaker, type MakeHostBatch } from '../engine/train/trainingData';
+import { hostBatchMaker, type ChannelNormalisation, type MakeHostBatch } from '../engine/train/trainingData';
+import type { LogitsEvaluatorFactory } from '../engine/eval/evaluate';
 import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from './compiled/compiledStageStep';
 import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from './compiled/compiledEvaluator';
@@ -172,6 +173,17 @@ export function activeCompiledStep(makeHostBatch: MakeHostBatch): CompiledStepFa
  */
 export function activeEvaluator(): CompiledEvaluatorFactory | undefined {
   return started?.step === 'compiled' && ownDevice ? compiledEvaluatorFactory(ownDevice) : undefined;
+}
+
+/**
+ * activeEvaluator for the trainer's test evaluation and the CLI's `eval`: its inputs normalised
+ * with `normalisation` (null: the reference's), as the caller's batchMaker normalises them.
+ */
+export function activeLogitsEvaluator(
+  normalisation: ChannelNormalisation | null,
+): LogitsEvaluatorFactory | undefined {
+  const factory = activeEvaluator();
+  return factory && ((model, split, options) => factory(model, split, { ...options, normalisation }));
 }
 
 /** activeCompiledStep and its point evaluator, with their read count, as the benchmark measures them. */

@@ -17,6 +17,8 @@ const SHAPES: DenseShape[] = [
   { n: 3, in: 72, out: 10 },
   { n: 128, in: 64, out: 100 },
   { n: 5, in: 512, out: 512 },
+  // Batch 128 at width 1 (hidden 512).
+  { n: 128, in: 512, out: 10 },
 ];
 
 describe('dense kernels', () => {

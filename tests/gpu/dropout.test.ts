@@ -60,6 +60,8 @@ describe('dropout fused into the dense layers', () => {
   const SHAPES: DenseShape[] = [
     { n: 3, in: 40, out: 24 },
     { n: 600, in: 24, out: 16 },
+    // Batch 128 at width 1/8 (l1, l2: 64 wide).
+    { n: 128, in: 64, out: 64 },
   ];
   for (const s of SHAPES) {
     it(`forward, masked input gradient and weight gradient equal the loops over x · mask (N ${s.n}, ${s.in}→${s.out}, ${weightGradientSplits({ rows: s.n, k: s.in, c: s.out })} split(s))`, async () => {

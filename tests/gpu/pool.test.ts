@@ -41,6 +41,10 @@ describe('max-pool kernels', () => {
     { n: 3, h: 32, w: 32, c: 8 },
     { n: 128, h: 4, w: 4, c: 24 },
     { n: 2, h: 4, w: 6, c: 512 },
+    // Width 1's channel counts (64 to 512) at batch 1, 3 and 128.
+    { n: 1, h: 4, w: 4, c: 64 },
+    { n: 3, h: 2, w: 2, c: 256 },
+    { n: 128, h: 2, w: 2, c: 512 },
   ];
   for (const s of cases) {
     it(`first-max routing on tied maps equals the definition (N ${s.n}, ${s.h}×${s.w}×${s.c})`, async () => {

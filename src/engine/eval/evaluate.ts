@@ -1,9 +1,12 @@
 // Evaluating a simplex model on a split: logits at a point (given coefficients, a vertex, or a
 // fresh random point per batch as the reference's eval does), and ESPRO's prediction (softmax
 // averaged over M sampled points of each simplex). Not a training hot path: logits are read back
-// per batch and metrics are computed in plain JS (metrics.ts).
+// and metrics are computed in plain JS (metrics.ts). Two LogitsEvaluators give the logits: the
+// tfjs path below (every backend), and the compiled WebGPU forward pass that the worker and the
+// CLI inject as a LogitsEvaluatorFactory where the compiled step runs (the engine never imports it).
 
 import * as tf from '@tensorflow/tfjs';
+import { StudioError } from '../../protocol/errors';
 import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
@@ -21,11 +24,26 @@ export type EvalPoint =
 
 /** Logits of one model on the first `images` records of one split, pass after pass. */
 export interface LogitsEvaluator {
+  /** Which forward pass: the compiled WebGPU kernels, or tfjs op by op. */
+  readonly kind: 'compiled' | 'tfjs';
   readonly images: number;
   /** [images × classes] at `point`. */
   logits(point: EvalPoint, options?: { signal?: AbortSignal }): Promise<Float32Array>;
+  /** Takes the model's current vertices (training changed them); the images stay uploaded. */
+  reload(): Promise<void>;
   dispose(): void;
 }
+
+/**
+ * The compiled evaluator of `model` on the first `images` records of `split`, `batchSize` images
+ * per forward pass, its inputs normalised as the caller's makeBatch normalises them (the worker's
+ * and the CLI's on WebGPU).
+ */
+export type LogitsEvaluatorFactory = (
+  model: SimplexModel,
+  split: ImageSplit,
+  options: { images: number; batchSize: number },
+) => Promise<LogitsEvaluator>;
 
 /**
  * The coefficients of batch `batch` at `point` (a vertex as its one-hot row); call once per batch
@@ -92,6 +110,56 @@ export async function predictLogits(
   return out;
 }
 
+/** The tfjs path as a LogitsEvaluator: each pass makes its batches and reads the model's tensors. */
+export class TfjsLogitsEvaluator implements LogitsEvaluator {
+  readonly kind = 'tfjs';
+  readonly images: number;
+
+  constructor(
+    private readonly model: SimplexModel,
+    private readonly split: ImageSplit,
+    private readonly options: EvalOptions,
+  ) {
+    this.images = evalCount(split, options.limit);
+  }
+
+  logits(point: EvalPoint, options: { signal?: AbortSignal } = {}): Promise<Float32Array> {
+    const signal = options.signal ?? this.options.signal;
+    return predictLogits(this.model, this.split, point, { ...this.options, limit: this.images, signal });
+  }
+
+  /** Nothing to do: every pass reads the model's tensors. */
+  reload(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  dispose(): void {}
+}
+
+/**
+ * The compiled evaluator where `compiled` is given (the worker's or the CLI's WebGPU), else the
+ * tfjs path's; the tfjs path's too where the compiled one refuses the images (BAD_ARGUMENT: more
+ * than one GPU binding holds), so an evaluation never fails for want of it.
+ */
+export async function openLogitsEvaluator(
+  model: SimplexModel,
+  split: ImageSplit,
+  options: EvalOptions,
+  compiled?: LogitsEvaluatorFactory,
+): Promise<LogitsEvaluator> {
+  if (compiled) {
+    try {
+      return await compiled(model, split, {
+        images: evalCount(split, options.limit),
+        batchSize: options.batchSize,
+      });
+    } catch (err) {
+      if (!(err instanceof StudioError && err.code === 'BAD_ARGUMENT')) throw err;
+    }
+  }
+  return new TfjsLogitsEvaluator(model, split, options);
+}
+
 export interface PointMetrics extends ClassificationMetrics {
   /** Mean cross-entropy of the logits (exact log-sum-exp). */
   loss: number;
@@ -112,42 +180,42 @@ export async function evaluatePoint(
   point: EvalPoint,
   options: EvalOptions,
 ): Promise<PointMetrics> {
-  const logits = await predictLogits(model, split, point, options);
-  const n = evalCount(split, options.limit);
-  return metricsFromLogits(logits, split.labels.subarray(0, n), model.spec.numClasses);
+  return evaluateOn(new TfjsLogitsEvaluator(model, split, options), split, point, model.spec.numClasses);
+}
+
+/** Metrics at `point` from `evaluator`'s logits on its first `images` records of `split`. */
+export async function evaluateOn(
+  evaluator: LogitsEvaluator,
+  split: ImageSplit,
+  point: EvalPoint,
+  classes: number,
+): Promise<PointMetrics> {
+  const logits = await evaluator.logits(point);
+  return metricsFromLogits(logits, split.labels.subarray(0, evaluator.images), classes);
 }
 
 /**
  * ESPRO's predictive distribution: softmax averaged over `samplesPerSimplex` points drawn on each
- * simplex of each model (the paper uses 25). Returns probabilities [n × classes].
+ * simplex of each model (the paper uses 25), from each model's evaluator (all on the same images).
+ * Returns probabilities [n × classes].
  */
 export async function ensembleProbs(
-  models: readonly SimplexModel[],
-  split: ImageSplit,
+  members: readonly { model: SimplexModel; evaluator: LogitsEvaluator }[],
   samplesPerSimplex: number,
   rng: Rng,
-  options: EvalOptions,
+  options: { onProgress?: (done: number, total: number) => void; signal?: AbortSignal } = {},
 ): Promise<Float32Array> {
-  const first = models[0];
+  const first = members[0];
   if (!first) throw new Error('ensembleProbs needs at least one model');
-  const classes = first.spec.numClasses;
-  const n = evalCount(split, options.limit);
-  const average = new ProbAverager(n * classes);
-  const total = models.reduce((s, m) => s + m.complex.length, 0) * samplesPerSimplex;
+  const classes = first.model.spec.numClasses;
+  const average = new ProbAverager(first.evaluator.images * classes);
+  const total = members.reduce((s, m) => s + m.model.complex.length, 0) * samplesPerSimplex;
   let done = 0;
-  for (const model of models) {
+  for (const { model, evaluator } of members) {
     for (const simplex of model.complex) {
       for (let m = 0; m < samplesPerSimplex; m++) {
         const coefficients = sampleCoefficients([simplex], model.vertexCount, rng);
-        const logits = await predictLogits(
-          model,
-          split,
-          { kind: 'coefficients', coefficients },
-          {
-            ...options,
-            onProgress: undefined,
-          },
-        );
+        const logits = await evaluator.logits({ kind: 'coefficients', coefficients }, options);
         average.add(softmax(logits, classes));
         options.onProgress?.(++done, total);
       }

@@ -16,7 +16,13 @@ import { completeSettings, trainImagesUsed, type TrainSettings } from '../../pro
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
 import type { TfVertex } from '../formats/layout';
 import type { ModelSpec } from '../../protocol/architecture';
-import { evaluatePoint } from '../eval/evaluate';
+import {
+  evaluateOn,
+  openLogitsEvaluator,
+  type EvalOptions,
+  type LogitsEvaluator,
+  type LogitsEvaluatorFactory,
+} from '../eval/evaluate';
 import { SimplexModel } from '../simplex/simplexModel';
 import { calibrateLambda, measureVolume, type VolumeMeasurement } from '../simplex/volume';
 import { Rng } from '../util/rng';
@@ -97,6 +103,9 @@ export interface TrainOptions {
   evalBatchSize?: number;
   /** The compiled WebGPU step, where the worker offers it; the tfjs path otherwise. */
   compiled?: CompiledStepFactory;
+  /** The compiled forward pass for the test evaluation after each epoch (offered with `compiled`);
+   *  the tfjs path otherwise. */
+  evaluator?: LogitsEvaluatorFactory;
   /** Told which step each stage runs. */
   onStep?: (kind: StageStep['kind']) => void;
   /** Asked after every step: true ends the window there (its metrics are read and yielded), so
@@ -140,10 +149,21 @@ export async function* trainRun(
   const clock = new Throughput(settings.batchSize);
   let model: SimplexModel | null = null;
   let stepper: StageStep | null = null;
+  // The stage's test evaluator, opened at its first epoch's end and refreshed at the others': the
+  // compiled one keeps the test images uploaded for the whole stage (a stage's vertex count fixes
+  // its shapes, so the next stage opens its own).
+  let tester: LogitsEvaluator | null = null;
+  const evalOptions: EvalOptions = {
+    makeBatch: options.makeBatch,
+    batchSize: options.evalBatchSize ?? settings.batchSize,
+    limit: settings.testLimit,
+  };
   try {
     run: for (let s = state.stage; s < stages.length; s++) {
       const stage = stages[s] as Stage;
       const freshStage = state.epochInStage === 0;
+      tester?.dispose();
+      tester = null;
       stepper?.dispose();
       stepper = null;
       model?.dispose();
@@ -237,15 +257,13 @@ export async function* trainRun(
           if (stopping) break;
         }
         await stepper.sync();
-        const test = await evaluatePoint(
-          model,
+        if (tester) await tester.reload();
+        else tester = await openLogitsEvaluator(model, data.test, evalOptions, options.evaluator);
+        const test = await evaluateOn(
+          tester,
           data.test,
           { kind: 'random', rng: new Rng(deriveSeed(settings.seed, 'eval', s, epoch)) },
-          {
-            makeBatch: options.makeBatch,
-            batchSize: options.evalBatchSize ?? settings.batchSize,
-            limit: settings.testLimit,
-          },
+          spec.numClasses,
         );
         const vol =
           model.complex[0] && model.complex[0].length >= 2 ? (await measureVolume(model)).volume : null;
@@ -285,6 +303,7 @@ export async function* trainRun(
     }
     yield { type: 'done', components: state.components, history: state.history };
   } finally {
+    tester?.dispose();
     stepper?.dispose();
     model?.dispose();
   }

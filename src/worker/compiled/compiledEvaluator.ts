@@ -1,12 +1,14 @@
 // The forward pass on the compiled kernels for surfaces (engine/surface/pointEvaluator.ts's
-// PointEvaluator) and ensembles (engine/eval/evaluate.ts's LogitsEvaluator): the model's vertices
-// and the N images uploaded once, a forward-only VggProgram per batch shape (the full batch, and
-// the last, shorter one where N is not a multiple of it), and every dispatch and bind group built
-// when the evaluator opens. A surface point is one uniform write (its coefficients) and one
-// submit: mix the vertices into one row of weights, then per batch copy its images and labels
-// into the program's inputs, forward with dropout off, and add the fused softmax cross-entropy's
-// [Σ loss, Σ correct] into the point's slot of the sums; a group of POINTS_PER_READ points is read
-// back in one go. A logits pass copies each batch's logits into one buffer, read once per pass.
+// PointEvaluator), and for ensembles, the trainer's test evaluation after each epoch and the CLI's
+// `eval` (engine/eval/evaluate.ts's LogitsEvaluator): the model's vertices (read again by reload,
+// which the trainer calls once per epoch) and the N images uploaded once, a forward-only
+// VggProgram per batch shape (the full batch, and the last, shorter one where N is not a multiple
+// of it), and every dispatch and bind group built when the evaluator opens. A surface point is one
+// uniform write (its coefficients) and one submit: mix the vertices into one row of weights, then
+// per batch copy its images and labels into the program's inputs, forward with dropout off, and
+// add the fused softmax cross-entropy's [Σ loss, Σ correct] into the point's slot of the sums; a
+// group of POINTS_PER_READ points is read back in one go. A logits pass copies each batch's logits
+// into one buffer, read once per pass.
 // Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
@@ -23,7 +25,7 @@ import {
 import { batchCoefficients, type EvalPoint, type LogitsEvaluator } from '../../engine/eval/evaluate';
 import { hostBatchMaker, type ImageSplit } from '../../engine/train/trainingData';
 import { createKernelContext, encodeDispatches, pipelinesReady, readFloats, storageBinding } from './context';
-import { ALIGN_FLOATS, flatLayout, packRows } from './flatLayout';
+import { ALIGN_FLOATS, flatLayout, packRows, type FlatLayout } from './flatLayout';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
 import { buildMix } from './rowKernels';
 import { uniformLayout, type UniformLayout } from './stepUniforms';
@@ -55,6 +57,7 @@ interface BatchPass {
 }
 
 export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
+  readonly kind = 'compiled';
   readonly images: number;
   private readonly ctx: KernelContext;
   private readonly uniforms: UniformLayout;
@@ -70,6 +73,9 @@ export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
   private readonly classes: number;
   private readonly mix: Dispatch;
   private readonly k: number;
+  private readonly layout: FlatLayout;
+  /** [k × row]: the model's vertices as the evaluator last read them. */
+  private readonly vertexRows: Binding;
   private disposed = false;
 
   /** An evaluator whose pipelines are compiled. */
@@ -118,17 +124,18 @@ export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
     this.ctx = createKernelContext(device, this.uniforms.words);
     const { spec } = model;
     const layout = flatLayout(paramSpecs(spec));
+    this.layout = layout;
     const alloc = (label: string, bytes: number): Binding => {
       const b = storageBinding(device, label, bytes);
       this.owned.push(b);
       return b;
     };
     try {
-      const vertexRows = alloc('evaluator vertices', this.k * layout.rowFloats * 4);
-      device.queue.writeBuffer(vertexRows.buffer, 0, packRows(layout, vertices));
+      this.vertexRows = alloc('evaluator vertices', this.k * layout.rowFloats * 4);
+      device.queue.writeBuffer(this.vertexRows.buffer, 0, packRows(layout, vertices));
       const mixed = alloc('evaluator weights', layout.rowFloats * 4);
       this.mix = buildMix(this.ctx, { ...shape, rowFloats: layout.rowFloats }, this.uniforms, {
-        vertices: vertexRows,
+        vertices: this.vertexRows,
         mixed,
       });
       const indices = Uint32Array.from({ length: n }, (_, i) => i);
@@ -243,6 +250,23 @@ export class CompiledEvaluator implements PointEvaluator, LogitsEvaluator {
       this.device.queue.submit([encoder.finish()]);
     }
     return readFloats(this.device, this.allLogits, this.images * this.classes);
+  }
+
+  /**
+   * The model's vertices read again (the trainer's, after an epoch of training): the images,
+   * programs and bind groups stay, so each epoch's evaluation costs one upload of the weights.
+   */
+  async reload(): Promise<void> {
+    this.assertLive();
+    if (this.model.vertexCount !== this.k) {
+      throw new StudioError(
+        'INTERNAL',
+        `This evaluator holds ${this.k} vertices; the model now has ${this.model.vertexCount}.`,
+      );
+    }
+    const vertices = await this.model.readVertices();
+    this.assertLive();
+    this.device.queue.writeBuffer(this.vertexRows.buffer, 0, packRows(this.layout, vertices));
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
 import { batchMaker, hostBatchMaker, type TrainingData } from '../../engine/train/trainingData';
-import { activeCompiledStep, errorInfoOf } from '../backend';
+import { activeCompiledStep, activeLogitsEvaluator, errorInfoOf } from '../backend';
 import { getDataset, loadSplit, type LoadedSplit } from '../storage/datasets';
 import { publicInfo } from '../storage/datasetWriter';
 import { getModel, saveModel } from '../storage/models';
@@ -110,9 +110,11 @@ export const trainHandlers: Handlers<TrainCommands> = {
       // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
       const normalisation = data.train.normalisation;
       const compiled = activeCompiledStep(hostBatchMaker(normalisation));
+      const evaluator = activeLogitsEvaluator(normalisation);
       const events = trainRun(run.settings, data, start, {
         makeBatch: batchMaker(normalisation),
         ...(compiled ? { compiled } : {}),
+        ...(evaluator ? { evaluator } : {}),
         interrupted: () => control.paused || control.stopped,
       });
       for await (const event of events) {
