@@ -40,6 +40,7 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   registerWasmMaxPoolKernel();
   registerWasmConvKernels();
   acceptReshapedBias();
+  shareOnIdentity();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
   return { simd, threads: multithread ? getThreadsCount() : 1 };
@@ -77,3 +78,29 @@ function acceptReshapedBias(): void {
     });
   }
 }
+
+let identityShared = false;
+
+/**
+ * tfjs-wasm's Identity copies its input into a new buffer, where the CPU, WebGL and WebGPU backends
+ * share it (a reference count, as tfjs-wasm's own Reshape does). The tape clones every tensor a
+ * gradient saves (each layer's input, weights and output, 82 a VGG16 step), so training copied
+ * every activation once more per step. Tensors are immutable (a variable's assign swaps buffers,
+ * and every kernel writes a fresh output), so sharing is safe.
+ */
+function shareOnIdentity(): void {
+  if (identityShared) return;
+  identityShared = true;
+  const config = tf.getKernel(tf.Identity, 'wasm');
+  tf.unregisterKernel(tf.Identity, 'wasm');
+  tf.registerKernel({
+    ...config,
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return config.kernelFunc(args);
+      (args.backend as unknown as BackendWasm).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
+}
+
