@@ -14,39 +14,37 @@ import type { Browser, Page } from 'playwright-core';
 import type { EpochPoint } from '../../src/protocol/commands/train';
 import type { TrainSettings } from '../../src/protocol/settings';
 import { defaultSettings } from '../../src/protocol/settings';
-import {
-  MB,
-  launchChromium,
-  openStudio,
-  openStudioWithQuota,
-  scratchWrite,
-  type QuotaControl,
-} from './chromium';
+import { MB, launchChromium, openStudioWithQuota, scratchWrite, type QuotaControl } from './chromium';
 import { bitsOf, exportedTensors } from './exported';
 
 let browser: Browser;
+/**
+ * One page for both tests. A fresh worker compiles the compiled step's kernels for the run's model
+ * and batch (most of a minute on SwiftShader): the worker the reload starts has them compiled for
+ * the full disk's run, which trains the same model at the same batch.
+ */
 let page: Page;
 let setQuota: QuotaControl['setQuota'];
 beforeAll(async () => {
   browser = await launchChromium();
   ({ page, setQuota } = await openStudioWithQuota(browser, 128 * MB));
-  await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+  await webgpuReady();
 });
 afterAll(async () => {
   await browser.close();
 });
 
-function webgpuReady(on: Page): Promise<void> {
-  return on.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+function webgpuReady(): Promise<void> {
+  return page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
 }
 
-async function storedRun(runId: string, on = page) {
-  const runs = await on.evaluate(() => window.__studio?.client.call('listRuns', {}));
+async function storedRun(runId: string) {
+  const runs = await page.evaluate(() => window.__studio?.client.call('listRuns', {}));
   return runs?.find((r) => r.id === runId);
 }
 
-async function createRun(on: Page, settings: TrainSettings, name: string): Promise<string> {
-  const run = await on.evaluate(
+async function createRun(settings: TrainSettings, name: string): Promise<string> {
+  const run = await page.evaluate(
     ({ s, n }) => window.__studio?.client.call('createRun', { settings: s, name: n }),
     { s: settings, n: name },
   );
@@ -72,15 +70,13 @@ describe('resuming after a reload on WebGPU', () => {
       testLimit: 8,
       readEvery: 1,
     };
-    const tab = await openStudio(browser);
-    await webgpuReady(tab);
-    await tab.evaluate(() => window.__studio?.client.call('listDatasets', {}));
+    await page.evaluate(() => window.__studio?.client.call('listDatasets', {}));
 
     // Reload from inside the page at the first step of the vertex stage's second epoch: the worker
     // is mid-epoch, one step past the checkpoint that holds the vertex stage's momentum.
-    const interruptedId = await createRun(tab, settings, 'interrupted');
-    const reloaded = tab.waitForEvent('load', { timeout: 300_000 });
-    await tab.evaluate((id) => {
+    const interruptedId = await createRun(settings, 'interrupted');
+    const reloaded = page.waitForEvent('load', { timeout: 300_000 });
+    await page.evaluate((id) => {
       window.__studio?.client
         .call(
           'train',
@@ -96,22 +92,22 @@ describe('resuming after a reload on WebGPU', () => {
         .catch(() => undefined);
     }, interruptedId);
     await reloaded;
-    await webgpuReady(tab);
-    const cut = await storedRun(interruptedId, tab);
+    await webgpuReady();
+    const cut = await storedRun(interruptedId);
     expect(cut?.status).toBe('interrupted');
     expect(cut?.checkpointStep).toBe(4);
     expect(cut?.history.epochs.map((e) => [e.stage, e.epoch])).toEqual([
       [0, 1],
       [1, 1],
     ]);
-    const resumed = await tab.evaluate(
+    const resumed = await page.evaluate(
       (id) => window.__studio?.client.call('train', { runId: id }),
       interruptedId,
     );
     expect(resumed?.status).toBe('done');
 
-    const aloneId = await createRun(tab, settings, 'left alone');
-    const alone = await tab.evaluate((id) => window.__studio?.client.call('train', { runId: id }), aloneId);
+    const aloneId = await createRun(settings, 'left alone');
+    const alone = await page.evaluate((id) => window.__studio?.client.call('train', { runId: id }), aloneId);
     expect(alone?.status).toBe('done');
 
     // Same metric history (wall-clock seconds aside): every loss, accuracy, λ and volume.
@@ -119,8 +115,8 @@ describe('resuming after a reload on WebGPU', () => {
     expect(resumed?.history.steps).toEqual(alone?.history.steps);
     expect(withoutTime(resumed?.history.epochs)).toEqual(withoutTime(alone?.history.epochs));
 
-    const got = await exportedTensors(tab, resumed?.modelIds[0] ?? '');
-    const want = await exportedTensors(tab, alone?.modelIds[0] ?? '');
+    const got = await exportedTensors(page, resumed?.modelIds[0] ?? '');
+    const want = await exportedTensors(page, alone?.modelIds[0] ?? '');
     expect([...got.tensors.keys()]).toEqual([...want.tensors.keys()]);
     const differing = [...want.tensors].filter(
       ([name, t]) => !bitsOf(got.tensors.get(name)?.data).equals(bitsOf(t.data)),
@@ -132,7 +128,6 @@ describe('resuming after a reload on WebGPU', () => {
         bitsOf(want.tensors.get('net.c1.weight_0')?.data),
       ),
     ).toBe(false);
-    await tab.context().close();
   }, 600_000);
 });
 
@@ -176,7 +171,7 @@ describe('checkpoints on a full disk', () => {
     // scratch write makes Chromium read the new quota now (see openStudioWithQuota).
     await setQuota(1);
     await page.reload();
-    await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+    await webgpuReady();
     expect(await scratchWrite(page, 128 * MB)).not.toBe('ok');
     // A small write can still pass on the free space Chromium cached before the change, for up
     // to 30 s after it last asked (one CI run stored the run's next checkpoint that way): wait
@@ -190,7 +185,7 @@ describe('checkpoints on a full disk', () => {
 
     await setQuota();
     await page.reload();
-    await page.getByTestId('backend-status').filter({ hasText: 'webgpu' }).waitFor({ timeout: 60_000 });
+    await webgpuReady();
     const resumed = await page.evaluate((id) => window.__studio?.client.call('train', { runId: id }), run.id);
     expect(resumed?.status).toBe('done');
     expect(resumed?.history.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4]);

@@ -2,8 +2,8 @@
 // 3-vertex simplex (VGG16 width 1/8) evaluated as a two-component ensemble on 16 synthetic test
 // images with M = 2 and temperature scaling; the table's rows, the plots' data, the CSV download;
 // then one component under the five noise severities (8 images, M = 1: SwiftShader takes seconds
-// per pass), and cancel. Then, in a fresh tab, tiny models trained in the Train section (a base
-// model, an ESPRO ensemble, a simplex around the base) compared with their training costs.
+// per pass), and cancel. Then, in a fresh tab on wasm, tiny models trained in the Train section (a
+// base model, an ESPRO ensemble, a simplex around the base) compared with their training costs.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -192,7 +192,10 @@ const SLOW = 600_000;
 describe('ensembles of models trained in the studio', () => {
   let tab: Page;
   beforeAll(async () => {
-    tab = await openStudio(browser, '#train');
+    // The costs, the table and the cost axis are the same on every backend; wasm trains the three
+    // runs without compiling shaders (on SwiftShader's WebGPU, two minutes of the test). WebGPU's
+    // ensemble evaluation is the first describe's; its training, train.test.ts's and procedures'.
+    tab = await openStudio(browser, '?backend=wasm#train');
   });
   afterAll(async () => {
     await tab.context().close();
