@@ -23,6 +23,7 @@
 //   kernel, not the arithmetic, was most of a small batch's step.
 
 import * as tf from '@tensorflow/tfjs';
+import { hasKernel, registerKernels } from '../util/kernels';
 import { FLIP_FILTER, PAD_TRANSPOSE, RELU_BACKWARD } from './convGradientKernels';
 
 export type ConvGradients = 'studio' | 'tfjs';
@@ -53,10 +54,7 @@ export function activeConvGradients(): ConvGradients {
 
 /** Whether the current backend has tfjs's own filter gradient (tfjs-wasm has none). */
 function tfjsHasFilterGradient(): boolean {
-  // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
-  return (
-    (tf.getKernel(tf.Conv2DBackpropFilter, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined
-  );
+  return hasKernel(tf.Conv2DBackpropFilter);
 }
 
 export function conv3x3Relu(
@@ -88,13 +86,10 @@ const FUSED_ATTRS = {
 
 function studioConv3x3Relu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor): tf.Tensor4D {
   const backendName = tf.getBackend();
-  // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
-  if ((tf.getKernel(STUDIO_CONV, backendName) as tf.KernelConfig | undefined) === undefined) {
-    tf.registerKernel({
-      kernelName: STUDIO_CONV,
-      backendName,
+  if (!hasKernel(STUDIO_CONV, backendName)) {
+    registerKernels(backendName, {
       // Looked up at each call: the wasm start-up wraps FusedConv2D (wasm.ts) after tfjs registers it.
-      kernelFunc: (args) =>
+      [STUDIO_CONV]: (args: Parameters<tf.KernelFunc>[0]) =>
         tf.getKernel(tf.FusedConv2D, backendName).kernelFunc({ ...args, attrs: FUSED_ATTRS }),
     });
   }

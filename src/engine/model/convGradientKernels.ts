@@ -8,6 +8,7 @@
 // tfjs's per-kernel work in JavaScript, not the arithmetic, was most of a small batch's step.
 
 import * as tf from '@tensorflow/tfjs';
+import { registerKernels } from '../util/kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 type Shape4 = readonly [number, number, number, number];
@@ -123,15 +124,9 @@ function flipFilterWasm({ inputs, backend }: WasmArgs): tf.TensorInfo {
 
 /** Registers the three kernels for the wasm backend (once per process; after it started). */
 export function registerWasmConvKernels(): void {
-  const kernels: [string, unknown][] = [
-    [RELU_BACKWARD, reluBackwardWasm],
-    [PAD_TRANSPOSE, padTransposeWasm],
-    [FLIP_FILTER, flipFilterWasm],
-  ];
-  for (const [kernelName, kernelFunc] of kernels) {
-    // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
-    if ((tf.getKernel(kernelName, 'wasm') as tf.KernelConfig | undefined) === undefined) {
-      tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as tf.KernelFunc });
-    }
-  }
+  registerKernels('wasm', {
+    [RELU_BACKWARD]: reluBackwardWasm,
+    [PAD_TRANSPOSE]: padTransposeWasm,
+    [FLIP_FILTER]: flipFilterWasm,
+  });
 }

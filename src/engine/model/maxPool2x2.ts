@@ -8,6 +8,7 @@
 // compiled step's WGSL twin is src/worker/compiled/kernels/pool.ts.
 
 import * as tf from '@tensorflow/tfjs';
+import { hasKernel, registerKernels } from '../util/kernels';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { StudioError } from '../../protocol/errors';
 
@@ -101,22 +102,11 @@ function firstMaxPoolGradWasm({ inputs, backend }: { inputs: tf.NamedTensorInfoM
   return out;
 }
 
-function registerOnce(backendName: string, kernelFunc: unknown): void {
-  // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
-  if ((tf.getKernel(FIRST_MAX_POOL_GRAD, backendName) as tf.KernelConfig | undefined) === undefined) {
-    tf.registerKernel({
-      kernelName: FIRST_MAX_POOL_GRAD,
-      backendName,
-      kernelFunc: kernelFunc as tf.KernelFunc,
-    });
-  }
-}
-
-registerOnce('cpu', firstMaxPoolGradCpu);
+registerKernels('cpu', { [FIRST_MAX_POOL_GRAD]: firstMaxPoolGradCpu });
 
 /** Registers the gradient's wasm kernel (once per process; call after the wasm backend started). */
 export function registerWasmMaxPoolKernel(): void {
-  registerOnce('wasm', firstMaxPoolGradWasm);
+  registerKernels('wasm', { [FIRST_MAX_POOL_GRAD]: firstMaxPoolGradWasm });
 }
 
 /**
@@ -124,7 +114,7 @@ export function registerWasmMaxPoolKernel(): void {
  * it, else tfjs ops, f_p = [x_p == y] · Π_{q<p} [x_q != y].
  */
 function firstMaxGradient(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
-  if ((tf.getKernel(FIRST_MAX_POOL_GRAD, tf.getBackend()) as tf.KernelConfig | undefined) !== undefined) {
+  if (hasKernel(FIRST_MAX_POOL_GRAD)) {
     return tf.engine().runKernel<tf.Tensor4D>(FIRST_MAX_POOL_GRAD, { x, y, dy });
   }
   return firstMaxGradientOps(x, y, dy);

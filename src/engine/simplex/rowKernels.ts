@@ -7,6 +7,7 @@
 // WebGL (worker/webglKernels.ts), tested against these.
 
 import * as tf from '@tensorflow/tfjs';
+import { registerKernels } from '../util/kernels';
 
 /** Inputs {stack [k, size], coefficients [k]} → [size]: Σ_i coefficients[i]·stack[i]. */
 export const MIX_ROWS = 'StudioMixRows';
@@ -322,12 +323,7 @@ export type RowKernelSet = Record<
 
 /** Registers `kernels` for tfjs's backend `backendName`, once per process. */
 export function registerRowKernels(backendName: string, kernels: RowKernelSet): void {
-  for (const [kernelName, kernelFunc] of Object.entries(kernels)) {
-    // tfjs types getKernel as always found; it answers undefined for a kernel not registered.
-    if ((tf.getKernel(kernelName, backendName) as tf.KernelConfig | undefined) === undefined) {
-      tf.registerKernel({ kernelName, backendName, kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-    }
-  }
+  registerKernels(backendName, kernels);
 }
 
 registerRowKernels('cpu', {
