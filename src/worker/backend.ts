@@ -27,9 +27,9 @@ import type { CompiledStepFactory } from '../engine/train/stageStep';
 import { hostBatchMaker, type ChannelNormalisation, type MakeHostBatch } from '../engine/train/trainingData';
 import type { LogitsEvaluatorFactory } from '../engine/eval/evaluate';
 import type { CompiledTraining } from '../engine/bench/measure';
-import { compiledStepFactory } from './compiled/compiledStageStep';
-import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from './compiled/compiledEvaluator';
-import { compiledReads } from './compiled/context';
+import { compiledStepFactory } from '../engine/compiled/compiledStageStep';
+import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from '../engine/compiled/compiledEvaluator';
+import { compiledReads } from '../engine/compiled/context';
 
 const WEBGPU_PRIORITY = 3;
 

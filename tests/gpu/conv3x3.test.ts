@@ -5,11 +5,11 @@ import {
   buildConv3x3InputGradient,
   conv3x3FilterGradientScratchBytes,
   type Conv3x3Shape,
-} from '../../src/worker/compiled/kernels/conv3x3';
-import { weightGradientSplits } from '../../src/worker/compiled/kernels/weightGradient';
+} from '../../src/engine/compiled/kernels/conv3x3';
+import { weightGradientSplits } from '../../src/engine/compiled/kernels/weightGradient';
 import { Rng } from '../../src/engine/util/rng';
 import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
-import { readFloats } from '../../src/worker/compiled/context';
+import { readFloats } from '../../src/engine/compiled/context';
 import { activations, convBackward, convForward, expectClose, randoms } from './support/reference';
 
 // Shapes that are not multiples of any tile: widths 1/8 (C 3→8) to 1 (512→512), batch 1, 3, 128,

@@ -5,10 +5,10 @@ import {
   buildDenseWeightGradient,
   denseWeightGradientScratchBytes,
   type DenseShape,
-} from '../../src/worker/compiled/kernels/dense';
+} from '../../src/engine/compiled/kernels/dense';
 import { Rng } from '../../src/engine/util/rng';
 import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
-import { readFloats } from '../../src/worker/compiled/context';
+import { readFloats } from '../../src/engine/compiled/context';
 import { activations, expectClose, randoms } from './support/reference';
 
 // Batch 1, 3 and 128; fan-ins and outputs of every width (hidden 64…512) and 10 or 100 classes.

@@ -10,12 +10,12 @@ import {
   buildDenseWeightGradient,
   denseWeightGradientScratchBytes,
   type DenseShape,
-} from '../../src/worker/compiled/kernels/dense';
-import { weightGradientSplits } from '../../src/worker/compiled/kernels/weightGradient';
+} from '../../src/engine/compiled/kernels/dense';
+import { weightGradientSplits } from '../../src/engine/compiled/kernels/weightGradient';
 import { dropoutMask } from '../../src/engine/model/dropoutMask';
 import { Rng } from '../../src/engine/util/rng';
 import { gpuDevice, kernelContext, output, run, upload, writeUniforms } from './support/gpu';
-import { readFloats } from '../../src/worker/compiled/context';
+import { readFloats } from '../../src/engine/compiled/context';
 import { activations, expectClose, randoms } from './support/reference';
 
 const SEED_WORD = 5;

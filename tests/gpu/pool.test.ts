@@ -4,10 +4,10 @@ import {
   buildMaxPoolBackward,
   buildMaxPoolForward,
   type PoolShape,
-} from '../../src/worker/compiled/kernels/pool';
+} from '../../src/engine/compiled/kernels/pool';
 import { Rng } from '../../src/engine/util/rng';
 import { gpuDevice, kernelContext, output, run, upload } from './support/gpu';
-import { readFloats } from '../../src/worker/compiled/context';
+import { readFloats } from '../../src/engine/compiled/context';
 import { randoms } from './support/reference';
 
 /** Values with −0 read as 0. */

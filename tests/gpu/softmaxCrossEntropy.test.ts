@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildSoftmaxCrossEntropy } from '../../src/worker/compiled/kernels/softmaxCrossEntropy';
+import { buildSoftmaxCrossEntropy } from '../../src/engine/compiled/kernels/softmaxCrossEntropy';
 import { Rng } from '../../src/engine/util/rng';
 import { gpuDevice, kernelContext, output, run, upload, writeUniforms } from './support/gpu';
-import { readFloats } from '../../src/worker/compiled/context';
+import { readFloats } from '../../src/engine/compiled/context';
 import { expectClose, randoms } from './support/reference';
 
 describe('softmax cross-entropy kernel', () => {

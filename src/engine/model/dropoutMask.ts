@@ -3,7 +3,7 @@
 // computes the same bits without sharing any RNG state. A run therefore reaches the same weights
 // on any backend and after a resume. Plain 32-bit integer math only (Math.imul, shifts), which
 // WGSL's u32 arithmetic reproduces exactly; the WGSL twin is
-// src/worker/compiled/kernels/dropout.ts. Pure: no tfjs, no DOM.
+// src/engine/compiled/kernels/dropout.ts. Pure: no tfjs, no DOM.
 
 import { StudioError } from '../../protocol/errors';
 

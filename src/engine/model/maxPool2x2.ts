@@ -5,7 +5,7 @@
 // keeps runs on CPU, WebGL, WebGPU and the compiled step on the same trajectory. The gradient is
 // one plain loop on the backends whose memory JavaScript reads (CPU, wasm): as tfjs ops (slices,
 // comparisons, concats, which every backend runs) it took a quarter of a wasm training step. The
-// compiled step's WGSL twin is src/worker/compiled/kernels/pool.ts.
+// compiled step's WGSL twin is src/engine/compiled/kernels/pool.ts.
 
 import * as tf from '@tensorflow/tfjs';
 import { hasKernel, registerKernels } from '../util/kernels';

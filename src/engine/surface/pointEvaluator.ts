@@ -1,6 +1,6 @@
 // Pure engine: loss and error of a simplex model at many points (mixing coefficients) on the same
 // N images, behind one interface with two implementations: the tfjs path below (every backend),
-// and the compiled WebGPU evaluator (worker/compiled/compiledEvaluator.ts), which the worker
+// and the compiled WebGPU evaluator (engine/compiled/compiledEvaluator.ts), which the worker
 // passes to openPointEvaluator where training runs the compiled step. Both upload the images once;
 // each point costs one weight mix and one forward pass per batch, and the per-point sums stay on
 // the device until a group of points is read back in one go (one sync per group, not per point).

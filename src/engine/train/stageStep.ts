@@ -1,6 +1,6 @@
 // The training step of one stage, behind one interface so the trainer runs either of its two
 // implementations: the tfjs path below (the reference and the fallback on every backend), and the
-// compiled WebGPU step (worker/compiled/compiledStageStep.ts), which the worker hands the trainer
+// compiled WebGPU step (engine/compiled/compiledStageStep.ts), which the worker hands the trainer
 // through TrainOptions.compiled. Both keep loss and correct counts on the device until
 // readWindow(), and both leave the stage's SimplexModel the one source of truth at epoch ends
 // (sync()), so evaluation, checkpoints and exports read it as before.

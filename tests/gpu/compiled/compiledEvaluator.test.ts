@@ -1,4 +1,4 @@
-// The compiled forward pass (src/worker/compiled/compiledEvaluator.ts) on Dawn against the tfjs
+// The compiled forward pass (src/engine/compiled/compiledEvaluator.ts) on Dawn against the tfjs
 // path (engine/surface/pointEvaluator.ts, engine/eval/evaluate.ts) on tfjs's CPU backend, as the
 // Surfaces section (loss and error at points) and the Ensembles section (logits) use it: VGG16 at width
 // 1/8 with 100 classes, three vertices, 13 images in batches of 5 (two full batches and a shorter
@@ -15,7 +15,7 @@ import { SimplexModel } from '../../../src/engine/simplex/simplexModel';
 import { TfjsPointEvaluator, type PointEvaluatorOptions } from '../../../src/engine/surface/pointEvaluator';
 import { batchMaker, type ImageSplit } from '../../../src/engine/train/trainingData';
 import { Rng } from '../../../src/engine/util/rng';
-import { CompiledEvaluator } from '../../../src/worker/compiled/compiledEvaluator';
+import { CompiledEvaluator } from '../../../src/engine/compiled/compiledEvaluator';
 import { expectClose } from '../../unit/engine/fixtures';
 import { gpuDevice } from '../support/gpu';
 

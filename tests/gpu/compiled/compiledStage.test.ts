@@ -1,4 +1,4 @@
-// The compiled step (src/worker/compiled/compiledStage.ts) against the tfjs path it replaces, in
+// The compiled step (src/engine/compiled/compiledStage.ts) against the tfjs path it replaces, in
 // one process: the same SPRO stage — three vertices, the first frozen, the volume term on,
 // n_sample 2, dropout on, momentum and weight decay — trained for 20 steps on the same batch
 // sequence and the same draws, by the engine's sproLossAndGrads + Sgd on tfjs's CPU backend and
@@ -15,7 +15,7 @@ import { measureVolume, pairsOf, volumeOfDistances, volumePull } from '../../../
 import { Sgd } from '../../../src/engine/train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../../../src/engine/train/spro';
 import { Rng } from '../../../src/engine/util/rng';
-import { CompiledStage } from '../../../src/worker/compiled/compiledStage';
+import { CompiledStage } from '../../../src/engine/compiled/compiledStage';
 import { expectClose } from '../../unit/engine/fixtures';
 import { randoms } from '../support/reference';
 import { gpuDevice } from '../support/gpu';

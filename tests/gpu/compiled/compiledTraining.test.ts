@@ -1,4 +1,4 @@
-// The trainer on the compiled step (worker/compiled/compiledStageStep.ts) as the worker runs it,
+// The trainer on the compiled step (engine/compiled/compiledStageStep.ts) as the worker runs it,
 // on Dawn: a simplex run (a frozen mode, two vertices grown by SPRO with the volume term, n_sample
 // 2, dropout, momentum) reaches the tfjs path's weights and history; resumed from a mid-stage
 // checkpoint it reaches exactly the weights of the uninterrupted compiled run; and a checkpoint
@@ -20,7 +20,7 @@ import {
   type TrainStart,
 } from '../../../src/engine/train/trainer';
 import { hostBatchMaker, makeBatch, type TrainingData } from '../../../src/engine/train/trainingData';
-import { compiledStepFactory } from '../../../src/worker/compiled/compiledStageStep';
+import { compiledStepFactory } from '../../../src/engine/compiled/compiledStageStep';
 import { expectClose, expectSame } from '../../unit/engine/fixtures';
 import { gpuDevice } from '../support/gpu';
 

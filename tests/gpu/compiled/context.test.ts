@@ -1,10 +1,10 @@
-// The compiled step's context (src/worker/compiled/context.ts): pipelines compile in the
+// The compiled step's context (src/engine/compiled/context.ts): pipelines compile in the
 // background with a bind group layout read from the WGSL's own declarations, a dispatch is
 // encoded only once its pipeline is ready, and a kernel the driver rejects is a clear error.
 
 import { describe, expect, it } from 'vitest';
-import { encodeDispatches, pipelinesReady, readFloats } from '../../../src/worker/compiled/context';
-import { dispatch, storage, uniformsDecl } from '../../../src/worker/compiled/kernels/wgsl';
+import { encodeDispatches, pipelinesReady, readFloats } from '../../../src/engine/compiled/context';
+import { dispatch, storage, uniformsDecl } from '../../../src/engine/compiled/kernels/wgsl';
 import { gpuDevice, kernelContext, output, run, upload, writeUniforms } from '../support/gpu';
 
 describe('compiled step context', () => {

@@ -1,4 +1,4 @@
-// The compiled step's row kernels over the flat buffers (src/worker/compiled/rowKernels.ts, one
+// The compiled step's row kernels over the flat buffers (src/engine/compiled/rowKernels.ts, one
 // dispatch each for the whole model) against their definition, the CPU row kernels of
 // engine/simplex/rowKernels.ts restated per parameter in float64 loops: mixing, SGD with
 // momentum, weight decay, the volume's pull and a frozen vertex, the squared distances, and the
@@ -8,14 +8,14 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RowGradients } from '../../../src/engine/simplex/rowKernels';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
-import { createKernelContext, readFloats } from '../../../src/worker/compiled/context';
-import { flatLayout } from '../../../src/worker/compiled/flatLayout';
-import { FlatStack, type FlatStackShape } from '../../../src/worker/compiled/flatStack';
+import { createKernelContext, readFloats } from '../../../src/engine/compiled/context';
+import { flatLayout } from '../../../src/engine/compiled/flatLayout';
+import { FlatStack, type FlatStackShape } from '../../../src/engine/compiled/flatStack';
 import {
   uniformLayout,
   writeStepUniforms,
   type StepNumbers,
-} from '../../../src/worker/compiled/stepUniforms';
+} from '../../../src/engine/compiled/stepUniforms';
 import { gpuDevice, run } from '../support/gpu';
 
 const params = [

@@ -10,7 +10,7 @@ import { measureCompiledStep } from '../../../src/engine/bench/measure';
 import { stepWork } from '../../../src/engine/bench/flops';
 import { generateSynthetic } from '../../../src/engine/data/synthetic';
 import { hostBatchMaker, type TrainingData } from '../../../src/engine/train/trainingData';
-import { compiledStepFactory } from '../../../src/worker/compiled/compiledStageStep';
+import { compiledStepFactory } from '../../../src/engine/compiled/compiledStageStep';
 import { gpuDevice, plainDevice } from '../support/gpu';
 
 const SPEC: ModelSpec = { architecture: 'vgg11', widthScale: 0.125, numClasses: 10 };

@@ -1,5 +1,5 @@
 // The trainer's test evaluation after each epoch on the compiled evaluator
-// (worker/compiled/compiledEvaluator.ts, injected as TrainOptions.evaluator) against the tfjs path
+// (engine/compiled/compiledEvaluator.ts, injected as TrainOptions.evaluator) against the tfjs path
 // on tfjs's CPU backend. Both runs train on the tfjs path (the CPU backend: the same weights, and
 // no step pipelines to compile on SwiftShader), so only the evaluation differs: a simplex run of two stages (a frozen mode, one vertex added, then
 // another) of VGG11 at width 1/8, two epochs each, 7 test images in batches of 3 (two full batches
@@ -16,7 +16,7 @@ import { initVertex } from '../../../src/engine/model/init';
 import { Rng } from '../../../src/engine/util/rng';
 import { modelSpecOf, trainRun, type TrainEvent, type TrainOptions } from '../../../src/engine/train/trainer';
 import { makeBatch, type TrainingData } from '../../../src/engine/train/trainingData';
-import { compiledEvaluatorFactory } from '../../../src/worker/compiled/compiledEvaluator';
+import { compiledEvaluatorFactory } from '../../../src/engine/compiled/compiledEvaluator';
 import { gpuDevice } from '../support/gpu';
 
 const set = generateSynthetic({ seed: 5, trainCount: 8, testCount: 9 });

@@ -2,7 +2,7 @@
 // config.json says how it was made) trains a width-1/8 VGG16 on 64 records in file order, no
 // augmentation, dropout off, (a) 12 SGD steps of a base model and (b) 8 steps of a SPRO stage of
 // two vertices (the first frozen) with the volume term and n_sample 2, every draw's coefficients
-// listed. The compiled step (src/worker/compiled/compiledStage.ts) takes those coefficients, the
+// listed. The compiled step (src/engine/compiled/compiledStage.ts) takes those coefficients, the
 // schedule's rates and the volume it measures itself, and reproduces SPRO's change of the weights
 // to 1e-4 relative (plus two float32 ulps of the weights) and its per-step losses and volumes to
 // 1e-5; the base run meets a float32 near-tie, explained in its test.
@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TfVertex } from '../../../src/engine/formats/layout';
 import { lrAt } from '../../../src/engine/train/schedule';
 import { volumeOfDistances, volumePull } from '../../../src/engine/simplex/volume';
-import { CompiledStage } from '../../../src/worker/compiled/compiledStage';
+import { CompiledStage } from '../../../src/engine/compiled/compiledStage';
 import {
   REFERENCE_SPEC,
   expectTrajectoryChange,

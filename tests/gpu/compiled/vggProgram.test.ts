@@ -1,15 +1,15 @@
-// The compiled VGG pass (src/worker/compiled/vggProgram.ts) against PyTorch on
+// The compiled VGG pass (src/engine/compiled/vggProgram.ts) against PyTorch on
 // ../shared/fixtures/reference: the three vertices mixed at the fixture's α by the stack's own
 // mixing kernel, then the program's forward (logits, loss) and backward (the gradient of the mean
 // cross-entropy with respect to the last vertex, α₃ times the mixed weights' gradient).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { paramSpecs } from '../../../src/protocol/architecture';
-import { readFloats, submitDispatches } from '../../../src/worker/compiled/context';
-import { flatLayout, unpackRow } from '../../../src/worker/compiled/flatLayout';
-import { FlatStack } from '../../../src/worker/compiled/flatStack';
-import { uniformLayout, writeStepUniforms } from '../../../src/worker/compiled/stepUniforms';
-import { VggProgram } from '../../../src/worker/compiled/vggProgram';
+import { readFloats, submitDispatches } from '../../../src/engine/compiled/context';
+import { flatLayout, unpackRow } from '../../../src/engine/compiled/flatLayout';
+import { FlatStack } from '../../../src/engine/compiled/flatStack';
+import { uniformLayout, writeStepUniforms } from '../../../src/engine/compiled/stepUniforms';
+import { VggProgram } from '../../../src/engine/compiled/vggProgram';
 import { REFERENCE_SPEC, expectClose, loadReference, type Reference } from '../../unit/engine/fixtures';
 import { gpuDevice, kernelContext, output } from '../support/gpu';
 

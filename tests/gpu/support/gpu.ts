@@ -3,8 +3,8 @@
 // a Vulkan GPU driver can set VK_ICD_FILENAMES to its own. No adapter is a failure, not a skip.
 
 import { create, globals } from 'webgpu';
-import { createKernelContext, submitDispatches } from '../../../src/worker/compiled/context';
-import type { Binding, Dispatch, KernelContext } from '../../../src/worker/compiled/kernels/types';
+import { createKernelContext, submitDispatches } from '../../../src/engine/compiled/context';
+import type { Binding, Dispatch, KernelContext } from '../../../src/engine/compiled/kernels/types';
 
 let devicePromise: Promise<GPUDevice> | null = null;
 /** Held for the process's life: Dawn's instance is freed with this object, and a collected one

@@ -1,6 +1,6 @@
 // Plain-loop definitions (float64) the kernels are checked against, and the comparison.
 import { expect } from 'vitest';
-import type { Conv3x3Shape } from '../../../src/worker/compiled/kernels/conv3x3';
+import type { Conv3x3Shape } from '../../../src/engine/compiled/kernels/conv3x3';
 import { Rng } from '../../../src/engine/util/rng';
 
 export function randoms(rng: Rng, count: number, scale = 1): Float32Array {

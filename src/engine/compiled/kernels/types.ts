@@ -1,5 +1,5 @@
 // The interface between the compiled step's kernel library (this folder) and its runtime (the rest
-// of src/worker/compiled). Runs in the worker and in Node on Dawn; no DOM.
+// of src/engine/compiled). Runs in the worker and in Node on Dawn; no DOM.
 //
 // Every builder is a plain function `buildX(ctx, shape, bindings, options?) => Dispatch[]`, called
 // once per run: shapes are static and baked into the WGSL as constants, and the only per-step

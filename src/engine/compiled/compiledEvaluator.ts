@@ -13,7 +13,7 @@
 
 import { StudioError } from '../../protocol/errors';
 import { paramSpecs } from '../../protocol/architecture';
-import type { SimplexModel } from '../../engine/simplex/simplexModel';
+import type { SimplexModel } from '../simplex/simplexModel';
 import {
   POINTS_PER_READ,
   evaluatedImages,
@@ -21,9 +21,9 @@ import {
   type PointEvaluator,
   type PointEvaluatorOptions,
   type PointValue,
-} from '../../engine/surface/pointEvaluator';
-import { batchCoefficients, type EvalPoint, type LogitsEvaluator } from '../../engine/eval/evaluate';
-import { hostBatchMaker, type ImageSplit } from '../../engine/train/trainingData';
+} from '../surface/pointEvaluator';
+import { batchCoefficients, type EvalPoint, type LogitsEvaluator } from '../eval/evaluate';
+import { hostBatchMaker, type ImageSplit } from '../train/trainingData';
 import { createKernelContext, encodeDispatches, pipelinesReady, readFloats, storageBinding } from './context';
 import { ALIGN_FLOATS, flatLayout, packRows, type FlatLayout } from './flatLayout';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';

@@ -14,7 +14,7 @@
 // The buffer's size is rounded up to 16 bytes, as WebGPU's uniform arrays need.
 
 import { StudioError } from '../../protocol/errors';
-import type { RowGradients } from '../../engine/simplex/rowKernels';
+import type { RowGradients } from '../simplex/rowKernels';
 
 export interface StageShape {
   /** Vertices of the stack. */

@@ -5,19 +5,19 @@
 // variable names, so a checkpoint of either path resumes on the other. Runs in the worker and in
 // Node on Dawn.
 
-import type { SimplexModel } from '../../engine/simplex/simplexModel';
-import { pairsOf, volumeOfDistances, type VolumeMeasurement } from '../../engine/simplex/volume';
-import { DROPOUT_RATE } from '../../engine/model/vgg';
-import { checkSgdState, type SgdState } from '../../engine/train/sgd';
-import { sproRows, usesVolumeTerm, type SproDraw } from '../../engine/train/spro';
+import type { SimplexModel } from '../simplex/simplexModel';
+import { pairsOf, volumeOfDistances, type VolumeMeasurement } from '../simplex/volume';
+import { DROPOUT_RATE } from '../model/vgg';
+import { checkSgdState, type SgdState } from '../train/sgd';
+import { sproRows, usesVolumeTerm, type SproDraw } from '../train/spro';
 import type {
   CompiledStepFactory,
   StageSetup,
   StageStep,
   StepBatch,
   WindowSums,
-} from '../../engine/train/stageStep';
-import type { MakeHostBatch } from '../../engine/train/trainingData';
+} from '../train/stageStep';
+import type { MakeHostBatch } from '../train/trainingData';
 import { CompiledStage } from './compiledStage';
 
 /** The trainer's compiled step on `device`, batches assembled by `makeHostBatch`. */

@@ -8,8 +8,8 @@
 
 import { StudioError } from '../../protocol/errors';
 import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
-import type { TfLayout, TfVertex } from '../../engine/formats/layout';
-import type { SgdBufferState } from '../../engine/train/sgd';
+import type { TfLayout, TfVertex } from '../formats/layout';
+import type { SgdBufferState } from '../train/sgd';
 import {
   createKernelContext,
   encodeDispatches,

@@ -12,7 +12,7 @@
 
 import { StudioError } from '../../protocol/errors';
 import { VGG_CONFIGS, paramSpecs, type ModelSpec } from '../../protocol/architecture';
-import { INPUT_SIZE } from '../../engine/model/vgg';
+import { INPUT_SIZE } from '../model/vgg';
 import { storageBinding } from './context';
 import { viewOf, type FlatLayout } from './flatLayout';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';

@@ -6,8 +6,8 @@
 // checkpoint made by either path resumes on the other. Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
-import type { TfLayout, TfVertex } from '../../engine/formats/layout';
-import type { SgdBufferState } from '../../engine/train/sgd';
+import type { TfLayout, TfVertex } from '../formats/layout';
+import type { SgdBufferState } from '../train/sgd';
 import type { Dispatch, KernelContext, Binding } from './kernels/types';
 import { readFloats, storageBinding } from './context';
 import { packRows, unpackRow, type FlatLayout } from './flatLayout';

@@ -4,7 +4,7 @@
 // fixed per run. The dense layers (dense.ts) apply it where they read their input and where they
 // write its gradient, recomputing it each time, so no mask and no dropped copy is ever stored.
 
-import { dropThreshold, keepScale } from '../../../engine/model/dropoutMask';
+import { dropThreshold, keepScale } from '../../model/dropoutMask';
 import { f32Literal, u32Literal } from './wgsl';
 
 export interface DropoutOptions {

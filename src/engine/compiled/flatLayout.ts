@@ -10,7 +10,7 @@
 
 import { StudioError } from '../../protocol/errors';
 import type { ParamSpec } from '../../protocol/architecture';
-import type { TfLayout, TfVertex } from '../../engine/formats/layout';
+import type { TfLayout, TfVertex } from '../formats/layout';
 
 /** 256 bytes in float32 words: the alignment of every parameter view and of every row. */
 export const ALIGN_FLOATS = 64;

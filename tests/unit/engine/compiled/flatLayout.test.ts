@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { paramSpecs } from '../../../../src/protocol/architecture';
 import type { TfLayout } from '../../../../src/engine/formats/layout';
-import { ALIGN_FLOATS, flatLayout, packRows, unpackRow } from '../../../../src/worker/compiled/flatLayout';
-import { uniformLayout, writeStepUniforms } from '../../../../src/worker/compiled/stepUniforms';
+import { ALIGN_FLOATS, flatLayout, packRows, unpackRow } from '../../../../src/engine/compiled/flatLayout';
+import { uniformLayout, writeStepUniforms } from '../../../../src/engine/compiled/stepUniforms';
 
 describe('flatLayout', () => {
   it('places every VGG16 parameter at an aligned offset, disjoint and in order', () => {
