@@ -81,7 +81,7 @@ function simplexToVertex(model: ModelFile, vertex: number | undefined): Uint8Arr
   if (normalisation !== undefined) meta.normalisation = normalisation;
   if (training !== undefined) meta.training = training;
   if (run !== undefined) meta.run = run;
-  return vertexFile(model.spec, values, meta);
+  return vertexFile(model.spec, values, model.statistics, meta);
 }
 
 function verticesToSimplex(
@@ -115,9 +115,11 @@ function verticesToSimplex(
   const normalisation = agreed(models.map((m) => m.info.normalisation));
   if (dataset !== undefined) meta.dataset = dataset;
   if (normalisation !== undefined) meta.normalisation = normalisation;
+  // A SimplexNet keeps one set of batch-norm statistics: the first input's (the mode it grows from).
   return simplexFile(
     first.spec,
     models.map((m) => m.vertices[0] ?? []),
+    first.statistics,
     meta,
   );
 }

@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { checkModelFileSize, parseModelFile, type ModelFile } from '../engine/formats/stateDict';
-import { paramCount } from '../protocol/architecture';
+import { network, paramCount } from '../protocol/network';
 import { StudioError } from '../protocol/errors';
 import { checkInput, readInput } from './files';
 
@@ -26,15 +26,17 @@ export function loadModelFile(file: string): ModelFile {
 export function describeModel(model: ModelFile): Record<string, unknown> {
   const { spec, info } = model;
   const out: Record<string, unknown> = {
-    // 'vgg': a PyTorch VGG state_dict (one vertex); 'simplex': a SimplexNet state_dict.
+    // 'base': the base network's state_dict (one vertex); 'simplex': a SimplexNet state_dict.
     layout: model.layout,
     architecture: spec.architecture,
+    family: network(spec).family,
     widthScale: spec.widthScale,
     classes: spec.numClasses,
     vertexCount: model.vertices.length,
     frozen: info.frozen,
     complex: info.complex,
     paramsPerVertex: paramCount(spec),
+    batchNormLayers: model.statistics.length,
   };
   if (info.dataset !== undefined) out.dataset = info.dataset;
   if (info.normalisation !== undefined) out.normalisation = info.normalisation;

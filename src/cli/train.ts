@@ -17,8 +17,13 @@ import {
 } from '../engine/train/trainer';
 import { batchMaker, hostBatchMaker } from '../engine/train/trainingData';
 import { planStages } from '../engine/train/plan';
-import type { TfVertex } from '../engine/formats/layout';
-import { ARCHITECTURES, WIDTH_SCALES, type Architecture, type WidthScale } from '../protocol/architecture';
+import type { RunningStatistics, TfVertex } from '../engine/formats/layout';
+import {
+  WIDTH_SCALES,
+  architectureError,
+  type Architecture,
+  type WidthScale,
+} from '../protocol/architecture';
 import type { EpochPoint, TrainHistory, TrainProgress } from '../protocol/commands/train';
 import type { NormalisationData } from '../protocol/commands/models';
 import { StudioError } from '../protocol/errors';
@@ -41,7 +46,7 @@ import { loadModelFile } from './modelFile';
 import { writeOutput } from './outputFile';
 import { loadTrainData, SYNTHETIC, type TrainDataFile } from './trainData';
 import { REFERENCE_NORMALIZATION, type Normalization } from '../engine/data/normalization';
-import { modeVertex, runModel, runVertices } from '../worker/library/runModel';
+import { modeVertex, runModels, runVertices } from '../worker/library/runModel';
 import { simplexFileName, simplexParts, vertexFileName, vertexParts } from '../worker/library/exportFiles';
 import { summarise, type ModelRecord } from '../worker/storage/models';
 
@@ -107,7 +112,7 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     checkSettings(settings, data.train.count);
     start = {
       kind: 'fresh',
-      modes: loadModes(plan.modes, settings, data.numClasses),
+      ...loadModes(plan.modes, settings, data.numClasses),
       ...(plan.init === undefined ? {} : { init: loadInit(plan.init, settings, data.numClasses) }),
     };
   }
@@ -291,9 +296,8 @@ function settingsFrom(
   }
   const architecture = stringFlag(values, 'architecture');
   if (architecture !== undefined) {
-    if (!(ARCHITECTURES as readonly string[]).includes(architecture)) {
-      throw badArgument(`--architecture must be one of ${ARCHITECTURES.join(', ')}, not "${architecture}"`);
-    }
+    const problem = architectureError(architecture);
+    if (problem) throw badArgument(`--architecture: ${problem}`);
     settings.architecture = architecture as Architecture;
   }
   const width = stringFlag(values, 'width');
@@ -332,12 +336,18 @@ function flagOf(key: string): string {
   return kebab(key);
 }
 
-/** Each --from file's single vertex, checked against the run's model. */
-function loadModes(files: readonly string[], settings: TrainSettings, numClasses: number): TfVertex[] {
+/** Each --from file's single vertex, checked against the run's model, and the first one's statistics. */
+function loadModes(
+  files: readonly string[],
+  settings: TrainSettings,
+  numClasses: number,
+): { modes: TfVertex[]; statistics?: RunningStatistics } {
   const spec = modelSpecOf(settings, numClasses);
-  return files.map((file) =>
-    modeVertex(path.basename(file), loadModelFile(file), spec, ' (--architecture, --width)'),
+  const models = files.map((file) => loadModelFile(file));
+  const modes = models.map((model, i) =>
+    modeVertex(path.basename(files[i] as string), model, spec, ' (--architecture, --width)'),
   );
+  return models[0] ? { modes, statistics: models[0].statistics } : { modes };
 }
 
 /**
@@ -365,27 +375,26 @@ async function writeResult(
   numClasses: number,
   dataFile: TrainDataFile,
 ): Promise<string[]> {
-  const model: ModelRecord = {
-    ...runModel(
-      { id: name, name, settings, history: done.history },
-      done.components,
-      numClasses,
-      { id: null, name: dataFile.title },
-      normalisationData(dataFile.normalisation ?? REFERENCE_NORMALIZATION),
-    ),
-    id: name,
-    createdAt: Date.now(),
-  };
-  const summary = summarise(model);
+  const models = runModels(
+    { id: name, name, settings, history: done.history },
+    done.components,
+    numClasses,
+    { id: null, name: dataFile.title },
+    normalisationData(dataFile.normalisation ?? REFERENCE_NORMALIZATION),
+  );
   const files: string[] = [];
   const write = async (file: string, parts: Uint8Array[]) => {
     const full = path.join(dir, file);
     await writeOutput(full, parts, { force: true, inputs: [] });
     files.push(full);
   };
-  for (let v = 0; v < model.vertices.length; v++)
-    await write(vertexFileName(summary, v), vertexParts(model, v));
-  if (model.vertices.length > 1) await write(simplexFileName(summary), simplexParts(model));
+  for (const made of models) {
+    const model: ModelRecord = { ...made, id: made.name, createdAt: Date.now() };
+    const summary = summarise(model);
+    for (let v = 0; v < model.vertices.length; v++)
+      await write(vertexFileName(summary, v), vertexParts(model, v));
+    if (model.vertices.length > 1) await write(simplexFileName(summary), simplexParts(model));
+  }
   return files;
 }
 

@@ -2,7 +2,7 @@
 // does follows from it (seeds included); derived values (stage plan, λ, step counts) are
 // recomputed, never stored. Plain data shared by the page, the worker, the CLI and the engine.
 
-import { ARCHITECTURES, WIDTH_SCALES, type Architecture, type WidthScale } from './architecture';
+import { WIDTH_SCALES, architectureError, type Architecture, type WidthScale } from './architecture';
 import { StudioError } from './errors';
 
 export const PROCEDURES = ['base', 'simplex', 'complex', 'ensemble'] as const;
@@ -255,9 +255,8 @@ export function validateSettings(settings: TrainSettings, trainImages?: number):
   const raw = settings as unknown as Record<keyof TrainSettings, unknown>;
   const oneOf = (allowed: readonly unknown[], value: unknown) => allowed.includes(value);
   if (!oneOf(PROCEDURES, raw.procedure)) errors.procedure = `Must be one of ${PROCEDURES.join(', ')}.`;
-  if (!oneOf(ARCHITECTURES, raw.architecture)) {
-    errors.architecture = `Must be one of ${ARCHITECTURES.join(', ')}.`;
-  }
+  const architecture = architectureError(raw.architecture);
+  if (architecture) errors.architecture = architecture;
   if (!oneOf(WIDTH_SCALES, raw.widthScale)) errors.widthScale = `Must be one of ${WIDTH_SCALES.join(', ')}.`;
   if (!oneOf(['sum', 'mean'], raw.reduction)) errors.reduction = 'Must be sum or mean.';
   if (typeof raw.augment !== 'boolean') errors.augment = 'Must be true or false.';

@@ -28,7 +28,10 @@ import { hostBatchMaker, type ChannelNormalisation, type MakeHostBatch } from '.
 import type { LogitsEvaluatorFactory } from '../engine/eval/evaluate';
 import type { CompiledTraining } from '../engine/bench/measure';
 import { compiledStepFactory } from '../engine/compiled/compiledStageStep';
-import { compiledEvaluatorFactory, type CompiledEvaluatorFactory } from '../engine/compiled/compiledEvaluator';
+import {
+  compiledEvaluatorFactory,
+  type CompiledEvaluatorFactory,
+} from '../engine/compiled/compiledEvaluator';
 import { compiledReads } from '../engine/compiled/context';
 
 const WEBGPU_PRIORITY = 3;

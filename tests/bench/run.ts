@@ -12,8 +12,8 @@ import { parseArgs } from 'node:util';
 import { preview } from 'vite';
 import type { BenchParams, BenchResult } from '../../src/protocol/commands/bench';
 import {
-  ARCHITECTURES,
   WIDTH_SCALES,
+  architectureError,
   type Architecture,
   type WidthScale,
 } from '../../src/protocol/architecture';
@@ -41,8 +41,8 @@ function fail(message: string): never {
 const width = Number(values.width);
 if (!(WIDTH_SCALES as readonly number[]).includes(width))
   fail(`--width must be one of ${WIDTH_SCALES.join(', ')}`);
-if (!(ARCHITECTURES as readonly string[]).includes(values.arch))
-  fail(`--arch must be one of ${ARCHITECTURES.join(', ')}`);
+const archProblem = architectureError(values.arch);
+if (archProblem) fail(`--arch: ${archProblem}`);
 if (!['webgpu', 'webgl', 'wasm', 'cpu'].includes(values.backend))
   fail('--backend must be webgpu, webgl, wasm or cpu');
 if (!['chromium', 'node'].includes(values.host)) fail('--host must be chromium or node');

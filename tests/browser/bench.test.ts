@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {} from '../../src/ui/debugHandle';
 import type { Browser } from 'playwright-core';
 import type { BenchMeasurement, BenchParams, BenchResult } from '../../src/protocol/commands/bench';
-import { paramCount } from '../../src/protocol/architecture';
+import { paramCount } from '../../src/protocol/network';
 import { launchChromium, openStudio } from './chromium';
 
 let browser: Browser;

@@ -40,6 +40,7 @@ const model: ModelRecord = {
   spec,
   // The reference's simplex init: every bias non-zero, so a misplaced one shows in the logits.
   vertices: [0, 1, 2, 3].map((i) => initVertex(spec, new Rng(100 + i), 'simplex')),
+  statistics: [],
   complex: [
     [0, 1, 2],
     [1, 2, 3],

@@ -103,4 +103,3 @@ function shareOnIdentity(): void {
     },
   });
 }
-

@@ -1,13 +1,14 @@
-// The work of a VGG training step, counted from the layer shapes (protocol/architecture.ts), for
-// the benchmark's tflops. Pure: no tfjs, no GPU.
+// The work of a training step, counted from the network description (protocol/network.ts), for
+// the benchmark's tflops and the estimate. Pure: no tfjs, no GPU.
 //
-// A layer's forward pass is one multiply-add per weight per output position: a 3×3 conv on an
-// H×W map is H·W·9·Cin·Cout, a linear layer in·out. Training adds the weight gradient (the same
-// count) and the input gradient (the same again, except for c1, whose input is the images and
-// gets none). Biases, ReLUs, pools, dropout and the loss are left out: together well under 1%.
+// A layer's forward pass is one multiply-add per weight per output position: a k×k conv with an
+// H×W output is H·W·k²·Cin·Cout, a linear layer in·out. Training adds the weight gradient (the
+// same count) and the input gradient (the same again, except for the first layer, whose input is
+// the images and gets none). Biases, batch norm, ReLUs, pools, dropout and the loss are left out:
+// together a few percent at most.
 
-import { VGG_CONFIGS, paramSpecs, type ModelSpec } from '../../protocol/architecture';
-import { INPUT_SIZE } from '../model/vgg';
+import type { ModelSpec } from '../../protocol/architecture';
+import { network } from '../../protocol/network';
 
 export interface StepWork {
   /** Multiply-adds of one image's forward pass. */
@@ -17,23 +18,19 @@ export interface StepWork {
 }
 
 export function stepWork(spec: ModelSpec): StepWork {
-  const weights = paramSpecs(spec).filter((p) => p.role === 'weight');
-  const convs = weights.filter((p) => p.kind === 'conv');
-  const linears = weights.filter((p) => p.kind === 'linear');
-  let side = INPUT_SIZE;
-  let conv = 0;
   let forwardMacs = 0;
-  let firstMacs = 0;
-  for (const item of VGG_CONFIGS[spec.architecture]) {
-    if (item === 'M') {
-      side /= 2;
+  let firstMacs = -1;
+  for (const layer of network(spec).layers) {
+    let macs = 0;
+    if (layer.kind === 'conv') {
+      macs = layer.outputSide ** 2 * layer.kernel ** 2 * layer.inChannels * layer.outChannels;
+    } else if (layer.kind === 'linear') {
+      macs = layer.inFeatures * layer.outFeatures;
+    } else {
       continue;
     }
-    const macs = side * side * (convs[conv]?.size ?? 0);
-    if (conv === 0) firstMacs = macs;
+    if (firstMacs < 0) firstMacs = macs;
     forwardMacs += macs;
-    conv++;
   }
-  for (const l of linears) forwardMacs += l.size;
-  return { forwardMacs, trainingFlops: 2 * (3 * forwardMacs - firstMacs) };
+  return { forwardMacs, trainingFlops: 2 * (3 * forwardMacs - Math.max(0, firstMacs)) };
 }

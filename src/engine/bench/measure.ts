@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BenchParams, KernelTime, StepProfile } from '../../protocol/commands/bench';
 import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../formats/layout';
-import { paramCount, type ModelSpec } from '../../protocol/architecture';
+import { type ModelSpec } from '../../protocol/architecture';
+import { paramCount } from '../../protocol/network';
 import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
 import { SimplexModel } from '../simplex/simplexModel';
@@ -107,7 +108,7 @@ export async function measureTraining(
   emit('naive_img_s', naive);
   emit('speedup_vs_naive', base.imagesPerSecond / naive);
 
-  const mode = initVertex(spec, new Rng(7), 'vgg16');
+  const mode = initVertex(spec, new Rng(7), 'base');
   const second = initVertex(spec, new Rng(8), 'simplex');
   const sproSteps = Math.max(params.steps, LEAK_STEPS);
   const spro = await timeTraining(
@@ -353,7 +354,7 @@ async function naiveImagesPerSecond(
   data: TrainingData,
   params: { batchSize: number; steps: number },
 ): Promise<number> {
-  const trainer = new NaiveTrainer(spec, initVertex(spec, new Rng(3), 'vgg16'), 0.05);
+  const trainer = new NaiveTrainer(spec, initVertex(spec, new Rng(3), 'base'), 0.05);
   const order = new Rng(5).permutation(data.train.count);
   const augment = new Rng(6);
   // Full batches only, going round the training set again when --steps asks for more.

@@ -4,8 +4,9 @@
 
 import * as tf from '@tensorflow/tfjs';
 import type { TfVertex } from '../formats/layout';
-import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
-import { vggForward } from '../model/vgg';
+import { type ModelSpec } from '../../protocol/architecture';
+import { paramSpecs } from '../../protocol/network';
+import { networkForward } from '../model/network';
 import type { Batch } from '../train/trainingData';
 
 export class NaiveTrainer {
@@ -28,7 +29,7 @@ export class NaiveTrainer {
   async step(batch: Batch): Promise<number> {
     const seeds = [this.seed++, this.seed++] as const;
     const cost = this.optimizer.minimize(() => {
-      const logits = vggForward(this.spec, this.variables, batch.x, {
+      const logits = networkForward(this.spec, this.variables, batch.x, {
         training: true,
         dropoutSeeds: seeds,
         convGradients: 'tfjs',

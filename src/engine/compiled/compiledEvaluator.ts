@@ -12,7 +12,7 @@
 // Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
-import { paramSpecs } from '../../protocol/architecture';
+import { paramSpecs } from '../../protocol/network';
 import type { SimplexModel } from '../simplex/simplexModel';
 import {
   POINTS_PER_READ,

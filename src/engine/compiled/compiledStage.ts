@@ -7,7 +7,8 @@
 // Runs in the worker and in Node on Dawn.
 
 import { StudioError } from '../../protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
+import { type ModelSpec } from '../../protocol/architecture';
+import { paramSpecs } from '../../protocol/network';
 import type { TfLayout, TfVertex } from '../formats/layout';
 import type { SgdBufferState } from '../train/sgd';
 import {

@@ -7,16 +7,10 @@
 
 import type { SimplexModel } from '../simplex/simplexModel';
 import { pairsOf, volumeOfDistances, type VolumeMeasurement } from '../simplex/volume';
-import { DROPOUT_RATE } from '../model/vgg';
+import { DROPOUT_RATE } from '../model/network';
 import { checkSgdState, type SgdState } from '../train/sgd';
 import { sproRows, usesVolumeTerm, type SproDraw } from '../train/spro';
-import type {
-  CompiledStepFactory,
-  StageSetup,
-  StageStep,
-  StepBatch,
-  WindowSums,
-} from '../train/stageStep';
+import type { CompiledStepFactory, StageSetup, StageStep, StepBatch, WindowSums } from '../train/stageStep';
 import type { MakeHostBatch } from '../train/trainingData';
 import { CompiledStage } from './compiledStage';
 

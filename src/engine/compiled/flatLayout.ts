@@ -9,7 +9,7 @@
 // parameters is zero in every row and stays zero under mixing and SGD.
 
 import { StudioError } from '../../protocol/errors';
-import type { ParamSpec } from '../../protocol/architecture';
+import type { ParamSpec } from '../../protocol/network';
 import type { TfLayout, TfVertex } from '../formats/layout';
 
 /** 256 bytes in float32 words: the alignment of every parameter view and of every row. */

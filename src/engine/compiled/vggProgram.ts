@@ -1,6 +1,6 @@
 // A VGG's forward and backward pass as the compiled step's kernels (kernels/), recorded once per
-// stage over buffers allocated once: the layer list of VGG_CONFIGS, each conv with its bias and
-// ReLU fused, the dense head with dropout before l1 and l2 (as engine/model/vgg.ts) fused into
+// stage over buffers allocated once: the VGG's ops (protocol/network.ts), each conv with its bias and
+// ReLU fused, the dense head with dropout before l1 and l2 (as engine/model/network.ts) fused into
 // those layers, and the fused softmax cross-entropy. Weights are read from, and gradients
 // written to, one row of the flat layout (flatLayout.ts): draw s binds row s of the mixed weights and of the gradients, so the S
 // draws of a step share every activation buffer and run one after another in one pass.
@@ -11,8 +11,8 @@
 // Runs in the worker and in Node on Dawn; no DOM.
 
 import { StudioError } from '../../protocol/errors';
-import { VGG_CONFIGS, paramSpecs, type ModelSpec } from '../../protocol/architecture';
-import { INPUT_SIZE } from '../model/vgg';
+import type { ModelSpec } from '../../protocol/architecture';
+import { INPUT_SIDE, network } from '../../protocol/network';
 import { storageBinding } from './context';
 import { viewOf, type FlatLayout } from './flatLayout';
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
@@ -113,19 +113,26 @@ export class VggProgram {
       return b;
     };
     this.inputs = {
-      images: alloc('images', n * INPUT_SIZE * INPUT_SIZE * 3),
+      images: alloc('images', n * INPUT_SIDE * INPUT_SIDE * 3),
       labels: alloc('labels', n),
     };
-    let h = INPUT_SIZE;
+    let h = INPUT_SIDE;
     let c = 3;
     let current = this.inputs.images;
     let afterConv = false;
     let largest = n * h * h * c;
     let scratchBytes = 16;
-    let conv = 0;
-    const widths = paramSpecs(spec).filter((p) => p.kind === 'conv' && p.role === 'bias');
-    for (const item of VGG_CONFIGS[spec.architecture]) {
-      if (item === 'M') {
+    const net = network(spec);
+    if (net.family !== 'vgg') {
+      throw new StudioError(
+        'INTERNAL',
+        `The compiled step runs VGG without batch norm, not ${spec.architecture}.`,
+        false,
+      );
+    }
+    for (const item of net.ops) {
+      if (item.op !== 'conv' && item.op !== 'maxPool') continue;
+      if (item.op === 'maxPool') {
         const pool: PoolShape = { n, h, w: h, c };
         const output = alloc(`pool ${h}×${h}×${c}`, (n * h * h * c) / 4);
         this.layers.push({ kind: 'pool', shape: pool, input: current, output });
@@ -134,8 +141,8 @@ export class VggProgram {
         afterConv = false;
         continue;
       }
-      const cout = widths[conv]?.size ?? 0;
-      const layer = `c${++conv}`;
+      const cout = item.layer.outChannels;
+      const layer = item.layer.name;
       const s: Conv3x3Shape = { n, h, w: h, cin: c, cout };
       const output = alloc(`${layer} output`, n * h * h * cout);
       this.layers.push({ kind: 'conv', shape: s, layer, input: current, output, maskInput: afterConv });

@@ -11,3 +11,17 @@ export type TorchLayout = Float32Array & { readonly [layoutBrand]: 'torch' };
 
 /** One vertex: every parameter in tfjs layout, in paramSpecs() order. */
 export type TfVertex = readonly TfLayout[];
+
+/**
+ * One batch-norm layer's running statistics, shared by every vertex of a model (the reference's
+ * SimplexBN keeps one set per layer): PyTorch's running_mean, running_var and num_batches_tracked.
+ */
+export interface RunningStatistic {
+  mean: Float32Array;
+  variance: Float32Array;
+  /** Training passes folded in so far. */
+  batches: number;
+}
+
+/** Every batch-norm layer's running statistics, in network().batchNorms order; [] without batch norm. */
+export type RunningStatistics = readonly RunningStatistic[];

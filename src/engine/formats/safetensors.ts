@@ -344,11 +344,14 @@ export function halfToFloat(h: number): number {
 export interface TensorToWrite {
   name: string;
   shape: readonly number[];
+  /** The values; whole numbers where `dtype` is I64. */
   data: Float32Array;
+  /** F32 when absent; I64 for integer buffers (batch norm's num_batches_tracked is a long). */
+  dtype?: 'F32' | 'I64';
 }
 
 /**
- * A safetensors file of F32 tensors, as parts (header, then each tensor's bytes in the order
+ * A safetensors file of F32 (and I64) tensors, as parts (header, then each tensor's bytes in the order
  * given) so that `new Blob(parts)` needs no second full copy: on little-endian hosts the tensor
  * parts are views of the callers' arrays, which must stay unchanged until the parts are used.
  * The header is padded with spaces to a multiple of 8 bytes, as the reference library does.
@@ -381,16 +384,28 @@ export function writeSafetensors(
         `tensor ${quote(t.name)} has ${t.data.length} values, not shape [${t.shape.join(', ')}]`,
       );
     }
-    const entry = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + t.data.byteLength] };
+    const dtype = t.dtype ?? 'F32';
+    if (dtype === 'I64' && !t.data.every((v) => Number.isSafeInteger(v))) {
+      throw badArgument(`tensor ${quote(t.name)} is I64 but holds a value that is not a whole number`);
+    }
+    const bytes = t.data.length * (dtype === 'I64' ? 8 : 4);
+    const entry = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] };
     fields.push(`${JSON.stringify(t.name)}:${JSON.stringify(entry)}`);
-    offset += t.data.byteLength;
+    offset += bytes;
   }
   const json = new TextEncoder().encode(`{${fields.join(',')}}`);
   const headerLength = Math.ceil(json.byteLength / 8) * 8;
   const header = new Uint8Array(8 + headerLength).fill(0x20);
   new DataView(header.buffer).setBigUint64(0, BigInt(headerLength), true);
   header.set(json, 8);
-  return [header, ...tensors.map((t) => f32Bytes(t.data))];
+  return [header, ...tensors.map((t) => (t.dtype === 'I64' ? i64Bytes(t.data) : f32Bytes(t.data)))];
+}
+
+function i64Bytes(data: Float32Array): Uint8Array {
+  const out = new Uint8Array(data.length * 8);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, BigInt(data[i] ?? 0), true);
+  return out;
 }
 
 function f32Bytes(data: Float32Array): Uint8Array {

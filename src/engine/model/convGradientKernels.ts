@@ -53,16 +53,16 @@ export function reluBackwardLoop(
   db.set(sums);
 }
 
-/** x NHWC [n, h, w, c] zero-padded by one pixel and laid out [c, h + 2, w + 2, n]. */
-export function padTransposeLoop(x: Float32Array, [n, h, w, c]: Shape4, out: Float32Array): void {
+/** x NHWC [n, h, w, c] zero-padded by `pad` pixels and laid out [c, h + 2·pad, w + 2·pad, n]. */
+export function padTransposeLoop(x: Float32Array, [n, h, w, c]: Shape4, out: Float32Array, pad = 1): void {
   out.fill(0);
-  const rowStride = (w + 2) * n;
-  const channelStride = (h + 2) * rowStride;
+  const rowStride = (w + 2 * pad) * n;
+  const channelStride = (h + 2 * pad) * rowStride;
   for (let b = 0; b < n; b++) {
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
         const at = ((b * h + i) * w + j) * c;
-        const to = (i + 1) * rowStride + (j + 1) * n + b;
+        const to = (i + pad) * rowStride + (j + pad) * n + b;
         for (let k = 0; k < c; k++) out[to + k * channelStride] = x[at + k] as number;
       }
     }
@@ -88,6 +88,7 @@ export const FLIP_FILTER = 'StudioFlipFilter';
 
 interface WasmArgs {
   inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
   backend: BackendWasm;
 }
 
@@ -106,11 +107,13 @@ function reluBackwardWasm({ inputs, backend }: WasmArgs): tf.TensorInfo[] {
   return [dz, dzHwnc, db];
 }
 
-function padTransposeWasm({ inputs, backend }: WasmArgs): tf.TensorInfo {
+/** attrs.padding: pixels of zeros on every side (1 when absent: the 3×3 conv's). */
+function padTransposeWasm({ inputs, attrs, backend }: WasmArgs): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
+  const pad = (attrs?.padding as number | undefined) ?? 1;
   const [n, h, w, c] = x.shape as [number, number, number, number];
-  const out = backend.makeOutput([c, h + 2, w + 2, n], 'float32');
-  padTransposeLoop(view(backend, x), [n, h, w, c], view(backend, out));
+  const out = backend.makeOutput([c, h + 2 * pad, w + 2 * pad, n], 'float32');
+  padTransposeLoop(view(backend, x), [n, h, w, c], view(backend, out), pad);
   return out;
 }
 

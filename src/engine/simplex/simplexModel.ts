@@ -1,14 +1,19 @@
-// A simplicial complex of VGG vertices held as tfjs variables. Each parameter of all vertices is ONE
-// variable of shape [vertexCount, size] (row i = vertex i, tf layout flattened), so mixing a layer
-// at coefficients α is one kernel, and the optimizer updates all vertices of a parameter at once
-// (rowKernels.ts). Frozen vertices are rows the optimizer skips. Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
+// A simplicial complex of a network's vertices held as tfjs variables. Each parameter of all
+// vertices is ONE variable of shape [vertexCount, size] (row i = vertex i, tf layout flattened), so
+// mixing a layer at coefficients α is one kernel, and the optimizer updates all vertices of a
+// parameter at once (rowKernels.ts). Frozen vertices are rows the optimizer skips. Batch norm's
+// running statistics are one set per layer shared by all vertices (the reference's SimplexBN):
+// every training pass folds its batch's statistics in (foldMoments), whichever point it drew.
+// Pure engine: no DOM, runs on WebGPU in the worker and on the CPU in Node.
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import type { TfLayout, TfVertex } from '../formats/layout';
-import { paramSpecs, type ModelSpec, type ParamSpec } from '../../protocol/architecture';
+import type { RunningStatistic, RunningStatistics, TfLayout, TfVertex } from '../formats/layout';
+import type { ModelSpec } from '../../protocol/architecture';
+import { BN_MOMENTUM, network, type BatchNormLayer, type ParamSpec } from '../../protocol/network';
+import type { BatchMoments, NormStatistics } from '../model/batchNorm';
 import { initVertex, type InitScheme } from '../model/init';
-import { vggForward, type ForwardOptions } from '../model/vgg';
+import { networkForward, type ForwardOptions } from '../model/network';
 import type { Rng } from '../util/rng';
 import {
   sampleCoefficients,
@@ -32,6 +37,15 @@ export interface SimplexModelOptions {
    * a vertex is added (the reference starts a fresh optimizer then). Default: `simplex<n>`.
    */
   name?: string;
+  /** Batch norm's running statistics; default: PyTorch's fresh ones (mean 0, variance 1, 0 batches). */
+  statistics?: RunningStatistics;
+}
+
+/** One batch-norm layer's running statistics as variables. */
+interface RunningVariables {
+  mean: tf.Variable<tf.Rank.R1>;
+  variance: tf.Variable<tf.Rank.R1>;
+  batches: number;
 }
 
 let modelCount = 0;
@@ -43,6 +57,7 @@ export class SimplexModel {
   private stackVars: tf.Variable<tf.Rank.R2>[];
   private frozenFlags: boolean[];
   private complexList: number[][];
+  private readonly running: RunningVariables[];
   private disposed = false;
 
   private constructor(
@@ -51,13 +66,15 @@ export class SimplexModel {
     stacks: tf.Variable<tf.Rank.R2>[],
     frozen: boolean[],
     complex: number[][],
+    running: RunningVariables[],
   ) {
     this.spec = spec;
-    this.params = paramSpecs(spec);
+    this.params = network(spec).params;
     this.name = name;
     this.stackVars = stacks;
     this.frozenFlags = frozen;
     this.complexList = complex;
+    this.running = running;
   }
 
   /** A model holding copies of the given vertices (each in paramSpecs() order, tf layout). */
@@ -66,7 +83,8 @@ export class SimplexModel {
     vertices: readonly TfVertex[],
     options: SimplexModelOptions = {},
   ): SimplexModel {
-    const params = paramSpecs(spec);
+    const net = network(spec);
+    const params = net.params;
     const k = vertices.length;
     if (k === 0) throw new StudioError('BAD_ARGUMENT', 'A simplex needs at least one vertex.');
     vertices.forEach((vertex, v) => {
@@ -89,7 +107,14 @@ export class SimplexModel {
       });
       return newStack(name, p, k, tf.tensor2d(rows, [k, p.size]));
     });
-    return new SimplexModel(spec, name, stacks, frozen, complex);
+    const statistics = options.statistics ?? freshStatistics(net.batchNorms);
+    checkStatistics(net.batchNorms, statistics);
+    const running = statistics.map((st, i) => ({
+      mean: tf.variable(tf.tensor1d(st.mean), false, `${name}/bn${i}.mean`),
+      variance: tf.variable(tf.tensor1d(st.variance), false, `${name}/bn${i}.variance`),
+      batches: st.batches,
+    }));
+    return new SimplexModel(spec, name, stacks, frozen, complex, running);
   }
 
   /** `vertexCount` freshly initialised vertices (see model/init.ts for the schemes). */
@@ -166,14 +191,93 @@ export class SimplexModel {
     );
   }
 
-  /** Logits at mixing coefficients `coeffs` (one per vertex). */
-  forward(x: tf.Tensor4D, coeffs: readonly number[], options: ForwardOptions): tf.Tensor2D {
-    return tf.tidy(() => vggForward(this.spec, this.mixedWeights(coeffs), x, options));
+  /** Whether the network has batch norm (and so running statistics). */
+  get hasBatchNorm(): boolean {
+    return this.running.length > 0;
   }
 
-  /** Logits of vertex `vertex` alone, evaluation mode (no dropout). */
+  /** The stored running statistics, as evaluation normalises with them. */
+  runningStatistics(): NormStatistics[] {
+    this.assertLive();
+    return this.running.map(({ mean, variance }) => ({ mean, variance }));
+  }
+
+  /**
+   * Logits at mixing coefficients `coeffs` (one per vertex). Evaluation uses the stored running
+   * statistics unless `options.statistics` gives others (recomputed at the point).
+   */
+  forward(x: tf.Tensor4D, coeffs: readonly number[], options: ForwardOptions): tf.Tensor2D {
+    return tf.tidy(() =>
+      networkForward(this.spec, this.mixedWeights(coeffs), x, this.withStatistics(options)),
+    );
+  }
+
+  /** Logits of vertex `vertex` alone, evaluation mode (no dropout, the stored statistics). */
   forwardAtVertex(x: tf.Tensor4D, vertex: number): tf.Tensor2D {
-    return tf.tidy(() => vggForward(this.spec, this.vertexWeights(vertex), x, { training: false }));
+    return tf.tidy(() =>
+      networkForward(this.spec, this.vertexWeights(vertex), x, this.withStatistics({ training: false })),
+    );
+  }
+
+  /** `options` with the stored statistics where an evaluation of a BN network gives none. */
+  withStatistics(options: ForwardOptions): ForwardOptions {
+    return options.training || options.statistics || !this.hasBatchNorm
+      ? options
+      : { ...options, statistics: this.runningStatistics() };
+  }
+
+  /**
+   * Folds training passes' batch moments into the running statistics, in order (a step's draws
+   * one after another, each a list of every BN layer's moments), as PyTorch's train-mode
+   * BatchNorm2d does at each forward pass: r ← (1 − m)·r + m·b with momentum 0.1 and the
+   * unbiased batch variance. Kernels only, nothing read back; the moments stay the caller's.
+   */
+  foldMoments(moments: readonly BatchMoments[]): void {
+    this.assertLive();
+    const layers = this.running.length;
+    if (layers === 0) return;
+    if (moments.length % layers !== 0) {
+      throw new StudioError(
+        'INTERNAL',
+        `${moments.length} batch moments do not fill passes of ${layers} layers.`,
+      );
+    }
+    tf.tidy(() => {
+      moments.forEach((m, i) => {
+        const r = this.running[i % layers] as RunningVariables;
+        const unbiased = m.count > 1 ? m.count / (m.count - 1) : 1;
+        r.mean.assign(tf.add(tf.mul(r.mean, 1 - BN_MOMENTUM), tf.mul(m.mean, BN_MOMENTUM)));
+        r.variance.assign(
+          tf.add(tf.mul(r.variance, 1 - BN_MOMENTUM), tf.mul(m.variance, BN_MOMENTUM * unbiased)),
+        );
+        r.batches++;
+      });
+    });
+  }
+
+  /** A copy of the running statistics (read back from the device). */
+  async readStatistics(): Promise<RunningStatistic[]> {
+    this.assertLive();
+    const out: RunningStatistic[] = [];
+    for (const r of this.running) {
+      const [mean, variance] = await Promise.all([r.mean.data<'float32'>(), r.variance.data<'float32'>()]);
+      out.push({ mean, variance, batches: r.batches });
+    }
+    return out;
+  }
+
+  /** Replaces the running statistics (e.g. from a loaded file). */
+  writeStatistics(statistics: RunningStatistics): void {
+    this.assertLive();
+    checkStatistics(network(this.spec).batchNorms, statistics);
+    statistics.forEach((st, i) => {
+      const r = this.running[i] as RunningVariables;
+      tf.tidy(() => {
+        r.mean.assign(tf.tensor1d(st.mean));
+        r.variance.assign(tf.tensor1d(st.variance));
+      });
+      r.batches = st.batches;
+    });
   }
 
   /** A copy of one vertex (paramSpecs() order, tf layout), e.g. to save it. Reads back from the device. */
@@ -248,6 +352,10 @@ export class SimplexModel {
     this.stackVars.forEach((v) => {
       v.dispose();
     });
+    this.running.forEach((r) => {
+      r.mean.dispose();
+      r.variance.dispose();
+    });
     this.disposed = true;
   }
 
@@ -273,11 +381,38 @@ function newStack(prefix: string, p: ParamSpec, k: number, initial: tf.Tensor2D)
   return v;
 }
 
+/** PyTorch's statistics of a fresh BatchNorm2d: mean 0, variance 1, no batches yet. */
+export function freshStatistics(layers: readonly BatchNormLayer[]): RunningStatistic[] {
+  return layers.map((l) => ({
+    mean: new Float32Array(l.channels),
+    variance: new Float32Array(l.channels).fill(1),
+    batches: 0,
+  }));
+}
+
+function checkStatistics(layers: readonly BatchNormLayer[], statistics: RunningStatistics): void {
+  if (statistics.length !== layers.length) {
+    throw new StudioError(
+      'SHAPE_MISMATCH',
+      `Running statistics were given for ${statistics.length} batch-norm layers; this network has ${layers.length}.`,
+    );
+  }
+  layers.forEach((l, i) => {
+    const st = statistics[i] as RunningStatistic;
+    if (st.mean.length !== l.channels || st.variance.length !== l.channels) {
+      throw new StudioError(
+        'SHAPE_MISMATCH',
+        `${l.name}'s running statistics have ${st.mean.length} and ${st.variance.length} values; it has ${l.channels} channels.`,
+      );
+    }
+  });
+}
+
 function checkVertex(params: readonly ParamSpec[], vertex: TfVertex, what: string): void {
   if (vertex.length !== params.length) {
     throw new StudioError(
       'SHAPE_MISMATCH',
-      `${what} has ${vertex.length} parameter tensors; this VGG needs ${params.length}.`,
+      `${what} has ${vertex.length} parameter tensors; this network needs ${params.length}.`,
     );
   }
   params.forEach((p, i) => {

@@ -6,7 +6,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../protocol/architecture';
+import type { ModelSpec } from '../../protocol/architecture';
+import { network } from '../../protocol/network';
 import { initParamValues } from '../model/init';
 import { rowDistances } from './rowKernels';
 import type { Rng } from '../util/rng';
@@ -178,11 +179,11 @@ export async function calibrateLambda(
   if (!Number.isInteger(vertexCount) || vertexCount < 1) {
     throw new StudioError('BAD_ARGUMENT', `λ needs a vertex count ≥ 1, got ${vertexCount}.`);
   }
-  const specs = paramSpecs(spec);
+  const net = network(spec);
   let gram = tf.zeros<tf.Rank.R2>([vertexCount, vertexCount]);
-  for (const p of specs) {
+  for (const p of net.params) {
     const rows = new Float32Array(vertexCount * p.size);
-    for (let v = 0; v < vertexCount; v++) rows.set(initParamValues(specs, p, rng, 'simplex'), v * p.size);
+    for (let v = 0; v < vertexCount; v++) rows.set(initParamValues(net, p, rng, 'simplex'), v * p.size);
     const next = tf.tidy(() =>
       tf.add<tf.Tensor2D>(gram, centeredGram(tf.tensor2d(rows, [vertexCount, p.size]))),
     );

@@ -8,7 +8,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
-import { vggForward } from '../model/vgg';
+import { networkForward } from '../model/network';
 import type { SimplexModel } from '../simplex/simplexModel';
 import { batchMaker, type Batch, type ChannelNormalisation, type ImageSplit } from '../train/trainingData';
 
@@ -132,7 +132,7 @@ export class TfjsPointEvaluator implements PointEvaluator {
     const weights = this.model.mixedWeights(coeffs);
     let total: tf.Tensor1D | null = null;
     for (const batch of this.batches) {
-      const logits = vggForward(this.model.spec, weights, batch.x, { training: false });
+      const logits = networkForward(this.model.spec, weights, batch.x, { training: false });
       const ce = tf.sum(tf.sub(tf.logSumExp(logits, 1), tf.sum(tf.mul(logits, batch.oneHot), 1)));
       const wrong = tf.sum(tf.cast(tf.notEqual(tf.argMax(logits, 1), batch.labels), 'float32'));
       const part = tf.stack([ce, wrong]) as tf.Tensor1D;

@@ -12,7 +12,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import type { SimplexModel } from '../simplex/simplexModel';
-import { vggForward } from '../model/vgg';
+import type { BatchMoments } from '../model/batchNorm';
+import { networkForward } from '../model/network';
 import type { RowGradients } from '../simplex/rowKernels';
 import { measureVolume, volumePull, type VolumeMeasurement } from '../simplex/volume';
 import type { SgdPair } from './sgd';
@@ -36,7 +37,7 @@ export interface SproBatch {
   labels: tf.Tensor1D;
 }
 
-/** One sampled network: its mixing coefficients and, when training, its two dropout seeds. */
+/** One sampled network: its mixing coefficients and, when dropout is on, its two dropout seeds. */
 export interface SproDraw {
   coefficients: number[];
   dropoutSeeds: readonly [number, number] | null;
@@ -56,6 +57,8 @@ export interface SproResult {
   grads: SgdPair[];
   /** How each vertex's gradient comes from those and from the volume term. */
   rows: RowGradients;
+  /** Each draw's batch-norm moments, draw after draw (empty without batch norm): model.foldMoments' input. */
+  moments: BatchMoments[];
 }
 
 /** Mean cross-entropy over the batch, as torch.nn.CrossEntropyLoss(). */
@@ -67,19 +70,19 @@ export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scala
   });
 }
 
-/** n draws from the model's complex; dropout seeds only when training. Plain data, reproducible. */
+/** n draws from the model's complex; dropout seeds only with dropout on. Plain data, reproducible. */
 export function sampleDraws(
   model: Pick<SimplexModel, 'sampleCoefficients'>,
   rng: Rng,
   nSample: number,
-  training: boolean,
+  dropout: boolean,
 ): SproDraw[] {
   if (!Number.isInteger(nSample) || nSample < 1) {
     throw new StudioError('BAD_SETTINGS', `n_sample must be a whole number ≥ 1, got ${nSample}.`);
   }
   return Array.from({ length: nSample }, () => ({
     coefficients: model.sampleCoefficients(rng),
-    dropoutSeeds: training ? ([rng.nextUint32(), rng.nextUint32()] as const) : null,
+    dropoutSeeds: dropout ? ([rng.nextUint32(), rng.nextUint32()] as const) : null,
   }));
 }
 
@@ -111,20 +114,21 @@ export function sproLossAndGrads(
   const scale = options.reduction === 'mean' ? 1 / draws.length : 1;
   const paramCount = model.params.length;
   const first: { correct: tf.Scalar | null } = { correct: null };
+  const moments: BatchMoments[] = [];
   const { ce, grads } = tf.tidy(() => {
     const mixed = draws.flatMap((draw) => model.mixedWeights(draw.coefficients));
     const objective = (...weights: tf.Tensor[]): tf.Scalar => {
       let total: tf.Scalar = tf.scalar(0);
       draws.forEach((draw, s) => {
-        const forward = draw.dropoutSeeds
-          ? {
-              training: true,
-              dropoutSeeds: draw.dropoutSeeds,
-              ...(options.dropoutRate === undefined ? {} : { dropoutRate: options.dropoutRate }),
-            }
-          : { training: false };
+        // model.train(): batch statistics, and dropout where the draw has seeds.
+        const forward = {
+          training: true,
+          dropoutSeeds: draw.dropoutSeeds,
+          ...(options.dropoutRate === undefined ? {} : { dropoutRate: options.dropoutRate }),
+          ...(model.hasBatchNorm ? { moments } : {}),
+        };
         const own = weights.slice(s * paramCount, (s + 1) * paramCount);
-        const logits = vggForward(model.spec, own, batch.x, forward);
+        const logits = networkForward(model.spec, own, batch.x, forward);
         first.correct ??= tf.keep(countCorrect(logits, batch.labels));
         total = tf.add(total, crossEntropy(logits, batch.labels));
       });
@@ -149,6 +153,7 @@ export function sproLossAndGrads(
     correct: first.correct ?? tf.scalar(0),
     grads: model.stacks.map((variable, i) => ({ variable, grad: grads[i] as tf.Tensor })),
     rows: sproRows(model, draws, options, volume),
+    moments,
   };
 }
 
@@ -198,5 +203,9 @@ export function disposeSproResult(result: SproResult): void {
   result.correct.dispose();
   result.grads.forEach((g) => {
     g.grad.dispose();
+  });
+  result.moments.forEach((m) => {
+    m.mean.dispose();
+    m.variance.dispose();
   });
 }

@@ -88,6 +88,7 @@ export class TfjsStageStep implements StageStep {
     try {
       const result = sproLossAndGrads(this.model, { x, labels }, draws, this.setup.spro, volume);
       this.sgd.step(result.grads, lr, result.rows);
+      this.model.foldMoments(result.moments);
       const perDraw = this.setup.spro.reduction === 'sum' ? 1 / draws.length : 1;
       this.window.add(result.crossEntropy, result.correct, perDraw);
       disposeSproResult(result);

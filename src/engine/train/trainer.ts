@@ -14,7 +14,7 @@
 import { StudioError } from '../../protocol/errors';
 import { completeSettings, trainImagesUsed, type TrainSettings } from '../../protocol/settings';
 import type { EpochPoint, StepPoint, TrainHistory, TrainProgress } from '../../protocol/commands/train';
-import type { TfVertex } from '../formats/layout';
+import type { RunningStatistics, TfVertex } from '../formats/layout';
 import type { ModelSpec } from '../../protocol/architecture';
 import {
   evaluateOn,
@@ -39,6 +39,11 @@ export interface ComponentState {
   vertices: TfVertex[];
   complex: number[][];
   frozen: boolean[];
+  /**
+   * Batch norm's running statistics, shared by the component's vertices ([] without batch norm;
+   * absent in checkpoints stored before batch-norm networks existed, which had none).
+   */
+  statistics?: RunningStatistics;
 }
 
 /** Everything a run needs to go on from an epoch boundary. Structured-clonable, not JSON. */
@@ -87,6 +92,11 @@ export type TrainStart =
   | {
       kind: 'fresh';
       modes: TfVertex[];
+      /**
+       * The running statistics a run from modes starts with (the first mode's, for a batch-norm
+       * network; the reference re-estimates them while training): absent, PyTorch's fresh ones.
+       */
+      statistics?: RunningStatistics;
       /**
        * Starting weights of the run's new vertices (a controlled comparison), one per stage in
        * order: a base run's vertex, a simplex's added vertices, a complex's connectors, an
@@ -142,7 +152,7 @@ export async function* trainRun(
   const state =
     start.kind === 'resume'
       ? resumeState(start.checkpoint, settings, data)
-      : freshState(settings, data, start.modes, start.init, stages.length);
+      : freshState(settings, data, start, stages.length);
   const stageSteps = stages.map((s) => s.epochs * perEpoch);
   const planned = stageSteps.reduce((a, b) => a + b, 0);
   const totalSteps = settings.stopAfter > 0 ? Math.min(planned, settings.stopAfter) : planned;
@@ -312,8 +322,7 @@ export async function* trainRun(
 function freshState(
   settings: TrainSettings,
   data: TrainingData,
-  modes: TfVertex[],
-  init: readonly TfVertex[] | undefined,
+  { modes, init, statistics }: TrainStart & { kind: 'fresh' },
   stageCount: number,
 ): TrainCheckpoint {
   if (init && init.length !== stageCount) {
@@ -330,7 +339,12 @@ function freshState(
         `${settings.modes.length} modes were chosen but ${modes.length} were loaded.`,
       );
     }
-    components.push({ vertices: modes, complex: modes.map((_, i) => [i]), frozen: modes.map(() => true) });
+    components.push({
+      vertices: modes,
+      complex: modes.map((_, i) => [i]),
+      frozen: modes.map(() => true),
+      ...(statistics ? { statistics } : {}),
+    });
   }
   return {
     version: CHECKPOINT_VERSION,
@@ -391,7 +405,7 @@ function buildModel(
   if (state.epochInStage === 0 && stage.kind === 'base') {
     if (init) return SimplexModel.fromVertices(spec, [init], { name });
     const model = SimplexModel.fresh(spec, 1, new Rng(deriveSeed(seed, 'init', stage.component)), {
-      scheme: 'vgg16',
+      scheme: 'base',
       name,
     });
     return model;
@@ -405,6 +419,7 @@ function buildModel(
     frozen: stored.frozen,
     complex: stored.complex,
     name,
+    ...(stored.statistics ? { statistics: stored.statistics } : {}),
   });
   if (state.epochInStage === 0) model.addVertex(stage.joins, init);
   return model;
@@ -421,6 +436,7 @@ async function readComponent(model: SimplexModel): Promise<ComponentState> {
     vertices: await model.readVertices(),
     complex: model.complex.map((s) => [...s]),
     frozen: [...model.frozen],
+    statistics: await model.readStatistics(),
   };
 }
 

@@ -2,13 +2,7 @@
 // page and worker; weights never cross as numbers (files cross as Blobs, which the browser passes
 // by reference), so a 60 MB simplex costs no structured-clone copy of its values.
 
-/** Mirrors the engine's ModelSpec (the worker checks at compile time that the two agree). */
-export interface ModelShape {
-  architecture: 'vgg11' | 'vgg13' | 'vgg16' | 'vgg19';
-  /** Multiplies every conv and hidden width: 1, 1/2, 1/4 or 1/8. */
-  widthScale: 1 | 0.5 | 0.25 | 0.125;
-  numClasses: number;
-}
+import type { ModelSpec } from '../architecture';
 
 export type ModelKind = 'base' | 'simplex' | 'complex' | 'ensemble' | 'imported';
 
@@ -33,7 +27,7 @@ export interface ModelSummary {
   id: string;
   name: string;
   kind: ModelKind;
-  spec: ModelShape;
+  spec: ModelSpec;
   vertexCount: number;
   /** Parameters of one vertex. */
   paramCount: number;

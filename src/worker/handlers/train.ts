@@ -6,7 +6,7 @@ import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../proto
 
 import { StudioError } from '../../protocol/errors';
 import { checkSettings, type TrainSettings } from '../../protocol/settings';
-import type { TfVertex } from '../../engine/formats/layout';
+import type { RunningStatistics, TfVertex } from '../../engine/formats/layout';
 import { modelSpecOf, trainRun, type ComponentState, type TrainStart } from '../../engine/train/trainer';
 import { batchMaker, hostBatchMaker, type TrainingData } from '../../engine/train/trainingData';
 import { activeCompiledStep, activeLogitsEvaluator, errorInfoOf } from '../backend';
@@ -22,7 +22,7 @@ import {
   saveRun,
 } from '../storage/runs';
 import type { Handlers } from './types';
-import { modeVertex, runModel } from '../library/runModel';
+import { modeVertex, runModels } from '../library/runModel';
 
 /** A run this worker is driving right now. */
 class RunControl {
@@ -104,7 +104,7 @@ export const trainHandlers: Handlers<TrainCommands> = {
       const checkpoint = await getCheckpoint(runId);
       const start: TrainStart = checkpoint
         ? { kind: 'resume', checkpoint }
-        : { kind: 'fresh', modes: await loadModes(run.settings, data.numClasses) };
+        : { kind: 'fresh', ...(await loadModes(run.settings, data.numClasses)) };
       run.error = null;
       await setStatus('running');
       // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
@@ -221,26 +221,41 @@ async function loadTrainingData(
   return { numClasses: train.numClasses, train, test };
 }
 
-/** The chosen modes' weights: single-vertex models of this run's architecture, width and classes. */
-async function loadModes(settings: TrainSettings, numClasses: number): Promise<TfVertex[]> {
+/**
+ * The chosen modes' weights (single-vertex models of this run's architecture, width and classes),
+ * and the first one's batch-norm statistics, which the run starts from.
+ */
+async function loadModes(
+  settings: TrainSettings,
+  numClasses: number,
+): Promise<{ modes: TfVertex[]; statistics?: RunningStatistics }> {
   const spec = modelSpecOf(settings, numClasses);
   const modes: TfVertex[] = [];
+  let statistics: RunningStatistics | undefined;
   for (const id of settings.modes) {
     const model = await getModel(id);
     modes.push(modeVertex(`The mode "${model.name}"`, model, spec));
+    statistics ??= model.statistics;
   }
-  return modes;
+  return statistics ? { modes, statistics } : { modes };
 }
 
-/** Puts what the run made into the model library; one entry (an ensemble is one disjoint complex). */
+/** Puts what the run made into the model library: one entry, or one per component (runModels). */
 async function saveResults(
   run: RunRecord,
   components: ComponentState[],
   numClasses: number,
 ): Promise<string[]> {
   const dataset = publicInfo(await getDataset(run.settings.datasetId));
-  const summary = await saveModel(
-    runModel(run, components, numClasses, { id: dataset.id, name: dataset.name }, dataset.normalisation),
-  );
-  return [summary.id];
+  const ids: string[] = [];
+  for (const model of runModels(
+    run,
+    components,
+    numClasses,
+    { id: dataset.id, name: dataset.name },
+    dataset.normalisation,
+  )) {
+    ids.push((await saveModel(model)).id);
+  }
+  return ids;
 }

@@ -79,7 +79,7 @@ function commonMetadata(model: ModelSummary): ModelMetadata {
   return meta;
 }
 
-/** Vertex `index` as a PyTorch `VGG16` state_dict, as parts for a Blob. */
+/** Vertex `index` as the base network's state_dict (with the model's shared statistics), as parts for a Blob. */
 export function vertexParts(model: ModelRecord, index: number): Uint8Array[] {
   const vertex = model.vertices[index];
   if (!vertex) {
@@ -88,12 +88,12 @@ export function vertexParts(model: ModelRecord, index: number): Uint8Array[] {
       `"${model.name}" has ${model.vertices.length} vertices; there is no vertex ${index}.`,
     );
   }
-  return vertexFile(model.spec, vertex, vertexMetadata(summarise(model), index));
+  return vertexFile(model.spec, vertex, model.statistics, vertexMetadata(summarise(model), index));
 }
 
 /** Every vertex as a PyTorch `SimplexNet` state_dict, as parts for a Blob. */
 export function simplexParts(model: ModelRecord): Uint8Array[] {
-  return simplexFile(model.spec, model.vertices, simplexMetadata(summarise(model)));
+  return simplexFile(model.spec, model.vertices, model.statistics, simplexMetadata(summarise(model)));
 }
 
 /**

@@ -22,7 +22,7 @@ export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: Dat
     if (!(err instanceof StudioError)) throw err;
     throw new StudioError(err.code, `${fileName}: ${hintFor(bytes) ?? err.message}`, err.recoverable);
   }
-  const { spec, vertices, info } = file;
+  const { spec, vertices, statistics, info } = file;
   if (usedWith && usedWith.numClasses !== spec.numClasses) {
     throw new StudioError(
       'SHAPE_MISMATCH',
@@ -37,6 +37,7 @@ export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: Dat
     kind: 'imported',
     spec,
     vertices,
+    statistics,
     complex: info.complex,
     frozen: Array.from({ length: n }, (_, i) => info.frozen.includes(i)),
     roles,

@@ -1,12 +1,15 @@
 // What a finished run puts in the model library (the tab) or writes to its folder (the CLI's
 // `train`): one model of all its components' vertices, one disjoint complex for an ensemble, each
-// vertex's role, and the run's settings and last epoch's metrics. Runs in the worker and in Node.
+// vertex's role, and the run's settings and last epoch's metrics. An ensemble of batch-norm
+// networks is one model per component instead: each component keeps its own running statistics
+// (the reference's ESPRO is K SimplexNets), and a model holds one set. Runs in the worker and in Node.
 
 import type { NormalisationData, VertexRole } from '../../protocol/commands/models';
 import type { TrainHistory } from '../../protocol/commands/train';
 import type { TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../../engine/formats/layout';
 import type { ModelSpec } from '../../protocol/architecture';
+import { network } from '../../protocol/network';
 import { StudioError } from '../../protocol/errors';
 import { modelSpecOf, type ComponentState } from '../../engine/train/trainer';
 import type { NewModel } from '../storage/models';
@@ -18,12 +21,29 @@ export interface FinishedRun {
   history: TrainHistory;
 }
 
-export function runModel(
+export function runModels(
   run: FinishedRun,
   components: readonly ComponentState[],
   numClasses: number,
   dataset: { id: string | null; name: string },
   normalisation: NormalisationData | null,
+): NewModel[] {
+  const spec = modelSpecOf(run.settings, numClasses);
+  if (network(spec).batchNorms.length === 0 || components.length === 1) {
+    return [runModel(run, components, spec, dataset, normalisation, run.name)];
+  }
+  return components.map((component, i) =>
+    runModel(run, [component], spec, dataset, normalisation, `${run.name} · component ${i + 1}`),
+  );
+}
+
+function runModel(
+  run: FinishedRun,
+  components: readonly ComponentState[],
+  spec: ModelSpec,
+  dataset: { id: string | null; name: string },
+  normalisation: NormalisationData | null,
+  name: string,
 ): NewModel {
   const { settings } = run;
   const vertices: TfVertex[] = [];
@@ -46,10 +66,11 @@ export function runModel(
   const finite = (x: number | null | undefined) =>
     x !== null && x !== undefined && Number.isFinite(x) ? x : null;
   return {
-    name: run.name,
+    name,
     kind: settings.procedure,
-    spec: modelSpecOf(settings, numClasses),
+    spec,
     vertices,
+    statistics: components[0]?.statistics ?? [],
     complex,
     frozen,
     roles,

@@ -8,8 +8,9 @@
 
 import { StudioError } from '../../protocol/errors';
 import type { ModelSummary } from '../../protocol/commands/models';
-import type { TfLayout, TfVertex } from '../../engine/formats/layout';
-import { paramCount, paramSpecs, type ModelSpec } from '../../protocol/architecture';
+import type { RunningStatistics, TfLayout, TfVertex } from '../../engine/formats/layout';
+import { type ModelSpec } from '../../protocol/architecture';
+import { network, paramCount, paramSpecs } from '../../protocol/network';
 import { STORES, getAllRecords, openDb, storageError, write } from './db';
 
 /** A library entry with its weights, as the training, surface and ensemble code use it. */
@@ -17,6 +18,8 @@ export interface ModelRecord extends Omit<ModelSummary, 'spec' | 'vertexCount' |
   spec: ModelSpec;
   /** Every vertex in tfjs layout, parameters in paramSpecs() order. */
   vertices: TfVertex[];
+  /** Batch norm's running statistics, shared by the vertices ([] without batch norm). */
+  statistics: RunningStatistics;
 }
 
 /** What saveModel needs: a record whose id and creation time it may fill in. */
@@ -25,6 +28,8 @@ export type NewModel = Omit<ModelRecord, 'id' | 'createdAt'> & { id?: string; cr
 interface WeightsRecord {
   id: [string, 'vertices'];
   vertices: Float32Array[][];
+  /** Absent in records stored before batch-norm networks existed (VGGs without BN: none). */
+  statistics?: RunningStatistics;
 }
 
 const weightsKey = (id: string): [string, 'vertices'] => [id, 'vertices'];
@@ -35,10 +40,8 @@ export function newModelId(): string {
   return crypto.randomUUID();
 }
 
-// The protocol restates ModelSpec as plain data (ModelShape). summarise() and getModel() assign one
-// to the other, so the two fail to compile if they drift apart.
 export function summarise(record: ModelRecord): ModelSummary {
-  const { vertices, ...rest } = record;
+  const { vertices, statistics, ...rest } = record;
   return { ...rest, vertexCount: vertices.length, paramCount: paramCount(record.spec) };
 }
 
@@ -59,6 +62,11 @@ export async function saveModel(model: NewModel): Promise<ModelSummary> {
     id: weightsKey(record.id),
     // A view into a larger buffer would be cloned with all of that buffer: store exact copies.
     vertices: record.vertices.map((v) => v.map(ownBuffer)),
+    statistics: record.statistics.map((s) => ({
+      ...s,
+      mean: ownBuffer(s.mean),
+      variance: ownBuffer(s.variance),
+    })),
   };
   await write([STORES.models], (tx) => {
     const store = tx.objectStore(STORES.models);
@@ -96,6 +104,7 @@ export async function getModel(id: string): Promise<ModelRecord> {
   return {
     ...(rest as Omit<ModelSummary, 'vertexCount' | 'paramCount'>),
     vertices: weights.vertices as TfLayout[][],
+    statistics: weights.statistics ?? [],
   };
 }
 
@@ -139,6 +148,18 @@ function checkRecord(r: ModelRecord): void {
       if (size !== param.size) throw fail(`vertex ${v} ${param.name} has ${size} values, not ${param.size}`);
     }
   }
+  const layers = network(r.spec).batchNorms;
+  if (r.statistics.length !== layers.length) {
+    throw fail(
+      `it has running statistics for ${r.statistics.length} batch-norm layers, not ${layers.length}`,
+    );
+  }
+  layers.forEach((layer, i) => {
+    const st = r.statistics[i];
+    if (st?.mean.length !== layer.channels || st.variance.length !== layer.channels) {
+      throw fail(`${layer.name}'s running statistics do not have ${layer.channels} values`);
+    }
+  });
   if (r.frozen.length !== n) throw fail(`frozen lists ${r.frozen.length} vertices, not ${n}`);
   if (r.roles.length !== n) throw fail(`roles lists ${r.roles.length} vertices, not ${n}`);
   if (r.complex.length === 0) throw fail('the complex has no simplexes');

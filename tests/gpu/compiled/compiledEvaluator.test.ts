@@ -51,7 +51,7 @@ beforeAll(async () => {
   const rng = new Rng(21);
   model = SimplexModel.fromVertices(
     SPEC,
-    [0, 1, 2].map(() => initVertex(SPEC, rng, 'vgg16')),
+    [0, 1, 2].map(() => initVertex(SPEC, rng, 'base')),
     { complex: [[0, 1, 2]] },
   );
   // The split has more records than are evaluated: the evaluators must take the first 13.

@@ -40,7 +40,7 @@ let device: GPUDevice;
 beforeAll(async () => {
   await tf.setBackend('cpu');
   const rng = new Rng(7);
-  start = [0, 1, 2].map(() => initVertex(SPEC, rng, 'vgg16'));
+  start = [0, 1, 2].map(() => initVertex(SPEC, rng, 'base'));
   batches = Array.from({ length: STEPS }, () => ({
     x: randoms(rng, BATCH * 32 * 32 * 3, 1.5),
     labels: Int32Array.from({ length: BATCH }, () => rng.nextUint32() % 10),

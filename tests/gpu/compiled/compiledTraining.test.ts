@@ -43,7 +43,7 @@ const settings: TrainSettings = {
   modes: ['m0'],
   lmbd: 1e-6,
 };
-const mode = initVertex(modelSpecOf(settings, 10), new Rng(11), 'vgg16');
+const mode = initVertex(modelSpecOf(settings, 10), new Rng(11), 'base');
 const fresh: TrainStart = { kind: 'fresh', modes: [mode] };
 
 let compiled: TrainOptions;

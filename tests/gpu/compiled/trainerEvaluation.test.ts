@@ -40,7 +40,7 @@ const settings: TrainSettings = {
   lmbd: 1e-6,
 };
 const EVAL_BATCH = 3;
-const mode = initVertex(modelSpecOf(settings, 10), new Rng(13), 'vgg16');
+const mode = initVertex(modelSpecOf(settings, 10), new Rng(13), 'base');
 
 let device: GPUDevice;
 beforeAll(async () => {

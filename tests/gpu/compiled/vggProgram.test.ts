@@ -4,7 +4,7 @@
 // cross-entropy with respect to the last vertex, α₃ times the mixed weights' gradient).
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { paramSpecs } from '../../../src/protocol/architecture';
+import { paramSpecs } from '../../../src/protocol/network';
 import { readFloats, submitDispatches } from '../../../src/engine/compiled/context';
 import { flatLayout, unpackRow } from '../../../src/engine/compiled/flatLayout';
 import { FlatStack } from '../../../src/engine/compiled/flatStack';

@@ -29,7 +29,7 @@ describe('cli convert', () => {
   it('writes vertex 1 of a SimplexNet file as the VGG16 file of it', async () => {
     const out = path.join(dir, 'v1.safetensors');
     const info = await cliJson('convert', ref('vertices.safetensors'), out, '--vertex', '1');
-    expect(info).toMatchObject({ layout: 'vgg', vertexCount: 1, vertex: 1 });
+    expect(info).toMatchObject({ layout: 'base', vertexCount: 1, vertex: 1 });
     expectSameTensors(out, ref('vertex1.safetensors'));
     expect(readTensors(out).metadata.vertex).toBe('1');
   });

@@ -1,6 +1,6 @@
 // `info` on the PyTorch fixtures: both layouts, shapes read from the tensors.
 import { describe, expect, it } from 'vitest';
-import { paramCount } from '../../../src/protocol/architecture';
+import { paramCount } from '../../../src/protocol/network';
 import { cli, cliJson, ref } from './cliHarness';
 
 const SPEC = { architecture: 'vgg16', widthScale: 0.125, numClasses: 10 } as const;
@@ -23,7 +23,7 @@ describe('cli info', () => {
   it('describes a VGG16 file of one vertex', async () => {
     const info = await cliJson('info', ref('vertex0.safetensors'));
     expect(info).toMatchObject({
-      layout: 'vgg',
+      layout: 'base',
       architecture: 'vgg16',
       widthScale: 0.125,
       classes: 10,

@@ -88,7 +88,7 @@ describe('cli train', () => {
     ]);
     expect(existsSync(path.join(base, 'checkpoint.safetensors'))).toBe(true);
     const info = await cliJson('info', path.join(base, results(base)[0] as string));
-    expect(info).toMatchObject({ layout: 'vgg', architecture: 'vgg11', widthScale: 0.125, classes: 10 });
+    expect(info).toMatchObject({ layout: 'base', architecture: 'vgg11', widthScale: 0.125, classes: 10 });
     expect(info.run).toBe('base');
     expect(info.dataset).toBe('Synthetic');
   }, 120_000);

@@ -7,7 +7,8 @@ import { expect } from 'vitest';
 import { readSafetensors, type SafetensorsFile } from '../../../src/engine/formats/safetensors';
 import { asTorchLayout, tfToTorch, torchToTf } from '../../../src/engine/formats/stateDict';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
-import { paramSpecs, type ModelSpec, type ParamSpec } from '../../../src/protocol/architecture';
+import { type ModelSpec } from '../../../src/protocol/architecture';
+import { paramSpecs, type ParamSpec } from '../../../src/protocol/network';
 
 export const REFERENCE_DIR = path.resolve(process.cwd(), '../shared/fixtures/reference');
 /** A few training steps, by PyTorch (its config.json says how). */

@@ -49,7 +49,7 @@ describe('VGG16 state_dicts saved by PyTorch in half precision', () => {
     const file = `vgg16-w0.125-c100-${dtype}.safetensors`;
     it(`${dtype}: inferred as VGG16, width 1/8, 100 classes, without metadata`, async () => {
       const info = await cliJson('info', path.join(MADE, file));
-      expect(info).toMatchObject({ layout: 'vgg', architecture: 'vgg16', widthScale: 0.125, classes: 100 });
+      expect(info).toMatchObject({ layout: 'base', architecture: 'vgg16', widthScale: 0.125, classes: 100 });
     });
     it(`${dtype}: gives PyTorch's logits on CIFAR-100`, async () => {
       const got = await logits(file, 'cifar-100-binary.tar.gz');

@@ -3,7 +3,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StudioError, type ErrorCode } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
+import { type ModelSpec } from '../../../src/protocol/architecture';
+import { paramSpecs } from '../../../src/protocol/network';
 import type { TfLayout } from '../../../src/engine/formats/layout';
 import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import { parseModelFile, simplexFile } from '../../../src/engine/formats/stateDict';
@@ -53,7 +54,7 @@ const small = concat(
 const SPEC: ModelSpec = { architecture: 'vgg11', widthScale: 0.125, numClasses: 10 };
 const vertex = () => paramSpecs(SPEC).map((p) => new Float32Array(p.size).fill(0.01) as TfLayout);
 const model = concat(
-  simplexFile(SPEC, [vertex(), vertex()], { complex: [[0, 1]], frozen: [0], dataset: 'cifar10' }),
+  simplexFile(SPEC, [vertex(), vertex()], [], { complex: [[0, 1]], frozen: [0], dataset: 'cifar10' }),
 );
 
 const headerLength = (bytes: Uint8Array) =>

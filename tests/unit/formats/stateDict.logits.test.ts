@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, it } from 'vitest';
-import { paramSpecs } from '../../../src/protocol/architecture';
-import { vggForward } from '../../../src/engine/model/vgg';
+import { paramSpecs } from '../../../src/protocol/network';
+import { networkForward } from '../../../src/engine/model/network';
 import { parseModelFile } from '../../../src/engine/formats/stateDict';
 import type { TfVertex } from '../../../src/engine/formats/layout';
 import {
@@ -21,7 +21,7 @@ const parse = (name: string) => parseModelFile(new Uint8Array(readFileSync(path.
 async function logitsOf(vertex: TfVertex | undefined, x: tf.Tensor4D): Promise<Float32Array> {
   const specs = paramSpecs(REFERENCE_SPEC);
   const weights = (vertex ?? []).map((p, i) => tf.tensor(p, [...(specs[i]?.tfShape ?? [])]));
-  const logits = vggForward(REFERENCE_SPEC, weights, x, { training: false });
+  const logits = networkForward(REFERENCE_SPEC, weights, x, { training: false });
   const values = (await logits.data()) as Float32Array;
   tf.dispose([logits, ...weights]);
   return values;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
+import { type ModelSpec } from '../../../src/protocol/architecture';
+import { paramSpecs } from '../../../src/protocol/network';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
 import { decodeMetadata, encodeMetadata, METADATA_VERSION } from '../../../src/engine/formats/modelMetadata';
 import { readSafetensors } from '../../../src/engine/formats/safetensors';
@@ -73,7 +74,7 @@ describe('model metadata', () => {
   });
 
   it('keeps keys it does not know in the raw metadata', () => {
-    const bytes = concat(vertexFile(SPEC, vertex(), {}));
+    const bytes = concat(vertexFile(SPEC, vertex(), [], {}));
     const file = readSafetensors(bytes);
     expect(file.metadata.architecture).toBe('"vgg11"');
     const back = parseModelFile(bytes);
@@ -128,12 +129,16 @@ describe('model metadata', () => {
 
   it('refuses to write a complex that does not fit the vertices, or vertices of the wrong model', () => {
     expectError(
-      () => simplexFile(SPEC, [vertex()], { complex: [[0, 1]], frozen: [] }),
+      () => simplexFile(SPEC, [vertex()], [], { complex: [[0, 1]], frozen: [] }),
       'BAD_ARGUMENT',
       /index 1 is out of range for 1 vertices/,
     );
-    expectError(() => vertexFile(SPEC, vertex().slice(1)), 'BAD_ARGUMENT', /has 21 parameters, 22 expected/);
+    expectError(
+      () => vertexFile(SPEC, vertex().slice(1), []),
+      'BAD_ARGUMENT',
+      /has 21 parameters, 22 expected/,
+    );
     const short = vertex().map((p, i) => (i === 3 ? (p.subarray(1) as TfLayout) : p));
-    expectError(() => vertexFile(SPEC, short), 'SHAPE_MISMATCH', /c2\.bias has 15 values/);
+    expectError(() => vertexFile(SPEC, short, []), 'SHAPE_MISMATCH', /c2\.bias has 15 values/);
   });
 });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StudioError } from '../../../src/protocol/errors';
-import { paramSpecs, type ModelSpec } from '../../../src/protocol/architecture';
+import { type ModelSpec } from '../../../src/protocol/architecture';
+import { paramSpecs } from '../../../src/protocol/network';
 import type { TfLayout, TfVertex } from '../../../src/engine/formats/layout';
 import { readSafetensors, writeSafetensors } from '../../../src/engine/formats/safetensors';
 import {
@@ -117,7 +118,7 @@ describe('reference fixtures', () => {
     for (let i = 0; i < 3; i++) {
       const single = parseModelFile(fixture(`vertex${i}.safetensors`));
       expect(single.spec).toEqual(FIXTURE_SPEC);
-      expect(single.layout).toBe('vgg');
+      expect(single.layout).toBe('base');
       expect(single.info).toEqual({ complex: [[0]], frozen: [] });
       expect(single.vertices).toHaveLength(1);
       expectSameVertices(single.vertices, simplex.vertices.slice(i, i + 1));
@@ -135,12 +136,12 @@ describe('reference fixtures', () => {
 describe('round trip', () => {
   it('vertex file: same names as the PyTorch fixture, same values back', () => {
     const vertex = makeVertex(FIXTURE_SPEC, 1);
-    const bytes = concat(vertexFile(FIXTURE_SPEC, vertex, { dataset: 'cifar10', vertex: 4, run: 'r1' }));
+    const bytes = concat(vertexFile(FIXTURE_SPEC, vertex, [], { dataset: 'cifar10', vertex: 4, run: 'r1' }));
     const names = [...readSafetensors(bytes).tensors.keys()].sort();
     expect(names).toEqual([...readSafetensors(fixture('vertex0.safetensors')).tensors.keys()].sort());
     const back = parseModelFile(bytes);
     expect(back.spec).toEqual(FIXTURE_SPEC);
-    expect(back.layout).toBe('vgg');
+    expect(back.layout).toBe('base');
     expectSameVertices(back.vertices, [vertex]);
     expect(back.info).toEqual({ complex: [[0]], frozen: [], dataset: 'cifar10', vertex: 4, run: 'r1' });
   });
@@ -156,7 +157,7 @@ describe('round trip', () => {
       metrics: { testAccuracy: 0.93, ensembleAccuracy: null },
       run: 'run-7',
     };
-    const bytes = concat(simplexFile(FIXTURE_SPEC, vertices, meta));
+    const bytes = concat(simplexFile(FIXTURE_SPEC, vertices, [], meta));
     const names = [...readSafetensors(bytes).tensors.keys()].sort();
     expect(names).toEqual([...readSafetensors(fixture('vertices.safetensors')).tensors.keys()].sort());
     const back = parseModelFile(bytes);
@@ -174,7 +175,7 @@ describe('round trip', () => {
   it('other architectures and widths: VGG11 at 1/4 with 100 classes, VGG19 at 1/8, a complex', () => {
     const vgg11: ModelSpec = { architecture: 'vgg11', widthScale: 0.25, numClasses: 100 };
     const v = makeVertex(vgg11, 3);
-    expect(parseModelFile(concat(vertexFile(vgg11, v))).spec).toEqual(vgg11);
+    expect(parseModelFile(concat(vertexFile(vgg11, v, []))).spec).toEqual(vgg11);
     const vgg19: ModelSpec = { architecture: 'vgg19', widthScale: 0.125, numClasses: 10 };
     const vs = [0, 1, 2, 3, 4].map((s) => makeVertex(vgg19, s));
     const complex = {
@@ -185,7 +186,7 @@ describe('round trip', () => {
       ],
       frozen: [0, 1, 2, 3],
     };
-    const back = parseModelFile(concat(simplexFile(vgg19, vs, complex)));
+    const back = parseModelFile(concat(simplexFile(vgg19, vs, [], complex)));
     expect(back.spec).toEqual(vgg19);
     expectSameVertices(back.vertices, vs);
     expect(back.info).toEqual(complex);
@@ -321,7 +322,7 @@ describe('rejected models', () => {
   });
 
   it('a simplex with a vertex missing a tensor', () => {
-    const parts = simplexFile(FIXTURE_SPEC, [vertex, vertex], { complex: [[0, 1]], frozen: [] });
+    const parts = simplexFile(FIXTURE_SPEC, [vertex, vertex], [], { complex: [[0, 1]], frozen: [] });
     const t = [...readSafetensors(concat(parts)).tensors].filter(([n]) => n !== 'net.l1.bias_1');
     const bytes = file(t.map(([name, x]) => ({ name, shape: x.shape, data: x.data })));
     expectError(

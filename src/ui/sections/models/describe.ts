@@ -1,8 +1,9 @@
 // Runs on the page: how the library names things for people. Pure, so it is unit-tested.
 
-import type { ModelKind, ModelShape, ModelSource, ModelSummary } from '../../../protocol/commands/models';
+import type { ModelSpec } from '../../../protocol/architecture';
+import type { ModelKind, ModelSource, ModelSummary } from '../../../protocol/commands/models';
 
-const WIDTH_LABELS: Record<ModelShape['widthScale'], string> = {
+const WIDTH_LABELS: Record<ModelSpec['widthScale'], string> = {
   1: '1',
   0.5: '1/2',
   0.25: '1/4',
@@ -10,7 +11,7 @@ const WIDTH_LABELS: Record<ModelShape['widthScale'], string> = {
 };
 
 /** `1/8` rather than `0.125`: the paper and the UI's forms speak of width fractions. */
-export function widthLabel(scale: ModelShape['widthScale']): string {
+export function widthLabel(scale: ModelSpec['widthScale']): string {
   return WIDTH_LABELS[scale];
 }
 

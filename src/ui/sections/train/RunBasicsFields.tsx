@@ -1,6 +1,7 @@
 // Runs on the page: what a run is: its procedure, dataset, architecture and width.
 
-import { ARCHITECTURES, WIDTH_SCALES, paramCount } from '../../../protocol/architecture';
+import { ARCHITECTURE_CHOICES, WIDTH_SCALES, architectureLabel } from '../../../protocol/architecture';
+import { paramCount } from '../../../protocol/network';
 import { PROCEDURES, PROCEDURE_LABELS } from '../../../protocol/settings';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import { SelectField } from '../../components/SelectField';
@@ -8,7 +9,7 @@ import { WIDTH_LABELS } from './settingsForm';
 import type { StartForm } from './useStartForm';
 
 const PROCEDURE_OPTIONS = PROCEDURES.map((p) => ({ value: p, label: PROCEDURE_LABELS[p] }));
-const ARCHITECTURE_OPTIONS = ARCHITECTURES.map((a) => ({ value: a, label: a.toUpperCase() }));
+const ARCHITECTURE_OPTIONS = ARCHITECTURE_CHOICES.map((a) => ({ value: a, label: architectureLabel(a) }));
 const WIDTH_OPTIONS = WIDTH_SCALES.map((w) => ({ value: w, label: WIDTH_LABELS[w] }));
 
 export function RunBasicsFields({ start, datasets }: { start: StartForm; datasets: readonly DatasetInfo[] }) {

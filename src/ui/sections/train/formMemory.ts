@@ -2,7 +2,7 @@
 // localStorage, so they survive procedure changes and reloads. Anything unreadable there (another
 // version's, or edited by hand) is ignored, never trusted.
 
-import { ARCHITECTURES } from '../../../protocol/architecture';
+import { isArchitecture } from '../../../protocol/architecture';
 import { PRESETS, PROCEDURES } from '../../../protocol/settings';
 import type { ProcedureEdits, RememberedForm } from './settingsForm';
 
@@ -48,8 +48,7 @@ function cleanEdits(e: Record<string, unknown>, text: Record<string, unknown>): 
     augment: e.augment !== false,
     shuffle: e.shuffle !== false,
   };
-  if (ARCHITECTURES.includes(e.architecture as never))
-    out.architecture = e.architecture as ProcedureEdits['architecture'];
+  if (isArchitecture(e.architecture)) out.architecture = e.architecture;
   if (typeof e.widthScale === 'number') out.widthScale = e.widthScale as ProcedureEdits['widthScale'];
   if (e.reduction === 'sum' || e.reduction === 'mean') out.reduction = e.reduction;
   return out;

@@ -3,7 +3,7 @@
 // row kernels read (stepUniforms.ts), with shapes that do not fit refused.
 
 import { describe, expect, it } from 'vitest';
-import { paramSpecs } from '../../../../src/protocol/architecture';
+import { paramSpecs } from '../../../../src/protocol/network';
 import type { TfLayout } from '../../../../src/engine/formats/layout';
 import { ALIGN_FLOATS, flatLayout, packRows, unpackRow } from '../../../../src/engine/compiled/flatLayout';
 import { uniformLayout, writeStepUniforms } from '../../../../src/engine/compiled/stepUniforms';

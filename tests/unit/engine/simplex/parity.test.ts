@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TfLayout } from '../../../../src/engine/formats/layout';
-import { vggForward } from '../../../../src/engine/model/vgg';
+import { networkForward } from '../../../../src/engine/model/network';
 import { SimplexModel } from '../../../../src/engine/simplex/simplexModel';
 import { rowGradients } from '../../../../src/engine/simplex/rowKernels';
 import { measureVolume, volumePull } from '../../../../src/engine/simplex/volume';
@@ -79,7 +79,7 @@ describe('VGG16 forward', () => {
       const vertex = vgg16Vertex(readReferenceFile(`vertex${v}.safetensors`));
       const logits = tf.tidy(() => {
         const weights = model.params.map((p, i) => tf.tensor(vertex[i] as TfLayout, p.tfShape as number[]));
-        return vggForward(REFERENCE_SPEC, weights, x, { training: false });
+        return networkForward(REFERENCE_SPEC, weights, x, { training: false });
       });
       expectClose(await logits.data(), ref.value(`logits.vertex${v}`), RTOL, `vertex${v} file`);
       logits.dispose();

@@ -35,7 +35,7 @@ function batch(n: number, seed: number): SproBatch {
 /** A base vertex (frozen) plus one SPRO vertex at its centroid, trained. */
 function sproModel(seed: number): SimplexModel {
   // The reference's plain-VGG init (He-normal convs) trains visibly within a few steps.
-  const model = SimplexModel.fresh(SPEC, 1, new Rng(seed), { scheme: 'vgg16' });
+  const model = SimplexModel.fresh(SPEC, 1, new Rng(seed), { scheme: 'base' });
   model.addVertex();
   return model;
 }

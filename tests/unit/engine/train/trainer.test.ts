@@ -55,7 +55,7 @@ describe('trainRun', () => {
   const data = syntheticData(32, 16);
 
   it('resumed from an epoch checkpoint reaches exactly the weights of an uninterrupted run', async () => {
-    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(11), 'vgg16');
+    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(11), 'base');
     const settings = tinySettings({ procedure: 'simplex', vertices: 2, modes: ['m0'], lmbd: 1e-6 });
     const start: TrainStart = { kind: 'fresh', modes: [mode] };
     const uninterrupted = finalComponents(await collect(trainRun(settings, data, start, { makeBatch })));
@@ -193,7 +193,7 @@ describe('trainRun', () => {
   }, 60_000);
 
   it('keeps tf.memory().numTensors flat across epochs of SPRO steps', async () => {
-    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(5), 'vgg16');
+    const mode = initVertex(modelSpecOf(tinySettings({}), 10), new Rng(5), 'base');
     const settings = tinySettings({
       procedure: 'simplex',
       vertices: 1,
@@ -212,7 +212,7 @@ describe('trainRun', () => {
 
   it('connects modes through connectors joined to every mode (complex)', async () => {
     const spec = modelSpecOf(tinySettings({}), 10);
-    const modes = [initVertex(spec, new Rng(21), 'vgg16'), initVertex(spec, new Rng(22), 'vgg16')];
+    const modes = [initVertex(spec, new Rng(21), 'base'), initVertex(spec, new Rng(22), 'base')];
     const settings = tinySettings({
       procedure: 'complex',
       modes: ['a', 'b'],

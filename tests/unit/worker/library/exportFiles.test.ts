@@ -93,7 +93,7 @@ describe('export round trip', () => {
   it('a vertex file reads back to that vertex, with its index', () => {
     const model = referenceSimplex();
     const back = parseModelFile(concat(vertexParts(model, 1)));
-    expect(back.layout).toBe('vgg');
+    expect(back.layout).toBe('base');
     expect(sameVertex(back.vertices[0], model.vertices[1])).toBe(true);
     expect(back.info.vertex).toBe(1);
     expect(() => vertexParts(model, 3)).toThrow(/no vertex 3/);

@@ -90,7 +90,7 @@ describe('modelFromFile', () => {
 
   it('keeps what a studio file says about its origin', () => {
     const source = modelFromFile(bytesOf('vertex1.safetensors'), 'vertex1.safetensors', null);
-    const file = vertexFile(source.spec, source.vertices[0] ?? [], {
+    const file = vertexFile(source.spec, source.vertices[0] ?? [], [], {
       dataset: 'CIFAR-10',
       run: 'run 7',
       metrics: { testAccuracy: 0.93, nll: null },
@@ -107,7 +107,7 @@ describe('modelFromFile', () => {
 
   it('refuses a normalisation that would feed the network infinite inputs, as the CLI does', () => {
     const source = modelFromFile(bytesOf('vertex1.safetensors'), 'vertex1.safetensors', null);
-    const file = vertexFile(source.spec, source.vertices[0] ?? [], {
+    const file = vertexFile(source.spec, source.vertices[0] ?? [], [], {
       normalisation: { mean: [0.5, 0.5, 0.5], std: [1e-300, 0.2, 0.2] },
     });
     const err = thrown(() => modelFromFile(concat(file), 'tiny-std.safetensors', null));

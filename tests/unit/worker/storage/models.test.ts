@@ -5,7 +5,7 @@ import path from 'node:path';
 import { StudioError } from '../../../../src/protocol/errors';
 import { modelFromFile } from '../../../../src/worker/library/importFile';
 import { saveModel, summarise, type NewModel } from '../../../../src/worker/storage/models';
-import { paramCount } from '../../../../src/protocol/architecture';
+import { paramCount } from '../../../../src/protocol/network';
 import { REFERENCE_DIR } from '../../engine/fixtures';
 
 function simplex(): NewModel {
