@@ -100,6 +100,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
+    statistics: file.statistics,
   });
   let evaluator: LogitsEvaluator | null = null;
   try {

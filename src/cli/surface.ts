@@ -109,6 +109,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
+    statistics: file.statistics,
   });
   // On Dawn the tab's compiled evaluator, as in the Surfaces section.
   const evaluator = await openPointEvaluator(

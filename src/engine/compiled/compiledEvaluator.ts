@@ -29,7 +29,7 @@ import { ALIGN_FLOATS, flatLayout, packRows, type FlatLayout } from './flatLayou
 import type { Binding, Dispatch, KernelContext } from './kernels/types';
 import { buildMix } from './rowKernels';
 import { uniformLayout, type UniformLayout } from './stepUniforms';
-import { VggProgram, type PassWords } from './vggProgram';
+import { VggProgram, compiles, type PassWords } from './vggProgram';
 
 /** Bytes of one normalised 32×32×3 image. */
 const IMAGE_BYTES = 32 * 32 * 3 * 4;
@@ -38,11 +38,15 @@ export type CompiledEvaluatorFactory = (
   model: SimplexModel,
   split: ImageSplit,
   options: PointEvaluatorOptions,
-) => Promise<CompiledEvaluator>;
+) => Promise<CompiledEvaluator | null>;
 
-/** The compiled evaluator on `device`, for openPointEvaluator and the ensembles' passes. */
+/**
+ * The compiled evaluator on `device`, for openPointEvaluator and the ensembles' passes; null for a
+ * network it does not run (compiles()), which the tfjs path then evaluates.
+ */
 export function compiledEvaluatorFactory(device: GPUDevice): CompiledEvaluatorFactory {
-  return (model, split, options) => CompiledEvaluator.create(device, model, split, options);
+  return (model, split, options) =>
+    compiles(model.spec) ? CompiledEvaluator.create(device, model, split, options) : Promise.resolve(null);
 }
 
 interface BatchPass {

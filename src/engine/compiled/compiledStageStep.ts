@@ -5,6 +5,7 @@
 // variable names, so a checkpoint of either path resumes on the other. Runs in the worker and in
 // Node on Dawn.
 
+import { compiles } from './vggProgram';
 import type { SimplexModel } from '../simplex/simplexModel';
 import { pairsOf, volumeOfDistances, type VolumeMeasurement } from '../simplex/volume';
 import { DROPOUT_RATE } from '../model/network';
@@ -17,8 +18,9 @@ import { CompiledStage } from './compiledStage';
 /** The trainer's compiled step on `device`, batches assembled by `makeHostBatch`. */
 export function compiledStepFactory(device: GPUDevice, makeHostBatch: MakeHostBatch): CompiledStepFactory {
   return async (model, setup) => {
-    // The tfjs path says why a stage with nothing to train cannot run.
-    if (!model.hasTrainable) return null;
+    // The tfjs path says why a stage with nothing to train cannot run, and trains the networks
+    // the compiled step does not run.
+    if (!model.hasTrainable || !compiles(model.spec)) return null;
     // The distances only where the volume term pulls (the trainer measures the volume only then).
     const pull = usesVolumeTerm(model, setup.spro);
     const stage = await CompiledStage.create(

@@ -34,6 +34,14 @@ import type { DropoutOptions } from './kernels/dropout';
 import { buildMaxPoolBackward, buildMaxPoolForward, type PoolShape } from './kernels/pool';
 import { buildSoftmaxCrossEntropy } from './kernels/softmaxCrossEntropy';
 
+/**
+ * Whether the compiled step and evaluator run `spec`: VGG without batch norm. The other families
+ * train and evaluate on the tfjs path, on WebGPU too.
+ */
+export function compiles(spec: ModelSpec): boolean {
+  return network(spec).family === 'vgg';
+}
+
 export interface VggProgramShape {
   spec: ModelSpec;
   /** Images per pass. */

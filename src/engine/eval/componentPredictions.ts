@@ -38,7 +38,7 @@ export interface ComponentEvalOptions {
    * The compiled evaluator of a component's model on the split's first `images` records (the
    * worker's, on WebGPU): each component's passes then share one upload of the images. Absent: tfjs.
    */
-  compiled?: (model: SimplexModel, split: ImageSplit, images: number) => Promise<LogitsEvaluator>;
+  compiled?: (model: SimplexModel, split: ImageSplit, images: number) => Promise<LogitsEvaluator | null>;
 }
 
 /** Passes over a split that predictComponents makes for a simplex of this size (for progress). */

@@ -7,6 +7,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
+import type { NormStatistics } from '../model/batchNorm';
+import { recomputeStatistics } from '../model/batchStatistics';
 import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
@@ -43,7 +45,7 @@ export type LogitsEvaluatorFactory = (
   model: SimplexModel,
   split: ImageSplit,
   options: { images: number; batchSize: number },
-) => Promise<LogitsEvaluator>;
+) => Promise<LogitsEvaluator | null>;
 
 /**
  * The coefficients of batch `batch` at `point` (a vertex as its one-hot row); call once per batch
@@ -74,6 +76,12 @@ export interface EvalOptions {
   /** Called after each batch with the records done so far. */
   onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
+  /**
+   * Batch norm's statistics at each point recomputed from these training batches (normalised, not
+   * augmented; the caller's to dispose); absent or empty: the stored running statistics. Ignored
+   * for a network without batch norm.
+   */
+  recompute?: readonly tf.Tensor4D[];
 }
 
 export function evalCount(split: ImageSplit, limit = 0): number {
@@ -90,22 +98,59 @@ export async function predictLogits(
   const n = evalCount(split, options.limit);
   const classes = model.spec.numClasses;
   const out = new Float32Array(n * classes);
-  for (let start = 0; start < n; start += options.batchSize) {
-    options.signal?.throwIfAborted();
-    const end = Math.min(n, start + options.batchSize);
-    const indices = new Uint32Array(end - start).map((_, i) => start + i);
-    const batch = options.makeBatch(split, indices, null);
-    const b = start / options.batchSize;
-    const logits = tf.tidy(() =>
-      point.kind === 'vertex'
-        ? model.forwardAtVertex(batch.x, point.vertex)
-        : model.forward(batch.x, batchCoefficients(model, point, b), { training: false }),
-    );
-    batch.x.dispose();
-    batch.labels.dispose();
-    out.set(await logits.data<'float32'>(), start * classes);
-    logits.dispose();
-    options.onProgress?.(end, n);
+  const recompute = model.hasBatchNorm ? (options.recompute ?? []) : [];
+  // Recomputed statistics of the last point, kept while the batches' point stays the same.
+  let recomputed: { key: string; statistics: NormStatistics[] } | null = null;
+  const statisticsAt = (coefficients: readonly number[]): NormStatistics[] => {
+    const key = coefficients.join();
+    if (recomputed?.key !== key) {
+      if (recomputed) tf.dispose(recomputed.statistics.flatMap((s) => [s.mean, s.variance]));
+      // Kept: the logits' scope that asks for them must not dispose them with its own tensors.
+      const statistics = tf.tidy(() => {
+        const stats = recomputeStatistics(model.spec, model.mixedWeights(coefficients), recompute);
+        return stats.flatMap((s) => [s.mean, s.variance]);
+      });
+      statistics.forEach((t) => tf.keep(t));
+      recomputed = {
+        key,
+        statistics: Array.from({ length: statistics.length / 2 }, (_, i) => ({
+          mean: statistics[2 * i] as tf.Tensor1D,
+          variance: statistics[2 * i + 1] as tf.Tensor1D,
+        })),
+      };
+    }
+    return recomputed.statistics;
+  };
+  try {
+    for (let start = 0; start < n; start += options.batchSize) {
+      options.signal?.throwIfAborted();
+      const end = Math.min(n, start + options.batchSize);
+      const indices = new Uint32Array(end - start).map((_, i) => start + i);
+      const batch = options.makeBatch(split, indices, null);
+      const b = start / options.batchSize;
+      const logits = tf.tidy(() => {
+        if (point.kind === 'vertex' && recompute.length === 0)
+          return model.forwardAtVertex(batch.x, point.vertex);
+        const coefficients = batchCoefficients(model, point, b);
+        return model.forward(
+          batch.x,
+          coefficients,
+          recompute.length > 0
+            ? { training: false, statistics: statisticsAt(coefficients) }
+            : { training: false },
+        );
+      });
+      batch.x.dispose();
+      batch.labels.dispose();
+      out.set(await logits.data<'float32'>(), start * classes);
+      logits.dispose();
+      options.onProgress?.(end, n);
+    }
+  } finally {
+    if (recomputed !== null) {
+      const { statistics } = recomputed as { statistics: NormStatistics[] };
+      tf.dispose(statistics.flatMap((s) => [s.mean, s.variance]));
+    }
   }
   return out;
 }
@@ -138,8 +183,8 @@ export class TfjsLogitsEvaluator implements LogitsEvaluator {
 
 /**
  * The compiled evaluator where `compiled` is given (the worker's or the CLI's WebGPU), else the
- * tfjs path's; the tfjs path's too where the compiled one refuses the images (BAD_ARGUMENT: more
- * than one GPU binding holds), so an evaluation never fails for want of it.
+ * tfjs path's; the tfjs path's too where the compiled one does not run the model (null) or refuses
+ * the images (BAD_ARGUMENT: more than one GPU binding holds), so an evaluation never fails for want of it.
  */
 export async function openLogitsEvaluator(
   model: SimplexModel,
@@ -149,10 +194,11 @@ export async function openLogitsEvaluator(
 ): Promise<LogitsEvaluator> {
   if (compiled) {
     try {
-      return await compiled(model, split, {
+      const evaluator = await compiled(model, split, {
         images: evalCount(split, options.limit),
         batchSize: options.batchSize,
       });
+      if (evaluator) return evaluator;
     } catch (err) {
       if (!(err instanceof StudioError && err.code === 'BAD_ARGUMENT')) throw err;
     }

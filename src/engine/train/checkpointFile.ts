@@ -1,6 +1,6 @@
 // A training checkpoint as one safetensors file, for runs outside the browser (the CLI's `train`):
-// every vertex of every component, every momentum buffer and the starting weights of the stages not
-// begun yet (--init) as F32 tensors, and the rest of the
+// every vertex of every component, its batch-norm running statistics, every momentum buffer and the
+// starting weights of the stages not begun yet (--init) as F32 tensors, and the rest of the
 // checkpoint (settings, stage, step, complexes, history) as JSON in the metadata key `checkpoint`,
 // the run's name in `run` and, where its test split is a file of its own, that file in `testData`.
 // Reading it back gives the structure trainRun resumes from, bit for bit. Pure; no DOM, no Node.
@@ -13,7 +13,8 @@ import type { TrainCheckpoint } from './trainer';
 const KEY = 'checkpoint';
 
 type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer' | 'starts'> & {
-  components: { complex: number[][]; frozen: boolean[]; vertices: number[] }[];
+  /** `statistics`: each batch-norm layer's batch count (its mean and variance are tensors). */
+  components: { complex: number[][]; frozen: boolean[]; vertices: number[]; statistics?: number[] }[];
   /** Each start's stage and parameter count. */
   starts?: { stage: number; params: number }[];
   optimizer: {
@@ -25,6 +26,8 @@ type Skeleton = Omit<TrainCheckpoint, 'components' | 'optimizer' | 'starts'> & {
 };
 
 const vertexName = (c: number, v: number, p: number) => `component${c}.vertex${v}.param${p}`;
+const statisticName = (c: number, layer: number, what: 'mean' | 'variance') =>
+  `component${c}.bn${layer}.${what}`;
 const bufferName = (i: number) => `optimizer.${i}`;
 const startName = (stage: number, p: number) => `start${stage}.param${p}`;
 
@@ -41,6 +44,10 @@ export function checkpointFile(checkpoint: TrainCheckpoint, about: CheckpointAbo
     component.vertices.forEach((vertex, v) => {
       vertex.forEach((data, p) => tensors.push({ name: vertexName(c, v, p), shape: [data.length], data }));
     });
+    component.statistics?.forEach((s, i) => {
+      tensors.push({ name: statisticName(c, i, 'mean'), shape: [s.mean.length], data: s.mean });
+      tensors.push({ name: statisticName(c, i, 'variance'), shape: [s.variance.length], data: s.variance });
+    });
   });
   checkpoint.starts?.forEach(({ stage, vertex }) => {
     vertex.forEach((data, p) => tensors.push({ name: startName(stage, p), shape: [data.length], data }));
@@ -56,6 +63,7 @@ export function checkpointFile(checkpoint: TrainCheckpoint, about: CheckpointAbo
       complex: c.complex,
       frozen: c.frozen,
       vertices: c.vertices.map((v) => v.length),
+      ...(c.statistics ? { statistics: c.statistics.map((s) => s.batches) } : {}),
     })),
     ...(starts ? { starts: starts.map(({ stage, vertex }) => ({ stage, params: vertex.length })) } : {}),
     optimizer: optimizer && {
@@ -113,6 +121,15 @@ export function readCheckpointFile(
       vertices: c.vertices.map((params, v) =>
         Array.from({ length: params }, (_, p) => tensor(vertexName(ci, v, p)) as TfLayout),
       ),
+      ...(c.statistics
+        ? {
+            statistics: c.statistics.map((batches, i) => ({
+              mean: tensor(statisticName(ci, i, 'mean')),
+              variance: tensor(statisticName(ci, i, 'variance')),
+              batches,
+            })),
+          }
+        : {}),
     })),
     optimizer: skeleton.optimizer && {
       ...skeleton.optimizer,

@@ -53,7 +53,11 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
       for (const [id, r] of records) {
         models.set(
           id,
-          SimplexModel.fromVertices(r.spec, r.vertices, { complex: r.complex, frozen: r.frozen }),
+          SimplexModel.fromVertices(r.spec, r.vertices, {
+            complex: r.complex,
+            frozen: r.frozen,
+            statistics: r.statistics,
+          }),
         );
       }
       const M = params.pointsPerSimplex;

@@ -64,6 +64,7 @@ async function load(modelId: string): Promise<Loaded> {
     complex: record.complex,
     model: SimplexModel.fromVertices(record.spec, record.vertices, {
       complex: record.complex,
+      statistics: record.statistics,
       name: `surface-${record.id}`,
     }),
     normalisation: record.normalisation,

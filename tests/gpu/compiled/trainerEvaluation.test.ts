@@ -54,6 +54,7 @@ function counted(): { factory: LogitsEvaluatorFactory; log: string[] } {
   const compiled = compiledEvaluatorFactory(device);
   const factory: LogitsEvaluatorFactory = async (model, split, options) => {
     const evaluator = await compiled(model, split, options);
+    if (!evaluator) throw new Error('the compiled evaluator runs VGG');
     log.push(`open ${evaluator.images}`);
     return {
       kind: evaluator.kind,

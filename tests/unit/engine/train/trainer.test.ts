@@ -14,6 +14,8 @@ import {
 } from '../../../../src/engine/train/trainer';
 import { makeBatch, type MakeBatch, type TrainingData } from '../../../../src/engine/train/trainingData';
 import { TfjsStageStep } from '../../../../src/engine/train/stageStep';
+import { freshStatistics } from '../../../../src/engine/simplex/simplexModel';
+import { network } from '../../../../src/protocol/network';
 
 function syntheticData(trainCount: number, testCount: number): TrainingData {
   const set = generateSynthetic({ seed: 3, trainCount, testCount });
@@ -284,4 +286,56 @@ describe('trainRun', () => {
     expect(last?.trainLoss).toBeLessThan((first?.trainLoss ?? 0) * 0.85);
     expect(last?.testAccuracy).toBeGreaterThan(0.2);
   }, 600_000);
+});
+
+describe('trainRun on a batch-norm network', () => {
+  const data = syntheticData(32, 16);
+
+  it('folds every draw into the shared running statistics and resumes them bit for bit', async () => {
+    const spec = { architecture: 'preresnet8', widthScale: 0.5, numClasses: 10 } as const;
+    const mode = initVertex(spec, new Rng(12), 'base');
+    const modeStatistics = freshStatistics(network(spec).batchNorms);
+    const settings = tinySettings({
+      procedure: 'simplex',
+      architecture: 'preresnet8',
+      widthScale: 0.5,
+      vertices: 2,
+      modes: ['m0'],
+      lmbd: 1e-6,
+      epochsPerVertex: 1,
+    });
+    const start: TrainStart = { kind: 'fresh', modes: [mode], statistics: modeStatistics };
+    const checkpoints: TrainCheckpoint[] = [];
+    const events: TrainEvent[] = [];
+    for await (const event of trainRun(settings, data, start, { makeBatch })) {
+      events.push(event);
+      if (event.type === 'checkpoint') checkpoints.push(structuredClone(event.checkpoint));
+    }
+    const [done] = finalComponents(events);
+    // 4 steps a stage of 2 draws each, 2 stages: every layer folded 16 passes in, from the mode's.
+    expect(done?.statistics?.map((s) => s.batches)).toEqual(modeStatistics.map(() => 16));
+    expect(done?.statistics?.[0]?.mean.some((m) => m !== 0)).toBe(true);
+    const resumed = finalComponents(
+      await collect(
+        trainRun(
+          settings,
+          data,
+          { kind: 'resume', checkpoint: checkpoints[0] as TrainCheckpoint },
+          { makeBatch },
+        ),
+      ),
+    );
+    expect(resumed[0]?.statistics?.map((s) => s.batches)).toEqual(done?.statistics?.map((s) => s.batches));
+    resumed[0]?.statistics?.forEach((s, i) => {
+      expect(Array.from(s.mean)).toEqual(Array.from(done?.statistics?.[i]?.mean ?? []));
+      expect(Array.from(s.variance)).toEqual(Array.from(done?.statistics?.[i]?.variance ?? []));
+    });
+    resumed[0]?.vertices.forEach((vertex, v) => {
+      vertex.forEach((param, p) => {
+        expect(Array.from(param)).toEqual(Array.from(done?.vertices[v]?.[p] ?? []));
+      });
+    });
+    const epochs = events.filter((e) => e.type === 'epoch');
+    expect(epochs.every((e) => e.type === 'epoch' && Number.isFinite(e.point.testLoss))).toBe(true);
+  }, 240_000);
 });
