@@ -100,18 +100,18 @@ export async function predictLogits(
   const out = new Float32Array(n * classes);
   const recompute = model.hasBatchNorm ? (options.recompute ?? []) : [];
   // Recomputed statistics of the last point, kept while the batches' point stays the same.
-  let recomputed: { key: string; statistics: NormStatistics[] } | null = null;
+  const cache: { recomputed: { key: string; statistics: NormStatistics[] } | null } = { recomputed: null };
   const statisticsAt = (coefficients: readonly number[]): NormStatistics[] => {
     const key = coefficients.join();
-    if (recomputed?.key !== key) {
-      if (recomputed) tf.dispose(recomputed.statistics.flatMap((s) => [s.mean, s.variance]));
+    if (cache.recomputed?.key !== key) {
+      if (cache.recomputed) tf.dispose(cache.recomputed.statistics.flatMap((s) => [s.mean, s.variance]));
       // Kept: the logits' scope that asks for them must not dispose them with its own tensors.
       const statistics = tf.tidy(() => {
         const stats = recomputeStatistics(model.spec, model.mixedWeights(coefficients), recompute);
         return stats.flatMap((s) => [s.mean, s.variance]);
       });
       statistics.forEach((t) => tf.keep(t));
-      recomputed = {
+      cache.recomputed = {
         key,
         statistics: Array.from({ length: statistics.length / 2 }, (_, i) => ({
           mean: statistics[2 * i] as tf.Tensor1D,
@@ -119,7 +119,7 @@ export async function predictLogits(
         })),
       };
     }
-    return recomputed.statistics;
+    return cache.recomputed.statistics;
   };
   try {
     for (let start = 0; start < n; start += options.batchSize) {
@@ -147,10 +147,7 @@ export async function predictLogits(
       options.onProgress?.(end, n);
     }
   } finally {
-    if (recomputed !== null) {
-      const { statistics } = recomputed as { statistics: NormStatistics[] };
-      tf.dispose(statistics.flatMap((s) => [s.mean, s.variance]));
-    }
+    if (cache.recomputed) tf.dispose(cache.recomputed.statistics.flatMap((s) => [s.mean, s.variance]));
   }
   return out;
 }
