@@ -4,6 +4,7 @@
 // Runs in Node.
 
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import {
   ensembleProbs,
   metricsFromLogits,
@@ -14,9 +15,11 @@ import { classificationMetrics, NLL_PROB_FLOOR, type ClassificationMetrics } fro
 import type { Split } from '../engine/formats/cifarLayout';
 import { SimplexModel } from '../engine/simplex/simplexModel';
 import { measureVolume } from '../engine/simplex/volume';
+import { recomputeBatches } from '../engine/surface/pointEvaluator';
 import { batchMaker, type ImageSplit } from '../engine/train/trainingData';
 import { Rng } from '../engine/util/rng';
 import { StudioError } from '../protocol/errors';
+import { RECOMPUTED, RECOMPUTE_BATCH } from '../protocol/batchNorm';
 import { badArgument, intFlag, parseCommand, stringFlag } from './args';
 import { isNodeBackendRequest, NODE_BACKENDS, startNodeBackend, type NodeBackend } from './backend';
 import { loadEvalData, parseFormat, type EvalData } from './cifarData';
@@ -46,7 +49,14 @@ const OPTIONS = {
   limit: { type: 'string' },
   batch: { type: 'string' },
   backend: { type: 'string' },
+  bn: { type: 'string' },
+  'bn-batches': { type: 'string' },
+  'bn-data': { type: 'string' },
 } as const;
+
+/** Training batches `--bn recomputed` folds statistics from, at most this many images each. */
+export const BN_BATCH = RECOMPUTE_BATCH;
+export const DEFAULT_BN_BATCHES = RECOMPUTED.batches;
 
 export async function evalCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommand('eval', argv, OPTIONS);
@@ -75,6 +85,12 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   if (!isNodeBackendRequest(backendFlag)) {
     throw badArgument(`--backend must be one of ${NODE_BACKENDS.join(', ')}, not "${backendFlag}"`);
   }
+  const bnFlag = stringFlag(values, 'bn');
+  if (bnFlag !== undefined && bnFlag !== 'stored' && bnFlag !== 'recomputed') {
+    throw badArgument(`--bn must be stored or recomputed, not "${bnFlag}"`);
+  }
+  const bnBatches = intFlag(values, 'bn-batches', 1, 10_000) ?? DEFAULT_BN_BATCHES;
+  const bnData = stringFlag(values, 'bn-data');
   const guard = { force: values.force === true, inputs: [weights, dataPath] };
   if (logitsPath !== undefined) checkOutput(logitsPath, guard);
   else if (values.force === true) throw badArgument('--force applies with --logits');
@@ -91,6 +107,20 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     );
   }
 
+  // A point that is not a trained vertex has no statistics of its own: recomputed there unless
+  // asked otherwise; vertices and ESPRO's samples use the stored ones, as the reference does.
+  const hasBatchNorm = file.statistics.length > 0;
+  const bnMode = !hasBatchNorm
+    ? null
+    : (bnFlag ?? (point.kind === 'vertex' || point.kind === 'samples' ? 'stored' : 'recomputed'));
+  if (!hasBatchNorm && (bnFlag !== undefined || bnData !== undefined || values['bn-batches'] !== undefined)) {
+    throw badArgument(`--bn applies to networks with batch norm; ${file.spec.architecture} has none`);
+  }
+  const bnTrain =
+    bnMode === 'recomputed'
+      ? await recomputeImages(bnData ?? dataPath, format, bnBatches, bnData !== undefined)
+      : null;
+
   const backend = await startNodeBackend(backendFlag);
   const normalisation = file.info.normalisation ?? null;
   const compiled =
@@ -103,11 +133,14 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     statistics: file.statistics,
   });
   let evaluator: LogitsEvaluator | null = null;
+  const recompute = bnTrain
+    ? recomputeBatches({ split: bnTrain, batches: bnBatches, batchSize: BN_BATCH }, normalisation)
+    : [];
   try {
     evaluator = await openLogitsEvaluator(
       model,
       data.split,
-      { makeBatch: batchMaker(normalisation), batchSize, limit: limit ?? 0 },
+      { makeBatch: batchMaker(normalisation), batchSize, limit: limit ?? 0, recompute },
       compiled,
     );
     const { metrics, rows } = await predict(model, evaluator, data.split, point);
@@ -135,6 +168,19 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
         vertexCount: model.vertexCount,
       },
       data: describeData(dataPath, data),
+      ...(bnMode === null
+        ? {}
+        : {
+            batchNorm:
+              bnMode === 'stored'
+                ? { statistics: 'stored' }
+                : {
+                    statistics: 'recomputed',
+                    batches: recompute.length,
+                    batchSize: recompute[0]?.shape[0] ?? 0,
+                    from: bnData ?? dataPath,
+                  },
+          }),
       backend: describeBackend(backend, evaluator),
     };
     printJson(io, result);
@@ -142,7 +188,33 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   } finally {
     evaluator?.dispose();
     model.dispose();
+    tf.dispose(recompute);
   }
+}
+
+/**
+ * The training images `--bn recomputed` uses: the training split of a tarball, IDX folder or image
+ * folder, or (with --bn-data) a record file as it is. A lone record file given as --data is one
+ * split, often the test split: recomputing on the images evaluated would leak them, so it is refused.
+ */
+async function recomputeImages(
+  file: string,
+  format: ReturnType<typeof parseFormat>,
+  batches: number,
+  explicit: boolean,
+): Promise<ImageSplit> {
+  const limit = batches * BN_BATCH;
+  try {
+    return (await loadEvalData(file, { format, split: 'train', limit })).split;
+  } catch (err) {
+    if (!(err instanceof StudioError && /applies to tarballs/.test(err.message))) throw err;
+  }
+  if (!explicit) {
+    throw badArgument(
+      `--bn recomputed needs training images, and ${path.basename(file)} is a record file (one split): give --data the tarball or folder, or --bn-data TRAIN_FILE`,
+    );
+  }
+  return (await loadEvalData(file, { format, limit })).split;
 }
 
 interface Prediction {

@@ -68,6 +68,17 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --backend B      auto (default: WebGPU through Dawn where it finds a GPU, else wasm), webgpu,
                    wasm or cpu
 
+Networks with batch norm (VGG-BN, PreResNet): a point that is not a trained vertex has no running
+statistics of its own (the curve code's update_bn):
+  --bn MODE        stored (the file's running statistics, the reference's behaviour) or
+                   recomputed (reset, then the average of each batch's mean and unbiased variance
+                   over N training batches at the point, in train mode). Default: recomputed for
+                   --coeffs and the centroid, stored for --vertex and --samples
+  --bn-batches N   training batches of 128 images to recompute from (default 4)
+  --bn-data FILE   where the training images come from (default: the training split of --data;
+                   a lone record file as --data is refused, so the images evaluated never leak in)
+The JSON then says which statistics were used ("batchNorm").
+
 Inputs are normalised with the file's "normalisation" metadata, else the reference's ImageNet
 statistics. The model's class count must match the dataset's.
 `;

@@ -9,6 +9,7 @@ import { openPointEvaluator } from '../engine/surface/pointEvaluator';
 import { SimplexModel } from '../engine/simplex/simplexModel';
 import type { VertexRole } from '../protocol/commands/models';
 import { SURFACE_DEFAULTS, type FaceIndices, type SurfaceSettings } from '../protocol/commands/surfaces';
+import { RECOMPUTED, RECOMPUTE_BATCH } from '../protocol/batchNorm';
 import { gridCsv, gridFileStem, gridJson } from '../protocol/gridExport';
 import { StudioError } from '../protocol/errors';
 import { badArgument, indexList, intFlag, parseCommand, stringFlag } from './args';
@@ -34,6 +35,8 @@ const OPTIONS = {
   metric: { type: 'string' },
   edges: { type: 'boolean' },
   points: { type: 'string' },
+  bn: { type: 'string' },
+  'bn-batches': { type: 'string' },
   out: { type: 'string' },
   force: { type: 'boolean' },
 } as const;
@@ -63,6 +66,9 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
   if (metric !== 'loss' && metric !== 'error')
     throw badArgument(`--metric must be loss or error, not "${metric}"`);
   const margin = Number(stringFlag(values, 'margin') ?? SURFACE_DEFAULTS.margin);
+  const bn = stringFlag(values, 'bn') ?? 'recomputed';
+  if (bn !== 'stored' && bn !== 'recomputed')
+    throw badArgument(`--bn must be stored or recomputed, not "${bn}"`);
   const settings: SurfaceSettings = {
     datasetId: path.basename(dataPath),
     split,
@@ -70,6 +76,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
     gridSize: intFlag(values, 'grid', 1) ?? SURFACE_DEFAULTS.gridSize,
     margin,
     metric,
+    batchNorm: { statistics: bn, batches: intFlag(values, 'bn-batches', 1) ?? RECOMPUTED.batches },
   };
   try {
     checkSurfaceSettings(settings);
@@ -105,6 +112,23 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
       false,
     );
   }
+  const recomputed = file.statistics.length > 0 && bn === 'recomputed';
+  const train = recomputed
+    ? (
+        await loadEvalData(dataPath, {
+          format,
+          split: 'train',
+          limit: (settings.batchNorm?.batches ?? 1) * RECOMPUTE_BATCH,
+        }).catch((err: unknown) => {
+          if (err instanceof StudioError && /applies to tarballs/.test(err.message)) {
+            throw badArgument(
+              `--bn recomputed needs the training images: give --data a tarball or folder with a training split, or --bn stored`,
+            );
+          }
+          throw err;
+        })
+      ).split
+    : null;
   const backend = await startNodeBackend();
   const model = SimplexModel.fromVertices(file.spec, file.vertices, {
     complex: file.info.complex,
@@ -115,7 +139,20 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
   const evaluator = await openPointEvaluator(
     model,
     data.split,
-    { images: settings.images, batchSize: 128, normalisation: file.info.normalisation ?? null },
+    {
+      images: settings.images,
+      batchSize: 128,
+      normalisation: file.info.normalisation ?? null,
+      ...(train
+        ? {
+            recompute: {
+              split: train,
+              batches: settings.batchNorm?.batches ?? 1,
+              batchSize: RECOMPUTE_BATCH,
+            },
+          }
+        : {}),
+    },
     backend.name === 'webgpu' ? (await import('../worker/backend')).activeEvaluator() : undefined,
   );
   try {
@@ -126,7 +163,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
     });
     const roles = Array.from({ length: k }, (): VertexRole => 'vertex');
     const grid = surfaceGrid(
-      { id: name, name, roles },
+      { id: name, name, roles, batchNorm: file.statistics.length > 0 },
       face,
       settings,
       surface,

@@ -2,6 +2,7 @@
 // describes the plane: p(u, v) = v_a + u·e1 + v·e2 with e1, e2 given as combinations of the
 // face's vertices, so the numbers can be reproduced from the exported weights.
 
+import { describeBatchNorm } from './batchNorm';
 import { planeBarycentric, type SurfaceGrid } from './commands/surfaces';
 
 export function gridFileStem(grid: Pick<SurfaceGrid, 'modelName' | 'face' | 'settings'>): string {
@@ -11,11 +12,15 @@ export function gridFileStem(grid: Pick<SurfaceGrid, 'modelName' | 'face' | 'set
 
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
 
-/** Header plus one row per point: i, j, u, v, β of the three vertices, inside, loss, error. */
+/**
+ * Header plus one row per point: i, j, u, v, β of the three vertices, inside, loss, error; and for
+ * a network with batch norm, the statistics its points were evaluated with.
+ */
 export function gridCsv(grid: SurfaceGrid): string {
   const [a, b, c] = grid.face;
   const size = grid.u.length;
-  const lines = [`i,j,u,v,beta_v${a},beta_v${b},beta_v${c},inside,loss,error`];
+  const bn = grid.batchNorm ? describeBatchNorm(grid.batchNorm) : null;
+  const lines = [`i,j,u,v,beta_v${a},beta_v${b},beta_v${c},inside,loss,error${bn ? ',bn_statistics' : ''}`];
   for (let j = 0; j < size; j++) {
     for (let i = 0; i < size; i++) {
       const u = grid.u[i] ?? NaN;
@@ -33,6 +38,7 @@ export function gridCsv(grid: SurfaceGrid): string {
           inside ? 1 : 0,
           num(grid.loss[k] ?? NaN),
           num(grid.error[k] ?? NaN),
+          ...(bn ? [bn] : []),
         ].join(','),
       );
     }
@@ -58,6 +64,9 @@ export function gridJson(grid: SurfaceGrid): string {
       roles: grid.roles,
       settings: grid.settings,
       imagesUsed: grid.imagesUsed,
+      ...(grid.batchNorm
+        ? { batchNorm: { ...grid.batchNorm, described: describeBatchNorm(grid.batchNorm) } }
+        : {}),
       basis: {
         definition:
           'p(u, v) = w_a + u·e1 + v·e2; e1 = (w_b − w_a)/|w_b − w_a|, e2 = Gram–Schmidt of w_c − w_a against e1 (weights over all parameters)',

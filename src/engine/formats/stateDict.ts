@@ -282,7 +282,11 @@ function inferSpec(tensors: ReadonlyMap<string, NamedTensor>, layout: StateDictL
     }
     const bottleneck = tensors.has(key('layer1.0.conv3.weight'));
     const depth = bottleneck ? 9 * blocks + 2 : 6 * blocks + 2;
-    const problem = preresnetDepthError(depth);
+    const problem =
+      preresnetDepthError(depth) ??
+      (bottleneck !== depth >= 44
+        ? `the reference builds depth ${depth} with ${depth >= 44 ? 'bottleneck' : 'basic'} blocks`
+        : null);
     if (problem) {
       throw mismatch(
         `its ${blocks} ${bottleneck ? 'bottleneck' : 'basic'} block${blocks === 1 ? '' : 's'} per stage make depth ${depth}: ${problem}`,

@@ -2,6 +2,7 @@
 // evaluation, edge profiles and the 3-D projection of a complex. Plain data shared by page and
 // worker. Grids cross as number[] (NaN where a point is not computed yet).
 
+import { RECOMPUTED, type BatchNormChoice } from '../batchNorm';
 import type { DatasetId, DatasetSplit } from './data';
 import type { VertexRole } from './models';
 
@@ -15,6 +16,8 @@ export interface SurfaceData {
   datasetId: DatasetId;
   split: DatasetSplit;
   images: number;
+  /** A batch-norm network's statistics at each point; absent: stored. Ignored without batch norm. */
+  batchNorm?: BatchNormChoice;
 }
 
 export interface SurfaceSettings extends SurfaceData {
@@ -33,6 +36,7 @@ export const SURFACE_DEFAULTS: SurfaceSettings = {
   gridSize: 21,
   margin: 0.2,
   metric: 'loss',
+  batchNorm: RECOMPUTED,
 };
 export const MAX_GRID_SIZE = 61;
 export const MIN_GRID_SIZE = 3;
@@ -67,6 +71,8 @@ export interface SurfaceGrid {
   /** Row-major gridSize²: index j·gridSize + i is the point (u[i], v[j]). NaN: not computed yet. */
   loss: number[];
   error: number[];
+  /** What batch-norm statistics the points had; null for a network without batch norm. */
+  batchNorm: BatchNormChoice | null;
   /** Points computed. */
   done: number;
   seconds: number;
@@ -142,7 +148,9 @@ export interface SurfaceCommands {
 
 /** The cache key of a surface: every input that changes its numbers (and the metric shown). */
 export function surfaceKey(modelId: string, face: FaceIndices, s: SurfaceSettings): string {
-  return [modelId, face.join(','), s.gridSize, s.margin, s.datasetId, s.split, s.images, s.metric].join('|');
+  const key = [modelId, face.join(','), s.gridSize, s.margin, s.datasetId, s.split, s.images, s.metric];
+  if (s.batchNorm?.statistics === 'recomputed') key.push(`bn-recomputed-${s.batchNorm.batches}`);
+  return key.join('|');
 }
 
 /** Every 3-vertex subset of each simplex of a complex, each once, sorted. */

@@ -11,6 +11,7 @@ import {
   type SurfaceData,
 } from '../../protocol/commands/surfaces';
 import { StudioError } from '../../protocol/errors';
+import { RECOMPUTE_BATCH } from '../../protocol/batchNorm';
 import { SimplexModel } from '../../engine/simplex/simplexModel';
 import { computeFaceSurface, edgeProfiles, facePlane } from '../../engine/surface/faceSurface';
 import {
@@ -36,6 +37,8 @@ interface Loaded {
   roles: VertexRole[];
   complex: number[][];
   model: SimplexModel;
+  /** Whether the network has batch norm (its points then take SurfaceData.batchNorm). */
+  batchNorm: boolean;
   normalisation: ChannelNormalisation | null;
   evaluators: Map<string, Promise<PointEvaluator>>;
   planes: Map<string, Promise<FacePlane>>;
@@ -67,6 +70,7 @@ async function load(modelId: string): Promise<Loaded> {
       statistics: record.statistics,
       name: `surface-${record.id}`,
     }),
+    batchNorm: record.statistics.length > 0,
     normalisation: record.normalisation,
     evaluators: new Map(),
     planes: new Map(),
@@ -99,21 +103,31 @@ async function withModel<T>(modelId: string, fn: (entry: Loaded) => Promise<T>):
 }
 
 function evaluatorFor(entry: Loaded, data: SurfaceData): Promise<PointEvaluator> {
-  const key = `${data.datasetId}|${data.split}|${data.images}`;
+  // A batch-norm network's points recompute their statistics from the dataset's training images.
+  const bn = entry.batchNorm && data.batchNorm?.statistics === 'recomputed' ? data.batchNorm : null;
+  const key = `${data.datasetId}|${data.split}|${data.images}|${bn ? bn.batches : 'stored'}`;
   let found = entry.evaluators.get(key);
   if (!found) {
-    found = loadSplit(data.datasetId, data.split).then((split) => {
+    found = loadSplit(data.datasetId, data.split).then(async (split) => {
       if (split.numClasses !== entry.model.spec.numClasses) {
         throw new StudioError(
           'SHAPE_MISMATCH',
           `This model has ${entry.model.spec.numClasses} classes but the ${data.datasetId} dataset has ${split.numClasses}: pick the dataset it was trained on.`,
         );
       }
+      const train = bn ? (data.split === 'train' ? split : await loadSplit(data.datasetId, 'train')) : null;
       // The compiled evaluator where training runs the compiled step (WebGPU unless ?step=tfjs).
       return openPointEvaluator(
         entry.model,
         split,
-        { images: data.images, batchSize: 128, normalisation: entry.normalisation },
+        {
+          images: data.images,
+          batchSize: 128,
+          normalisation: entry.normalisation,
+          ...(train && bn
+            ? { recompute: { split: train, batches: bn.batches, batchSize: RECOMPUTE_BATCH } }
+            : {}),
+        },
         activeEvaluator(),
       );
     });

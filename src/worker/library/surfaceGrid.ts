@@ -12,6 +12,7 @@ import {
   type SurfaceSettings,
 } from '../../protocol/commands/surfaces';
 import { StudioError } from '../../protocol/errors';
+import { STORED, batchNormChoiceError } from '../../protocol/batchNorm';
 import type { FaceSurface } from '../../engine/surface/faceSurface';
 import { basisCombinations, vertexCoords } from '../../engine/surface/planeBasis';
 
@@ -31,11 +32,13 @@ export function checkSurfaceData(d: SurfaceData): void {
   if (!Number.isInteger(d.images) || d.images < 1) {
     throw new StudioError('BAD_SETTINGS', `Evaluate on a whole number of images ≥ 1, not ${d.images}.`);
   }
+  const bn = d.batchNorm ? batchNormChoiceError(d.batchNorm) : null;
+  if (bn) throw new StudioError('BAD_SETTINGS', bn);
 }
 
 /** A computed face surface as the page and the files show it. */
 export function surfaceGrid(
-  entry: { id: string; name: string; roles: readonly VertexRole[] },
+  entry: { id: string; name: string; roles: readonly VertexRole[]; batchNorm: boolean },
   face: FaceIndices,
   settings: SurfaceSettings,
   surface: FaceSurface,
@@ -52,6 +55,7 @@ export function surfaceGrid(
     roles: face.map((v) => entry.roles[v] ?? 'vertex') as [VertexRole, VertexRole, VertexRole],
     settings,
     imagesUsed,
+    batchNorm: entry.batchNorm ? (settings.batchNorm ?? STORED) : null,
     plane: {
       origin: face[0],
       e1,
