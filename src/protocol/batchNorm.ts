@@ -21,8 +21,10 @@ export const MAX_RECOMPUTE_BATCHES = 100;
 
 /** Why `choice` is not one a command takes, or null. */
 export function batchNormChoiceError(choice: BatchNormChoice): string | null {
-  if (choice.statistics !== 'stored' && choice.statistics !== 'recomputed') {
-    return `Batch-norm statistics are stored or recomputed, not ${JSON.stringify(choice.statistics)}.`;
+  // Commands cross the worker boundary unchecked: the union is a promise, not a guarantee.
+  const statistics: unknown = choice.statistics;
+  if (statistics !== 'stored' && statistics !== 'recomputed') {
+    return `Batch-norm statistics are stored or recomputed, not ${JSON.stringify(statistics)}.`;
   }
   if (!Number.isInteger(choice.batches) || choice.batches < 1 || choice.batches > MAX_RECOMPUTE_BATCHES) {
     return `Recompute batch-norm statistics from 1 to ${MAX_RECOMPUTE_BATCHES} batches, not ${choice.batches}.`;
