@@ -5,6 +5,7 @@
 // Runs wherever tfjs does (worker, Node tests), or on the worker's compiled evaluator where it
 // passes one (WebGPU); ensembleReport.ts turns the results into rows.
 
+import type * as tf from '@tensorflow/tfjs';
 import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
@@ -39,6 +40,8 @@ export interface ComponentEvalOptions {
    * worker's, on WebGPU): each component's passes then share one upload of the images. Absent: tfjs.
    */
   compiled?: (model: SimplexModel, split: ImageSplit, images: number) => Promise<LogitsEvaluator | null>;
+  /** Training batches a batch-norm network's points recompute their statistics from (evaluate.ts). */
+  recompute?: readonly tf.Tensor4D[];
 }
 
 /** Passes over a split that predictComponents makes for a simplex of this size (for progress). */
@@ -65,6 +68,7 @@ export async function predictComponents(
     batchSize: options.batchSize,
     limit: n,
     signal: options.signal,
+    ...(options.recompute ? { recompute: options.recompute } : {}),
   };
   const components: ComponentPredictions[] = [];
   for (const [c, source] of sources.entries()) {

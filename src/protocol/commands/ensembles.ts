@@ -2,6 +2,7 @@
 // worker: the engine fills an EnsembleReport (engine/eval/ensembleReport.ts), the page draws and
 // exports it without recomputing anything.
 
+import type { BatchNormChoice } from '../batchNorm';
 import type { DatasetId } from './data';
 
 /** One simplex of a library model; base models have one simplex of one vertex. */
@@ -32,6 +33,11 @@ export interface EnsembleEvalParams {
   /** Seeds the sampled points, the random-point-per-batch draws and the noise. */
   seed: number;
   batchSize: number;
+  /**
+   * Batch-norm networks: each sampled point's statistics, stored (the reference's, and the
+   * default) or recomputed there from the dataset's training images. Absent: stored.
+   */
+  batchNorm?: BatchNormChoice;
 }
 
 export type PredictorKind =

@@ -14,6 +14,9 @@ import { NOISE_SEVERITIES, POINT_GRID } from '../../protocol/commands/ensembles'
 
 import type { ModelSummary } from '../../protocol/commands/models';
 import { StudioError } from '../../protocol/errors';
+import { RECOMPUTE_BATCH, batchNormChoiceError } from '../../protocol/batchNorm';
+import * as tf from '@tensorflow/tfjs';
+import { recomputeBatches } from '../../engine/surface/pointEvaluator';
 import {
   drawPoints,
   passesPerComponent,
@@ -49,6 +52,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
     const costs = await costTable([...records.values()]);
     ctx.signal.throwIfAborted();
     const models = new Map<string, SimplexModel>();
+    const disposeLater: tf.Tensor[] = [];
     try {
       for (const [id, r] of records) {
         models.set(
@@ -98,6 +102,19 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
         return { model, simplex, modeVertex, points: drawPoints(simplex, model.vertexCount, M, rng) };
       });
 
+      // Batch-norm points with recomputed statistics: the dataset's first training batches.
+      const recompute =
+        params.batchNorm?.statistics === 'recomputed' && first.statistics.length > 0
+          ? recomputeBatches(
+              {
+                split: await loadSplit(params.datasetId, 'train'),
+                batches: params.batchNorm.batches,
+                batchSize: RECOMPUTE_BATCH,
+              },
+              first.normalisation,
+            )
+          : [];
+      disposeLater.push(...recompute);
       const heldOut = params.heldOut > 0 ? await heldOutSlice(params, records) : null;
       ctx.signal.throwIfAborted();
       const phases = 1 + (heldOut ? 1 : 0) + (params.noise ? NOISE_SEVERITIES.length : 0);
@@ -115,6 +132,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
           randomSeed,
           signal: ctx.signal,
           ...(compiled ? { compiled } : {}),
+          ...(recompute.length > 0 ? { recompute } : {}),
           onPass: () => {
             done += 1;
             ctx.progress({ phase, done, total: perPhase * phases });
@@ -177,6 +195,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
       return report;
     } finally {
       for (const m of models.values()) m.dispose();
+      tf.dispose(disposeLater);
     }
   },
 };
@@ -191,6 +210,8 @@ function checkParams(p: EnsembleEvalParams): void {
   if (!whole(p.testLimit, 0, Infinity) || !whole(p.heldOut, 0, Infinity)) {
     throw new StudioError('BAD_SETTINGS', 'Image counts must be whole numbers ≥ 0 (0 = all or none).');
   }
+  const bn = p.batchNorm ? batchNormChoiceError(p.batchNorm) : null;
+  if (bn) throw new StudioError('BAD_SETTINGS', bn);
 }
 
 /** Same architecture, width and classes as the first component, and the dataset it was made for. */

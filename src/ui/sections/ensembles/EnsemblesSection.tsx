@@ -12,6 +12,7 @@ import { INITIAL_ENSEMBLE_FORM, parseEnsembleForm, toggleComponent, type Ensembl
 import { EvaluationPanel } from './EvaluationPanel';
 import { useEnsembleEvaluation } from './useEnsembleEvaluation';
 import { useEnsembleInputs } from './useEnsembleInputs';
+import { hasBatchNorm } from '../models/describe';
 
 export function EnsemblesSection() {
   const inputs = useEnsembleInputs();
@@ -53,6 +54,7 @@ export function EnsemblesSection() {
         parsed={parsed}
         dataset={dataset}
         chosen={chosen.length}
+        batchNorm={list.some((c) => form.selected.has(c.key) && hasBatchNorm(c.model))}
         job={job}
       />
       {job.last ? <EnsembleReportView report={job.last} /> : null}

@@ -5,6 +5,7 @@ import { NOISE_SEVERITIES } from '../../../protocol/commands/ensembles';
 import type { DatasetInfo } from '../../../protocol/commands/data';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { NumberField } from '../../components/NumberField';
+import { RECOMPUTE_BATCH } from '../../../protocol/batchNorm';
 import { heldOutText, type EnsembleForm, type ParsedEnsembleForm } from './ensembleForm';
 import type { EnsembleEvaluation } from './useEnsembleEvaluation';
 
@@ -15,10 +16,20 @@ export interface EvaluationPanelProps {
   dataset: DatasetInfo | null;
   /** Components chosen that may join. */
   chosen: number;
+  /** A chosen component has batch norm: how its points get statistics is asked. */
+  batchNorm: boolean;
   job: EnsembleEvaluation;
 }
 
-export function EvaluationPanel({ form, onChange, parsed, dataset, chosen, job }: EvaluationPanelProps) {
+export function EvaluationPanel({
+  form,
+  onChange,
+  parsed,
+  dataset,
+  chosen,
+  batchNorm,
+  job,
+}: EvaluationPanelProps) {
   const { errors, params } = parsed;
   const running = job.status.kind === 'running';
   const trainCount = dataset?.splits.train.count ?? 0;
@@ -91,6 +102,31 @@ export function EvaluationPanel({ form, onChange, parsed, dataset, chosen, job }
           images are evaluated five more times.
         </span>
       </p>
+      {batchNorm ? (
+        <div data-testid="ensemble-batch-norm">
+          <p>
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={form.recomputeBn}
+                onChange={(e) => {
+                  onChange({ recomputeBn: e.target.checked });
+                }}
+              />
+              Recompute batch-norm statistics at each sampled point
+            </label>{' '}
+            <span className="muted">
+              Off: the stored running statistics, as the reference evaluates its ensembles. On: reset, then
+              averaged over training batches at each point (each point costs that many more passes).
+            </span>
+          </p>
+          {form.recomputeBn ? (
+            <div className="field-grid">
+              {number('bnBatches', `Batches of ${RECOMPUTE_BATCH} training images`)}
+            </div>
+          ) : null}
+        </div>
+      ) : null}
       <p>
         <button
           type="button"

@@ -7,10 +7,11 @@ import type { DatasetId, DatasetInfo } from '../../../protocol/commands/data';
 import type { ComponentChoice, EnsembleEvalParams } from '../../../protocol/commands/ensembles';
 import { NUMBER_RULES, numberError, type NumberRule } from '../../../protocol/settings';
 import { parseNumberText } from '../../components/numberText';
+import { MAX_RECOMPUTE_BATCHES, RECOMPUTED } from '../../../protocol/batchNorm';
 
 const BATCH_SIZE = 128;
 
-export type EnsembleNumberKey = 'points' | 'testLimit' | 'seed' | 'heldOut';
+export type EnsembleNumberKey = 'points' | 'testLimit' | 'seed' | 'heldOut' | 'bnBatches';
 
 export interface EnsembleForm {
   /** Null: the first stored dataset. */
@@ -22,15 +23,18 @@ export interface EnsembleForm {
   heldOut: string | null;
   calibrate: boolean;
   noise: boolean;
+  /** Batch-norm components: recompute each sampled point's statistics (off: the stored ones, the reference's). */
+  recomputeBn: boolean;
 }
 
 export const INITIAL_ENSEMBLE_FORM: EnsembleForm = {
   datasetId: null,
   selected: new Set(),
-  text: { points: '25', testLimit: '0', seed: '1' },
+  text: { points: '25', testLimit: '0', seed: '1', bnBatches: String(RECOMPUTED.batches) },
   heldOut: null,
   calibrate: false,
   noise: false,
+  recomputeBn: false,
 };
 
 const RULES: Record<EnsembleNumberKey, NumberRule> = {
@@ -38,6 +42,7 @@ const RULES: Record<EnsembleNumberKey, NumberRule> = {
   testLimit: { integer: true, min: 0 },
   seed: NUMBER_RULES.seed,
   heldOut: { integer: true, min: 1 },
+  bnBatches: { integer: true, min: 1, max: MAX_RECOMPUTE_BATCHES },
 };
 
 export function toggleComponent(form: EnsembleForm, key: string, on: boolean): EnsembleForm {
@@ -75,6 +80,7 @@ export function parseEnsembleForm(
   const points = read('points', form.text.points);
   const testLimit = read('testLimit', form.text.testLimit);
   const seed = read('seed', form.text.seed);
+  const bnBatches = form.recomputeBn ? read('bnBatches', form.text.bnBatches) : 0;
   let heldOut = 0;
   if (form.calibrate) {
     heldOut = read('heldOut', heldOutText(form, trainCount));
@@ -93,6 +99,7 @@ export function parseEnsembleForm(
       noise: form.noise,
       seed,
       batchSize: BATCH_SIZE,
+      ...(form.recomputeBn ? { batchNorm: { statistics: 'recomputed' as const, batches: bnBatches } } : {}),
     },
     errors,
   };

@@ -1,6 +1,7 @@
 // Runs on the page: how the library names things for people. Pure, so it is unit-tested.
 
 import type { ModelSpec } from '../../../protocol/architecture';
+import { network } from '../../../protocol/network';
 import type { ModelKind, ModelSource, ModelSummary } from '../../../protocol/commands/models';
 
 const WIDTH_LABELS: Record<ModelSpec['widthScale'], string> = {
@@ -47,4 +48,9 @@ export function shapeLine(model: Pick<ModelSummary, 'spec' | 'vertexCount'>): st
 /** `[[0,1,2]]` as `{0,1,2}`; a complex as its simplexes joined by spaces. */
 export function complexLabel(complex: readonly (readonly number[])[]): string {
   return complex.map((s) => `{${s.join(',')}}`).join(' ');
+}
+
+/** Whether a model's network has batch norm, so its points need statistics (the form asks how). */
+export function hasBatchNorm(model: Pick<ModelSummary, 'spec'> | undefined): boolean {
+  return model !== undefined && network(model.spec).batchNorms.length > 0;
 }

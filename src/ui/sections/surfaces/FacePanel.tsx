@@ -38,14 +38,14 @@ export function FacePanel({ grid, cached, range, colour, showScale }: FacePanelP
   const evaluate = useCallback(
     (u: number, v: number) => {
       setReadout({ kind: 'busy', u, v });
-      const { datasetId, split, images } = grid.settings;
+      const { datasetId, split, images, batchNorm } = grid.settings;
       client
         .call('evaluateSurfacePoint', {
           modelId: grid.modelId,
           face: grid.face,
           u,
           v,
-          data: { datasetId, split, images },
+          data: { datasetId, split, images, ...(batchNorm ? { batchNorm } : {}) },
         })
         .then(
           (value) => {

@@ -4,6 +4,7 @@
 import type { DatasetId } from '../../../protocol/commands/data';
 import type { ModelSummary } from '../../../protocol/commands/models';
 import type { SurfaceMetric, SurfaceSettings } from '../../../protocol/commands/surfaces';
+import { RECOMPUTE_BATCH } from '../../../protocol/batchNorm';
 import { NumberField } from '../../components/NumberField';
 import { SelectField, type SelectOption } from '../../components/SelectField';
 import type { ParsedSurfaceForm, SurfaceForm, SurfaceNumberKey } from './surfaceForm';
@@ -67,7 +68,14 @@ export function ModelFields({ eligible, model, faces, face, onModel, onFace }: M
   );
 }
 
+const STATISTICS: SelectOption<SurfaceForm['bnStatistics']>[] = [
+  { value: 'recomputed', label: 'recomputed at each point' },
+  { value: 'stored', label: 'stored (the reference’s)' },
+];
+
 export interface SettingsFieldsProps {
+  /** The model has batch norm: its points need statistics, and the form asks which. */
+  batchNorm: boolean;
   form: SurfaceForm;
   parsed: ParsedSurfaceForm;
   datasetId: DatasetId;
@@ -78,6 +86,7 @@ export interface SettingsFieldsProps {
 }
 
 export function SettingsFields({
+  batchNorm,
   form,
   parsed,
   datasetId,
@@ -130,6 +139,25 @@ export function SettingsFields({
         />
         {number('images', 'Images', true, 'surface-images')}
       </fieldset>
+      {batchNorm ? (
+        <fieldset data-testid="surface-batch-norm">
+          <legend>Batch norm</legend>
+          <SelectField
+            id="surface-bn-statistics"
+            testId="surface-bn-statistics"
+            label="Statistics"
+            value={form.bnStatistics}
+            options={STATISTICS}
+            help="A point inside the simplex has no running statistics of its own; the stored ones were gathered at random training draws. Recomputed: reset, then averaged over training batches at the point (update_bn)."
+            onChange={(bnStatistics) => {
+              onChange({ bnStatistics });
+            }}
+          />
+          {form.bnStatistics === 'recomputed'
+            ? number('bnBatches', `Batches of ${RECOMPUTE_BATCH} training images`, true, 'surface-bn-batches')
+            : null}
+        </fieldset>
+      ) : null}
       <fieldset>
         <legend>Colour</legend>
         <SelectField

@@ -16,6 +16,7 @@ import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
 import { SurfaceActions } from './SurfaceActions';
 import { ModelFields, SettingsFields, type Colour } from './SurfaceFields';
+import { hasBatchNorm } from '../models/describe';
 import {
   INITIAL_SURFACE_FORM,
   datasetOptions,
@@ -135,6 +136,7 @@ export function SurfacesSection() {
           }}
         />
         <SettingsFields
+          batchNorm={hasBatchNorm(model)}
           form={form}
           parsed={parsed}
           datasetId={datasetId}
@@ -172,7 +174,14 @@ export function SurfacesSection() {
         key={model.id}
         modelId={model.id}
         edges={selectedEdges(model, choice)}
-        data={settings && { datasetId: settings.datasetId, split: settings.split, images: settings.images }}
+        data={
+          settings && {
+            datasetId: settings.datasetId,
+            split: settings.split,
+            images: settings.images,
+            ...(settings.batchNorm ? { batchNorm: settings.batchNorm } : {}),
+          }
+        }
         metric={form.metric}
       />
       <ComplexPanel modelId={model.id} />

@@ -15,13 +15,15 @@ import {
   type SurfaceSettings,
 } from '../../../protocol/commands/surfaces';
 import { numberError, type NumberRule } from '../../../protocol/settings';
+import { MAX_RECOMPUTE_BATCHES, RECOMPUTED, type BatchNormChoice } from '../../../protocol/batchNorm';
+import { hasBatchNorm } from '../models/describe';
 import type { SelectOption } from '../../components/SelectField';
 import { parseNumberText } from '../../components/numberText';
 
 /** The face choice that means every face of the complex. */
 export const ALL_FACES = 'all';
 
-export type SurfaceNumberKey = 'gridSize' | 'margin' | 'images';
+export type SurfaceNumberKey = 'gridSize' | 'margin' | 'images' | 'bnBatches';
 
 export interface SurfaceForm {
   /** Null: the first model with a face (or the first with an edge). */
@@ -33,6 +35,8 @@ export interface SurfaceForm {
   datasetId: DatasetId | null;
   split: SurfaceSettings['split'];
   metric: SurfaceMetric;
+  /** A batch-norm network's statistics at each point (the field shows for those only). */
+  bnStatistics: BatchNormChoice['statistics'];
 }
 
 export const INITIAL_SURFACE_FORM: SurfaceForm = {
@@ -42,16 +46,19 @@ export const INITIAL_SURFACE_FORM: SurfaceForm = {
     gridSize: String(SURFACE_DEFAULTS.gridSize),
     margin: String(SURFACE_DEFAULTS.margin),
     images: String(SURFACE_DEFAULTS.images),
+    bnBatches: String(RECOMPUTED.batches),
   },
   datasetId: null,
   split: SURFACE_DEFAULTS.split,
   metric: SURFACE_DEFAULTS.metric,
+  bnStatistics: RECOMPUTED.statistics,
 };
 
 const RULES: Record<SurfaceNumberKey, NumberRule> = {
   gridSize: { integer: true, min: MIN_GRID_SIZE, max: MAX_GRID_SIZE },
   margin: { integer: false, min: 0, max: 5 },
   images: { integer: true, min: 1 },
+  bnBatches: { integer: true, min: 1, max: MAX_RECOMPUTE_BATCHES },
 };
 
 /** Models with an edge at least; the picked one, else the first with a face, else the first. */
@@ -141,6 +148,13 @@ export function parseSurfaceForm(form: SurfaceForm, model: ModelSummary | undefi
     split: form.split,
     metric: form.metric,
   };
+  // Only a batch-norm network's surface depends on (and is keyed by) its statistics.
+  if (hasBatchNorm(model)) {
+    settings.batchNorm =
+      form.bnStatistics === 'stored'
+        ? { statistics: 'stored', batches: RECOMPUTED.batches }
+        : { statistics: 'recomputed', batches: read('bnBatches') };
+  }
   return { settings: Object.keys(errors).length > 0 ? null : settings, errors };
 }
 
@@ -151,11 +165,13 @@ export function withSettings(form: SurfaceForm, settings: Partial<SurfaceSetting
     const value = settings[key];
     if (value !== undefined) text[key] = String(value);
   }
+  if (settings.batchNorm) text.bnBatches = String(settings.batchNorm.batches);
   return {
     ...form,
     text,
     datasetId: settings.datasetId ?? form.datasetId,
     split: settings.split ?? form.split,
     metric: settings.metric ?? form.metric,
+    bnStatistics: settings.batchNorm?.statistics ?? form.bnStatistics,
   };
 }

@@ -15,7 +15,7 @@ const form = (patch: Partial<EnsembleForm>): EnsembleForm => ({ ...INITIAL_ENSEM
 describe('the Ensembles form', () => {
   it('becomes the worker parameters, without held-out images unless temperature scaling is on', () => {
     const parsed = parseEnsembleForm(
-      form({ text: { points: ' 5', testLimit: '16', seed: '3' }, heldOut: '7', noise: true }),
+      form({ text: { points: ' 5', testLimit: '16', seed: '3', bnBatches: '4' }, heldOut: '7', noise: true }),
       dataset(100),
       one,
     );
@@ -32,6 +32,14 @@ describe('the Ensembles form', () => {
     });
   });
 
+  it('recomputes batch-norm statistics only when asked, from the batches given', () => {
+    expect(parseEnsembleForm(form({}), dataset(100), one).params).not.toHaveProperty('batchNorm');
+    const on = parseEnsembleForm(form({ recomputeBn: true }), dataset(100), one);
+    expect(on.params?.batchNorm).toEqual({ statistics: 'recomputed', batches: 4 });
+    const bad = form({ recomputeBn: true, text: { ...INITIAL_ENSEMBLE_FORM.text, bnBatches: '101' } });
+    expect(parseEnsembleForm(bad, dataset(100), one).errors).toEqual({ bnBatches: 'At most 100.' });
+  });
+
   it('holds out the last tenth of the train split until the field is edited', () => {
     expect(heldOutText(INITIAL_ENSEMBLE_FORM, 2000)).toBe('200');
     expect(parseEnsembleForm(form({ calibrate: true }), dataset(2000), one).params?.heldOut).toBe(200);
@@ -40,7 +48,7 @@ describe('the Ensembles form', () => {
 
   it('says per field what is wrong and offers no parameters, keeping the text as typed', () => {
     const typed = form({
-      text: { points: '0', testLimit: '1.5', seed: '' },
+      text: { points: '0', testLimit: '1.5', seed: '', bnBatches: '4' },
       calibrate: true,
       heldOut: '500',
     });
@@ -54,8 +62,11 @@ describe('the Ensembles form', () => {
     });
     expect(typed.text.testLimit).toBe('1.5');
     expect(
-      parseEnsembleForm(form({ text: { points: '1001', testLimit: '0', seed: '1' } }), dataset(9), one)
-        .errors,
+      parseEnsembleForm(
+        form({ text: { points: '1001', testLimit: '0', seed: '1', bnBatches: '4' } }),
+        dataset(9),
+        one,
+      ).errors,
     ).toEqual({ points: 'At most 1000.' });
   });
 

@@ -7,6 +7,8 @@ import type {
   SurfaceGrid,
   SurfaceProgress,
 } from '../../../../src/protocol/commands/surfaces';
+import { surfaceKey } from '../../../../src/protocol/commands/surfaces';
+import { hasBatchNorm } from '../../../../src/ui/sections/models/describe';
 import {
   ALL_FACES,
   INITIAL_SURFACE_FORM,
@@ -99,16 +101,48 @@ describe('the Surfaces form', () => {
   });
 
   it('says per field what is wrong and offers no settings', () => {
-    const form = { ...INITIAL_SURFACE_FORM, text: { gridSize: '62', margin: '-1', images: '2.5' } };
+    const form = {
+      ...INITIAL_SURFACE_FORM,
+      text: { gridSize: '62', margin: '-1', images: '2.5', bnBatches: '0' },
+    };
     expect(parseSurfaceForm(form, twoFaces)).toEqual({
       settings: null,
       errors: { gridSize: 'At most 61.', margin: 'At least 0.', images: 'Must be a whole number.' },
     });
   });
 
+  it('asks a batch-norm model how its points get statistics, and keys the surface by it', () => {
+    const resnet = model('r', [[0, 1, 2]], 3, {
+      spec: { architecture: 'preresnet8', widthScale: 1, numClasses: 10 },
+    });
+    expect(hasBatchNorm(resnet)).toBe(true);
+    expect(hasBatchNorm(twoFaces)).toBe(false);
+    // Recomputed from 4 batches by default; a VGG without batch norm has no such setting at all.
+    expect(parseSurfaceForm(INITIAL_SURFACE_FORM, resnet).settings?.batchNorm).toEqual({
+      statistics: 'recomputed',
+      batches: 4,
+    });
+    expect(parseSurfaceForm(INITIAL_SURFACE_FORM, twoFaces).settings).not.toHaveProperty('batchNorm');
+    const stored = parseSurfaceForm({ ...INITIAL_SURFACE_FORM, bnStatistics: 'stored' }, resnet).settings;
+    expect(stored?.batchNorm?.statistics).toBe('stored');
+    const recomputed = parseSurfaceForm(INITIAL_SURFACE_FORM, resnet).settings;
+    if (!stored || !recomputed) throw new Error('settings expected');
+    expect(surfaceKey('r', [0, 1, 2], stored)).not.toBe(surfaceKey('r', [0, 1, 2], recomputed));
+    const wrong = { ...INITIAL_SURFACE_FORM, text: { ...INITIAL_SURFACE_FORM.text, bnBatches: '0' } };
+    expect(parseSurfaceForm(wrong, resnet).errors).toEqual({ bnBatches: 'At least 1.' });
+    // The batch count is only read while recomputing.
+    expect(parseSurfaceForm({ ...wrong, bnStatistics: 'stored' }, resnet).errors).toEqual({});
+    expect(
+      withSettings(INITIAL_SURFACE_FORM, { batchNorm: { statistics: 'stored', batches: 9 } }),
+    ).toMatchObject({
+      bnStatistics: 'stored',
+      text: { bnBatches: '9' },
+    });
+  });
+
   it("lays a request's settings over the form as text", () => {
     const form = withSettings(INITIAL_SURFACE_FORM, { gridSize: 11, split: 'test' });
-    expect(form.text).toEqual({ gridSize: '11', margin: '0.2', images: '256' });
+    expect(form.text).toEqual({ gridSize: '11', margin: '0.2', images: '256', bnBatches: '4' });
     expect(parseSurfaceForm(form, twoFaces).settings?.split).toBe('test');
   });
 });
