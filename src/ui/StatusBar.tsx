@@ -83,7 +83,10 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
       {backend ? (
         <span className="muted" data-testid="training-step">
           {' '}
-          · step: {backend.step === 'compiled' ? 'compiled (the studio’s WebGPU kernels)' : 'tfjs'}
+          · step:{' '}
+          {backend.step === 'compiled'
+            ? 'compiled (the studio’s WebGPU kernels, for VGG without batch norm; VGG-BN and PreResNet train on tfjs)'
+            : 'tfjs'}
           {backend.stepForced ? ' (forced by ?step=)' : ''}
         </span>
       ) : null}

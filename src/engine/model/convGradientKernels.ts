@@ -4,7 +4,9 @@
 //   dy and the layer's output (was step, multiply, transpose, transpose and sum);
 // - the zero-padded input as the filter gradient's conv reads it (was pad and transpose);
 // - the filter flipped in space with its in/out swapped for the input gradient (was a transpose,
-//   a 9×9 permutation uploaded every step, a matMul and reshapes).
+//   a 9×9 permutation uploaded every step, a matMul and reshapes);
+// - a strided conv's output gradient with zeros between its values, so its input gradient is one
+//   XNNPACK conv (tfjs-wasm's Conv2DBackpropInput is a plain loop, 3–4× slower there).
 // tfjs's per-kernel work in JavaScript, not the arithmetic, was most of a small batch's step.
 
 import * as tf from '@tensorflow/tfjs';
@@ -82,7 +84,28 @@ export function flipFilterLoop(f: Float32Array, [kh, kw, c, o]: Shape4, out: Flo
   }
 }
 
+/**
+ * dz NHWC [n, h, w, c] with `stride − 1` zeros between neighbours, [n, s(h−1)+1, s(w−1)+1, c]: a
+ * strided conv's input gradient is then a stride-1 conv of this with the flipped filter.
+ */
+export function dilateLoop(dz: Float32Array, [n, h, w, c]: Shape4, stride: number, out: Float32Array): void {
+  out.fill(0);
+  const wd = stride * (w - 1) + 1;
+  const hd = stride * (h - 1) + 1;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        out.set(
+          dz.subarray(((b * h + i) * w + j) * c, ((b * h + i) * w + j + 1) * c),
+          ((b * hd + stride * i) * wd + stride * j) * c,
+        );
+      }
+    }
+  }
+}
+
 export const RELU_BACKWARD = 'StudioReluBackward';
+export const DILATE = 'StudioDilate';
 export const PAD_TRANSPOSE = 'StudioPadTranspose';
 export const FLIP_FILTER = 'StudioFlipFilter';
 
@@ -125,11 +148,22 @@ function flipFilterWasm({ inputs, backend }: WasmArgs): tf.TensorInfo {
   return out;
 }
 
-/** Registers the three kernels for the wasm backend (once per process; after it started). */
+/** attrs.stride: the conv's stride the zeros undo. */
+function dilateWasm({ inputs, attrs, backend }: WasmArgs): tf.TensorInfo {
+  const { dz } = inputs as { dz: tf.TensorInfo };
+  const stride = attrs?.stride as number;
+  const [n, h, w, c] = dz.shape as [number, number, number, number];
+  const out = backend.makeOutput([n, stride * (h - 1) + 1, stride * (w - 1) + 1, c], 'float32');
+  dilateLoop(view(backend, dz), [n, h, w, c], stride, view(backend, out));
+  return out;
+}
+
+/** Registers the kernels for the wasm backend (once per process; after it started). */
 export function registerWasmConvKernels(): void {
   registerKernels('wasm', {
     [RELU_BACKWARD]: reluBackwardWasm,
     [PAD_TRANSPOSE]: padTransposeWasm,
     [FLIP_FILTER]: flipFilterWasm,
+    [DILATE]: dilateWasm,
   });
 }
