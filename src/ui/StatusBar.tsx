@@ -32,8 +32,8 @@ export function describeChoice(backend: BackendInfo): string | null {
 }
 
 /** Switches the backend by restarting the studio; "auto" is the default choice. */
-function BackendMenu({ backend }: { backend: BackendInfo }) {
-  const value = backend.forced ? backend.name : 'auto';
+function BackendMenu({ backend }: { backend: BackendInfo | null }) {
+  const value = backend?.forced ? backend.name : 'auto';
   return (
     <label className="muted">
       {' '}
@@ -48,7 +48,7 @@ function BackendMenu({ backend }: { backend: BackendInfo }) {
         }}
       >
         <option value="auto">auto</option>
-        {backend.choice ? <option value="remeasure">auto, measure again</option> : null}
+        {backend?.choice ? <option value="remeasure">auto, measure again</option> : null}
         {BACKENDS.map((name) => (
           <option key={name} value={name}>
             {name}
@@ -102,8 +102,12 @@ export function StatusBar({ backend, error }: { backend: BackendInfo | null; err
           {error.message}
         </span>
       ) : null}
-      {error?.code === 'DEVICE_LOST' ? (
-        // A new device comes only with a new worker; runs resume from their checkpoints.
+      {!backend && error ? (
+        // No backend started: never a dead page. Another backend, or the same start again.
+        <BackendMenu backend={null} />
+      ) : null}
+      {error?.code === 'DEVICE_LOST' || (!backend && error) ? (
+        // A new device (or a new start) comes only with a new worker; runs resume from their checkpoints.
         <>
           {' '}
           <button

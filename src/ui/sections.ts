@@ -1,8 +1,17 @@
 // Runs on the page: the studio's sections, in the order a user works through them.
 
 export const SECTIONS = [
-  { id: 'data', title: 'Data', blurb: 'Import CIFAR-10/100 tarballs or use the built-in synthetic set.' },
-  { id: 'models', title: 'Models', blurb: 'Base models, simplexes and complexes trained here or imported.' },
+  {
+    id: 'data',
+    title: 'Data',
+    blurb:
+      'Import CIFAR-10/100 tarballs (or their .bin files), MNIST-family IDX files, or a folder or zip of images by class; download CIFAR; or use the built-in synthetic set.',
+  },
+  {
+    id: 'models',
+    title: 'Models',
+    blurb: 'VGG, VGG-BN and PreResNet base models, simplexes and complexes trained here or imported.',
+  },
   {
     id: 'train',
     title: 'Train',

@@ -75,6 +75,8 @@ export interface RunRecord {
   checkpointStep: number;
   /** Model-library ids of what the run produced (set when done). */
   modelIds: string[];
+  /** Training in another tab of this browser profile (listRuns says so; never stored). */
+  elsewhere?: boolean;
 }
 
 /** What the train command streams while it runs. */

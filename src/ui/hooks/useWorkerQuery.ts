@@ -4,6 +4,8 @@
 
 import { useCallback, useEffect, useReducer, useState } from 'react';
 import { toErrorInfo } from '../../protocol/errors';
+import type { ChangedList } from '../../protocol/changes';
+import { onChanged } from '../changes';
 import type { EngineClient } from '../engineClient';
 import { useEngine } from '../engineContext';
 import { initialQuery, queryReducer, type QueryState } from './queryState';
@@ -18,10 +20,29 @@ export interface WorkerQuery<T, P> extends QueryState<T, P> {
 export function useWorkerQuery<T, P = never>(
   query: WorkerQueryFn<T, P>,
   key: string | number = 0,
+  /** The stored lists whose changes (in any tab) fetch again. */
+  refreshOn: readonly ChangedList[] = [],
 ): WorkerQuery<T, P> {
   const { client } = useEngine();
   const [state, dispatch] = useReducer(queryReducer<T, P>, undefined, initialQuery<T, P>);
   const [version, setVersion] = useState(0);
+  const lists = refreshOn.join();
+
+  useEffect(() => {
+    const stops = lists
+      .split(',')
+      .filter((l): l is ChangedList => l === 'runs' || l === 'models' || l === 'datasets')
+      .map((list) =>
+        onChanged(list, () => {
+          setVersion((v) => v + 1);
+        }),
+      );
+    return () => {
+      stops.forEach((stop) => {
+        stop();
+      });
+    };
+  }, [lists]);
 
   useEffect(() => {
     let live = true;

@@ -21,7 +21,7 @@ import {
   saveCheckpoint,
   saveRun,
 } from '../storage/runs';
-import type { Handlers } from './types';
+import type { HandlerContext, Handlers } from './types';
 import { modeVertex, runModels } from '../library/runModel';
 
 /** A run this worker is driving right now. */
@@ -60,6 +60,36 @@ class RunControl {
 
 const live = new Map<string, RunControl>();
 
+/**
+ * A run is trained by one worker at a time, across the tabs of a browser profile: the worker
+ * training it holds this Web Lock, so another tab lists it as training there and refuses to start
+ * it a second time (two workers would write the same checkpoints).
+ */
+const runLock = (runId: string) => `simplex-studio:run:${runId}`;
+
+async function withRunLock<T>(runId: string, fn: () => Promise<T>): Promise<T> {
+  if (typeof navigator.locks === 'undefined') return fn();
+  return navigator.locks.request(runLock(runId), { ifAvailable: true }, async (lock) => {
+    if (!lock) throw trainingElsewhere();
+    return fn();
+  });
+}
+
+function trainingElsewhere(): StudioError {
+  return new StudioError(
+    'BAD_ARGUMENT',
+    'This run is training in another tab of this browser: pause, stop or watch it there (its progress shows here after each epoch).',
+  );
+}
+
+/** Ids of the runs whose lock a worker holds (this one's included). */
+async function lockedRuns(): Promise<Set<string>> {
+  if (typeof navigator.locks === 'undefined') return new Set();
+  const { held = [] } = await navigator.locks.query();
+  const prefix = runLock('');
+  return new Set(held.flatMap((l) => (l.name?.startsWith(prefix) ? [l.name.slice(prefix.length)] : [])));
+}
+
 export const trainHandlers: Handlers<TrainCommands> = {
   async createRun({ settings, name }) {
     checkSettings(settings);
@@ -86,95 +116,7 @@ export const trainHandlers: Handlers<TrainCommands> = {
 
   async train({ runId }, ctx) {
     if (live.has(runId)) throw new StudioError('BAD_ARGUMENT', 'This run is already training in this tab.');
-    const run = await getRun(runId);
-    if (run.status === 'done')
-      throw new StudioError('BAD_ARGUMENT', 'This run has finished; start a new one.');
-    const control = new RunControl(run, (update) => {
-      ctx.progress(update);
-    });
-    live.set(runId, control);
-    const setStatus = async (status: RunStatus) => {
-      run.status = status;
-      run.updatedAt = Date.now();
-      await saveRun(run);
-      control.emit({ kind: 'status', run: { ...run } });
-    };
-    try {
-      const data = await loadTrainingData(run.settings.datasetId);
-      const checkpoint = await getCheckpoint(runId);
-      const start: TrainStart = checkpoint
-        ? { kind: 'resume', checkpoint }
-        : { kind: 'fresh', ...(await loadModes(run.settings, data.numClasses)) };
-      run.error = null;
-      await setStatus('running');
-      // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
-      const normalisation = data.train.normalisation;
-      const compiled = activeCompiledStep(hostBatchMaker(normalisation));
-      const evaluator = activeLogitsEvaluator(normalisation);
-      const events = trainRun(run.settings, data, start, {
-        makeBatch: batchMaker(normalisation),
-        ...(compiled ? { compiled } : {}),
-        ...(evaluator ? { evaluator } : {}),
-        interrupted: () => control.paused || control.stopped,
-      });
-      for await (const event of events) {
-        switch (event.type) {
-          case 'stage':
-            run.stage = event.stage;
-            run.stageLabel = event.label;
-            run.progress = event.progress;
-            control.emit({
-              kind: 'stage',
-              stage: event.stage,
-              stageCount: event.stageCount,
-              label: event.label,
-              lambda: event.lambda,
-              progress: event.progress,
-            });
-            break;
-          case 'steps':
-            run.progress = event.progress;
-            control.emit({ kind: 'steps', point: event.point, progress: event.progress });
-            break;
-          case 'epoch':
-            run.progress = event.progress;
-            control.emit({ kind: 'epoch', point: event.point, progress: event.progress });
-            break;
-          case 'checkpoint':
-            run.history = event.checkpoint.history;
-            run.checkpointStep = event.checkpoint.step;
-            run.updatedAt = Date.now();
-            await saveCheckpoint(run, event.checkpoint);
-            break;
-          case 'done':
-            run.history = event.history;
-            run.modelIds = await saveResults(run, event.components, data.numClasses);
-            await setStatus('done');
-            break;
-          default: {
-            const unknown: never = event;
-            throw new StudioError('INTERNAL', `Unknown trainer event ${JSON.stringify(unknown)}`);
-          }
-        }
-        if (control.paused) {
-          await setStatus('paused');
-          await control.gate();
-          if (!control.stopped) await setStatus('running');
-        }
-        if (control.stopped || ctx.signal.aborted) {
-          await events.return();
-          await setStatus('stopped');
-          break;
-        }
-      }
-      return { ...run };
-    } catch (err) {
-      run.error = errorInfoOf(err);
-      await setStatus('failed').catch(() => undefined);
-      throw err;
-    } finally {
-      live.delete(runId);
-    }
+    return withRunLock(runId, () => trainRunHere(runId, ctx));
   },
 
   async pauseRun({ runId }) {
@@ -196,18 +138,23 @@ export const trainHandlers: Handlers<TrainCommands> = {
   },
 
   async listRuns() {
-    const runs = await listRunRecords();
+    const [runs, locked] = await Promise.all([listRunRecords(), lockedRuns()]);
     return runs
       .map((run) => {
+        const mine = live.get(run.id)?.run;
+        if (mine) return mine;
+        // Another tab's worker trains it: as stored (its last epoch), marked so.
+        if (locked.has(run.id)) return { ...run, elsewhere: true };
         // Stored as running or paused but driven by no worker: the tab was reloaded or closed.
-        const orphaned = (run.status === 'running' || run.status === 'paused') && !live.has(run.id);
-        return orphaned ? { ...run, status: 'interrupted' as const } : (live.get(run.id)?.run ?? run);
+        const orphaned = run.status === 'running' || run.status === 'paused';
+        return orphaned ? { ...run, status: 'interrupted' as const } : run;
       })
       .sort((a, b) => b.createdAt - a.createdAt);
   },
 
   async deleteRun({ runId }) {
     if (live.has(runId)) throw new StudioError('BAD_ARGUMENT', 'Stop the run before deleting it.');
+    if ((await lockedRuns()).has(runId)) throw trainingElsewhere();
     await deleteRunRecords(runId);
     return { deleted: true };
   },
@@ -258,4 +205,96 @@ async function saveResults(
     ids.push((await saveModel(model)).id);
   }
   return ids;
+}
+
+/** Trains (or resumes) a stored run in this worker, which holds its lock. */
+async function trainRunHere(runId: string, ctx: HandlerContext<'train'>): Promise<RunRecord> {
+  const run = await getRun(runId);
+  if (run.status === 'done') throw new StudioError('BAD_ARGUMENT', 'This run has finished; start a new one.');
+  const control = new RunControl(run, (update) => {
+    ctx.progress(update);
+  });
+  live.set(runId, control);
+  const setStatus = async (status: RunStatus) => {
+    run.status = status;
+    run.updatedAt = Date.now();
+    await saveRun(run);
+    control.emit({ kind: 'status', run: { ...run } });
+  };
+  try {
+    const data = await loadTrainingData(run.settings.datasetId);
+    const checkpoint = await getCheckpoint(runId);
+    const start: TrainStart = checkpoint
+      ? { kind: 'resume', checkpoint }
+      : { kind: 'fresh', ...(await loadModes(run.settings, data.numClasses)) };
+    run.error = null;
+    await setStatus('running');
+    // Inputs are normalised as the dataset says (CIFAR: the reference's values; IDX: measured).
+    const normalisation = data.train.normalisation;
+    const compiled = activeCompiledStep(hostBatchMaker(normalisation));
+    const evaluator = activeLogitsEvaluator(normalisation);
+    const events = trainRun(run.settings, data, start, {
+      makeBatch: batchMaker(normalisation),
+      ...(compiled ? { compiled } : {}),
+      ...(evaluator ? { evaluator } : {}),
+      interrupted: () => control.paused || control.stopped,
+    });
+    for await (const event of events) {
+      switch (event.type) {
+        case 'stage':
+          run.stage = event.stage;
+          run.stageLabel = event.label;
+          run.progress = event.progress;
+          control.emit({
+            kind: 'stage',
+            stage: event.stage,
+            stageCount: event.stageCount,
+            label: event.label,
+            lambda: event.lambda,
+            progress: event.progress,
+          });
+          break;
+        case 'steps':
+          run.progress = event.progress;
+          control.emit({ kind: 'steps', point: event.point, progress: event.progress });
+          break;
+        case 'epoch':
+          run.progress = event.progress;
+          control.emit({ kind: 'epoch', point: event.point, progress: event.progress });
+          break;
+        case 'checkpoint':
+          run.history = event.checkpoint.history;
+          run.checkpointStep = event.checkpoint.step;
+          run.updatedAt = Date.now();
+          await saveCheckpoint(run, event.checkpoint);
+          break;
+        case 'done':
+          run.history = event.history;
+          run.modelIds = await saveResults(run, event.components, data.numClasses);
+          await setStatus('done');
+          break;
+        default: {
+          const unknown: never = event;
+          throw new StudioError('INTERNAL', `Unknown trainer event ${JSON.stringify(unknown)}`);
+        }
+      }
+      if (control.paused) {
+        await setStatus('paused');
+        await control.gate();
+        if (!control.stopped) await setStatus('running');
+      }
+      if (control.stopped || ctx.signal.aborted) {
+        await events.return();
+        await setStatus('stopped');
+        break;
+      }
+    }
+    return { ...run };
+  } catch (err) {
+    run.error = errorInfoOf(err);
+    await setStatus('failed').catch(() => undefined);
+    throw err;
+  } finally {
+    live.delete(runId);
+  }
 }

@@ -3,6 +3,7 @@
 // a full disk becomes QUOTA_EXCEEDED with the previous data untouched (the transaction aborts).
 
 import { StudioError } from '../../protocol/errors';
+import { CHANGES_CHANNEL, type ChangeMessage, type ChangedList } from '../../protocol/changes';
 
 export const DB_NAME = 'simplex-studio';
 const DB_VERSION = 1;
@@ -68,6 +69,7 @@ export async function write<T>(stores: StoreName[], fn: (tx: IDBTransaction) => 
     const tx = db.transaction(stores, 'readwrite', { durability: 'strict' });
     let value: T;
     tx.oncomplete = () => {
+      announce(stores);
       resolve(value);
     };
     tx.onabort = () => {
@@ -80,6 +82,25 @@ export async function write<T>(stores: StoreName[], fn: (tx: IDBTransaction) => 
       reject(err instanceof StudioError ? err : storageError(err));
     }
   });
+}
+
+/** The lists a page shows, by the store that holds them (chunks and surfaces change no list). */
+const LISTED: Partial<Record<StoreName, ChangedList>> = {
+  runs: 'runs',
+  checkpoints: 'runs',
+  models: 'models',
+  datasets: 'datasets',
+};
+
+let channel: BroadcastChannel | null | undefined;
+
+/** Tells every tab's pages (this one's too) which lists a committed transaction changed. */
+function announce(stores: readonly StoreName[]): void {
+  const lists = [...new Set(stores.flatMap((s) => LISTED[s] ?? []))];
+  if (lists.length === 0) return;
+  channel ??= typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel(CHANGES_CHANNEL);
+  const message: ChangeMessage = { lists };
+  channel?.postMessage(message);
 }
 
 /** Reads inside one readonly transaction; `fn` returns requests whose results are awaited. */

@@ -21,7 +21,7 @@ export const listDatasets = (client: EngineClient, onProgress: (p: DatasetProgre
   client.call('listDatasets', {}, { onProgress });
 
 export function useDatasets(): DatasetsState {
-  const query = useWorkerQuery(listDatasets);
+  const query = useWorkerQuery(listDatasets, 0, ['datasets']);
   return {
     datasets: query.data,
     generating: query.progress,

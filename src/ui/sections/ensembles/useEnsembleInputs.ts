@@ -26,7 +26,7 @@ const listInputs = async (client: EngineClient) => {
 };
 
 export function useEnsembleInputs(): EnsembleInputs {
-  const query = useWorkerQuery(listInputs);
+  const query = useWorkerQuery(listInputs, 0, ['models', 'datasets']);
   return {
     datasets: query.data?.datasets ?? null,
     models: query.data?.models ?? null,

@@ -16,6 +16,6 @@ export interface ModelLibrary {
 export const listModels = async (client: EngineClient) => (await client.call('listModels', {})).models;
 
 export function useModelLibrary(): ModelLibrary {
-  const query = useWorkerQuery(listModels);
+  const query = useWorkerQuery(listModels, 0, ['models']);
   return { models: query.data, error: query.error, reload: query.reload };
 }

@@ -1,5 +1,6 @@
 // Runs on the page: Pause / Resume / Stop for a run this page is training, Resume for one that
-// can pick up from its checkpoint, Delete for one that is not training.
+// can pick up from its checkpoint, Delete for one that is not training; nothing for a run another
+// tab is training (its worker holds the run, and its progress shows here epoch by epoch).
 
 import { useState } from 'react';
 import type { RunRecord } from '../../../protocol/commands/train';
@@ -14,6 +15,13 @@ export function RunControls({ run, live, tracker }: { run: RunRecord; live: bool
       setBusy(false);
     });
   };
+  if (run.elsewhere && !live) {
+    return (
+      <p className="muted" data-testid="run-elsewhere">
+        Training in another tab of this browser: pause or stop it there.
+      </p>
+    );
+  }
   if (live) {
     return (
       <div className="run-controls">

@@ -19,8 +19,8 @@ export interface Library {
 
 /** `modelsVersion` changes when the library may have grown (a run finished). */
 export function useLibrary(modelsVersion: number): Library {
-  const datasets = useWorkerQuery(listDatasets);
-  const models = useWorkerQuery(listModels, modelsVersion);
+  const datasets = useWorkerQuery(listDatasets, 0, ['datasets']);
+  const models = useWorkerQuery(listModels, modelsVersion, ['models']);
   return {
     datasets: datasets.data,
     models: models.data,
