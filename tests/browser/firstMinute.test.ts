@@ -5,7 +5,17 @@
 // a backend, both train a tiny run at the same time, and each run is listed in both tabs.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,7 +85,10 @@ describe('the first minute', () => {
     dir = freshCopy();
     const port = await freePort();
     let log = '';
-    server = spawn('npm', ['start', '--', '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn('npm', ['start', '--', '--port', String(port)], {
+      cwd: dir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     await expect.poll(() => log, { timeout: 120_000 }).toContain(`127.0.0.1:${port}`);
@@ -105,7 +118,11 @@ describe('the first minute', () => {
     await page.getByTestId('backend-status').filter({ hasText: 'wasm' }).waitFor({ timeout: 120_000 });
     // Long enough for a late dependency discovery to have reloaded the page.
     await page.waitForTimeout(3000);
-    expect({ navigations, errors, log: log.match(/reloading/g) ?? [] }).toEqual({ navigations: 1, errors: [], log: [] });
+    expect({ navigations, errors, log: log.match(/reloading/g) ?? [] }).toEqual({
+      navigations: 1,
+      errors: [],
+      log: [],
+    });
     // Picked while the backend was still starting: the import did not wait for it, nor was it lost.
     expect(backendThen).toContain('starting');
     console.log(`first-minute: the file input showed ${shown} ms after the navigation`);
@@ -141,19 +158,24 @@ describe('two tabs of one profile', () => {
     // Each tab's worker trains its own run, at the same time, through the page's run tracker.
     const runs = await Promise.all(
       tabs.map((tab, i) =>
-        tab.evaluate(async ({ settings, name }) => {
-          const client = window.__studio?.client;
-          if (!client) throw new Error('no studio');
-          const run = await client.call('createRun', { settings, name });
-          return client.call('train', { runId: run.id });
-        }, tiny(`tab ${i + 1}`)),
+        tab.evaluate(
+          async ({ settings, name }) => {
+            const client = window.__studio?.client;
+            if (!client) throw new Error('no studio');
+            const run = await client.call('createRun', { settings, name });
+            return client.call('train', { runId: run.id });
+          },
+          tiny(`tab ${i + 1}`),
+        ),
       ),
     );
     expect(runs.map((r) => r.status)).toEqual(['done', 'done']);
     for (const tab of tabs) {
       for (const name of ['tab 1', 'tab 2']) {
         await tab.getByRole('article', { name: `Run ${name}` }).waitFor({ timeout: 30_000 });
-        await expect.poll(() => tab.getByRole('article', { name: `Run ${name}` }).getAttribute('data-status')).toBe('done');
+        await expect
+          .poll(() => tab.getByRole('article', { name: `Run ${name}` }).getAttribute('data-status'))
+          .toBe('done');
       }
     }
     expect(errors).toEqual([]);

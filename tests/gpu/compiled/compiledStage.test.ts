@@ -84,63 +84,67 @@ let compiled: CompiledStage | null = null;
 afterAll(() => compiled?.destroy());
 
 describe('compiled SPRO step', () => {
-  it('reaches the tfjs path’s weights and losses after 20 steps, one submit per step', async () => {
-    const reference = await tfjsRun();
-    const pairs = pairsOf([0, 1, 2]);
-    const stage = await CompiledStage.create(
-      device,
-      { spec: SPEC, batch: BATCH, draws: DRAWS, pull: true, momentum: true, dropoutRate: 0.5, pairs },
-      start,
-    );
-    compiled = stage;
-    // The same draws: the complex's sampler, fed the same stream.
-    const sampler = { sampleCoefficients: (rng: Rng) => sampleCoefficients([[0, 1, 2]], 3, rng) };
-    const draws = new Rng(11);
-    const losses: number[] = [];
-    device.pushErrorScope('validation');
-    for (const b of batches) {
-      const volume = volumeOfDistances(await stage.readDistances(), [0, 1, 2]);
-      const sampled = sampleDraws(sampler, draws, DRAWS, true);
-      stage.step(
-        { images: b.x, labels: Uint32Array.from(b.labels) },
-        {
-          ...SGD,
-          coefficients: sampled.map((d) => d.coefficients),
-          rows: {
-            weights: sampled.map((d) => d.coefficients),
-            pull: volumePull({ complex: [[0, 1, 2]], vertexCount: 3 }, volume, LAMBDA),
-            trainable: FROZEN.map((f) => !f),
-          },
-          seeds: sampled.map((d) => d.dropoutSeeds ?? [0, 0]),
-        },
+  it(
+    'reaches the tfjs path’s weights and losses after 20 steps, one submit per step',
+    async () => {
+      const reference = await tfjsRun();
+      const pairs = pairsOf([0, 1, 2]);
+      const stage = await CompiledStage.create(
+        device,
+        { spec: SPEC, batch: BATCH, draws: DRAWS, pull: true, momentum: true, dropoutRate: 0.5, pairs },
+        start,
       );
-      const sums = await stage.readSums();
-      losses.push(sums.loss.reduce((a, l) => a + l, 0) / BATCH);
-    }
-    expect((await device.popErrorScope())?.message).toBeUndefined();
-
-    expectClose(losses, reference.losses, 1e-5, 'per-step cross-entropy');
-    const vertices = await stage.readVertices();
-    const flat = (vertex: readonly ArrayLike<number>[]) =>
-      Float32Array.from(vertex.flatMap((p) => Array.from(p)));
-    vertices.forEach((vertex, v) => {
-      // The weights agree to about 1e-6 of the vertex's scale; each parameter's change over the
-      // 20 steps, which float32 rounding of w − lr·b blurs by an ulp a step, to about 1e-3 of its
-      // own (without weight decay it would be 10% off).
-      expectClose(flat(vertex), flat(reference.vertices[v] ?? []), 1e-4, `vertex ${v}`);
-      vertex.forEach((values, p) => {
-        const before = start[v]?.[p] as Float32Array;
-        const moved = (values as Float32Array).map((w, i) => w - (before[i] as number));
-        const expected = (reference.vertices[v]?.[p] as Float32Array).map(
-          (w, i) => w - (before[i] as number),
+      compiled = stage;
+      // The same draws: the complex's sampler, fed the same stream.
+      const sampler = { sampleCoefficients: (rng: Rng) => sampleCoefficients([[0, 1, 2]], 3, rng) };
+      const draws = new Rng(11);
+      const losses: number[] = [];
+      device.pushErrorScope('validation');
+      for (const b of batches) {
+        const volume = volumeOfDistances(await stage.readDistances(), [0, 1, 2]);
+        const sampled = sampleDraws(sampler, draws, DRAWS, true);
+        stage.step(
+          { images: b.x, labels: Uint32Array.from(b.labels) },
+          {
+            ...SGD,
+            coefficients: sampled.map((d) => d.coefficients),
+            rows: {
+              weights: sampled.map((d) => d.coefficients),
+              pull: volumePull({ complex: [[0, 1, 2]], vertexCount: 3 }, volume, LAMBDA),
+              trainable: FROZEN.map((f) => !f),
+            },
+            seeds: sampled.map((d) => d.dropoutSeeds ?? [0, 0]),
+          },
         );
-        if (FROZEN[v]) expect(moved.every((d) => d === 0)).toBe(true);
-        else expectClose(moved, expected, 5e-3, `vertex ${v} parameter ${p}'s change`);
+        const sums = await stage.readSums();
+        losses.push(sums.loss.reduce((a, l) => a + l, 0) / BATCH);
+      }
+      expect((await device.popErrorScope())?.message).toBeUndefined();
+
+      expectClose(losses, reference.losses, 1e-5, 'per-step cross-entropy');
+      const vertices = await stage.readVertices();
+      const flat = (vertex: readonly ArrayLike<number>[]) =>
+        Float32Array.from(vertex.flatMap((p) => Array.from(p)));
+      vertices.forEach((vertex, v) => {
+        // The weights agree to about 1e-6 of the vertex's scale; each parameter's change over the
+        // 20 steps, which float32 rounding of w − lr·b blurs by an ulp a step, to about 1e-3 of its
+        // own (without weight decay it would be 10% off).
+        expectClose(flat(vertex), flat(reference.vertices[v] ?? []), 1e-4, `vertex ${v}`);
+        vertex.forEach((values, p) => {
+          const before = start[v]?.[p] as Float32Array;
+          const moved = (values as Float32Array).map((w, i) => w - (before[i] as number));
+          const expected = (reference.vertices[v]?.[p] as Float32Array).map(
+            (w, i) => w - (before[i] as number),
+          );
+          if (FROZEN[v]) expect(moved.every((d) => d === 0)).toBe(true);
+          else expectClose(moved, expected, 5e-3, `vertex ${v} parameter ${p}'s change`);
+        });
       });
-    });
-    // Mix, two passes, SGD, distances.
-    // Per draw: 8 conv forwards, 7 input gradients, filter gradients in two passes for c1 and c2
-    // (N·H·W ≥ 512) and one for the rest, 5 pools (2), 3 dense layers (3, dropout fused), the loss.
-    expect(stage.dispatchesPerStep).toBe(1 + 2 * (8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 1) + 2);
-  }, SLOW);
+      // Mix, two passes, SGD, distances.
+      // Per draw: 8 conv forwards, 7 input gradients, filter gradients in two passes for c1 and c2
+      // (N·H·W ≥ 512) and one for the rest, 5 pools (2), 3 dense layers (3, dropout fused), the loss.
+      expect(stage.dispatchesPerStep).toBe(1 + 2 * (8 + 7 + (2 * 2 + 6) + 5 * 2 + 3 * 3 + 1) + 2);
+    },
+    SLOW,
+  );
 });
