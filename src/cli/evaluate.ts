@@ -28,7 +28,7 @@ import { checkOutput, writeOutput } from './outputFile';
 import { EVAL_HELP } from './help';
 import { printJson } from './output';
 import { EXIT_OK, type CliIo } from './io';
-import { loadModelFile } from './modelFile';
+import { WEIGHTS_OPTIONS, loadModelFile, weightsOptions } from './modelFile';
 
 export const DEFAULT_EVAL_BATCH = 100;
 /** Images per forward pass at most: a width-1 VGG's activations for 1,000 images are ~0.3 GB. */
@@ -52,6 +52,7 @@ const OPTIONS = {
   bn: { type: 'string' },
   'bn-batches': { type: 'string' },
   'bn-data': { type: 'string' },
+  ...WEIGHTS_OPTIONS,
 } as const;
 
 /** Training batches `--bn recomputed` folds statistics from, at most this many images each. */
@@ -95,7 +96,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
   if (logitsPath !== undefined) checkOutput(logitsPath, guard);
   else if (values.force === true) throw badArgument('--force applies with --logits');
 
-  const file = loadModelFile(weights);
+  const file = await loadModelFile(weights, weightsOptions(values));
   const point = resolvePoint(request, file);
   const data = await loadEvalData(dataPath, { format, split, limit });
   const classes = file.spec.numClasses;

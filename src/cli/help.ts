@@ -1,7 +1,8 @@
 // Help texts, one per command. Kept apart from the commands so the flags each one accepts and what
 // its help says can be read side by side. Runs in Node.
 
-export const MAIN_HELP = `Simplex Studio CLI: train simplexes, and inspect, evaluate and convert VGG / SimplexNet weight files.
+export const MAIN_HELP = `Simplex Studio CLI: train simplexes, and inspect, evaluate and convert weight files (VGG, VGG-BN,
+PreResNet, SimplexNet; safetensors or PyTorch .pt).
 Runs on WebGPU (Dawn) where it finds a GPU, else on tfjs's wasm backend (the CPU path).
 
 Usage: npm run -s cli -- <command> [options]
@@ -10,7 +11,7 @@ Commands:
   info FILE                 describe a weights file (one JSON object)
   eval --weights FILE --data DATA [...]
                             loss, accuracy, NLL, ECE (and volume) on CIFAR data
-  convert IN... OUT         SimplexNet file -> one VGG16 vertex file, or VGG16 files -> SimplexNet
+  convert IN... OUT         SimplexNet -> one vertex, vertices -> SimplexNet, or safetensors <-> .pt
   train --data DATA --out DIR [...]
                             the tab's training procedures, checkpointed into DIR
   surface --weights FILE --data DATA [--face 0,1,2] [...]
@@ -21,13 +22,20 @@ Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one l
 "error: CODE: message".
 `;
 
-export const INFO_HELP = `Usage: npm run -s cli -- info FILE
+export const INFO_HELP = `Usage: npm run -s cli -- info FILE [--key K] [--complex JSON]
 
-Prints one JSON object describing FILE, a PyTorch VGG16 or SimplexNet state_dict in safetensors
-(the studio's exports are both): layout ("vgg" or "simplex"), architecture, widthScale, classes,
-vertexCount, frozen (vertex indices), complex (simplexes as vertex lists), paramsPerVertex, the
-studio metadata it carries (dataset, normalisation, run, vertex, metrics) and metadataKeys.
-Architecture, width and classes are read from the tensor shapes.
+Prints one JSON object describing FILE, a state_dict of the reference's networks (VGG16, its BN
+version, PreResNetBase, or a SimplexNet of them) in safetensors or PyTorch's .pt (zip or legacy
+format; read without running any pickle code): format ("safetensors" or "pt"), layout ("base" or
+"simplex"), architecture, family, widthScale, classes, vertexCount, frozen (vertex indices), complex
+(simplexes as vertex lists), paramsPerVertex, batchNormLayers, the studio metadata it carries
+(dataset, normalisation, run, vertex, metrics), metadataKeys, and notes (what reading did: the dict
+key taken, dtypes converted to float32, a complex read from the file name). Architecture, width and
+classes are read from the tensor names and shapes.
+
+  --key K          a .pt file holding several state dicts (a dict of them): which one
+  --complex JSON   a SimplexNet's simplexes, e.g. [[0,2],[1,2]], where the file does not say them
+                   (else: its name's <n>mode_<k>connector_ pattern, else one simplex of all vertices)
 `;
 
 export const EVAL_HELP = `Usage: npm run -s cli -- eval --weights FILE --data DATA [options]
@@ -85,16 +93,24 @@ statistics. The model's class count must match the dataset's.
 
 export const CONVERT_HELP = `Usage: npm run -s cli -- convert IN... OUT [options]
 
+Inputs are safetensors or PyTorch .pt files; OUT's extension picks the format written: .pt, .pth
+or .bin is PyTorch's zip format (torch.load opens it, weights_only too), anything else safetensors.
+
+  convert MODEL.pt OUT.safetensors      (or the other way round; one input, no --vertex)
+      the same model in the other format: layout, vertices, statistics and metadata kept
   convert SIMPLEX.safetensors OUT.safetensors --vertex I
-      writes vertex I of a SimplexNet file as a PyTorch VGG16 state_dict (a one-vertex file
-      needs no --vertex); keeps dataset, normalisation, training and run, records the vertex
-  convert A.safetensors B.safetensors ... OUT.safetensors [--frozen 0,1]
-      joins VGG16 state_dicts (same architecture, width and classes) into one SimplexNet file,
-      one simplex of all of them, vertex i = the i-th input; keeps dataset and normalisation
-      where all inputs agree
+      writes vertex I of a SimplexNet file as the base network's state_dict (with the shared
+      batch-norm statistics); keeps dataset, normalisation, training and run, records the vertex
+  convert A.safetensors B.pt ... OUT.safetensors [--frozen 0,1]
+      joins base state_dicts (same architecture, width and classes) into one SimplexNet file,
+      one simplex of all of them, vertex i = the i-th input (batch-norm statistics: the first
+      input's); keeps dataset and normalisation where all inputs agree
 
   --vertex I       (SimplexNet input) which vertex to write
-  --frozen LIST    (VGG16 inputs) vertices to mark as frozen in the output, e.g. 0,1
+  --frozen LIST    (joined inputs) vertices to mark as frozen in the output, e.g. 0,1
+  --key K          (.pt input) the dict entry holding the state dict, where it holds several
+  --complex JSON   (SimplexNet input) its simplexes, e.g. [[0,2],[1,2]], where neither its metadata
+                   nor its name (<n>mode_<k>connector_…) says them
   --force          replace OUT if it exists (never an input, whatever its name)
 
 Prints one JSON object describing OUT (as \`info\` does).
@@ -121,7 +137,7 @@ stderr: the backend, then progress (a bar on a terminal, one line per read windo
   --out DIR          the run's folder (created; refused if it already holds a run)
   --resume DIR       go on with the run in DIR (its settings; --data where the data moved)
   --name NAME        the run's name in the result's metadata and file names (default: DIR's name)
-  --from FILE        a mode (a one-vertex VGG file) to start from: once for simplex, twice or more
+  --from FILE        a mode (a one-vertex file, safetensors or .pt) to start from: once for simplex, twice or more
                      for complex; repeat the flag
   --backend B        auto (default: WebGPU through Dawn where it finds a GPU, else wasm), webgpu,
                      wasm or cpu

@@ -6,10 +6,13 @@ import { badArgument, parseCommand } from './args';
 import { INFO_HELP } from './help';
 import { printJson } from './output';
 import { EXIT_OK, type CliIo } from './io';
-import { describeModel, loadModelFile } from './modelFile';
+import { WEIGHTS_OPTIONS, describeModel, loadModelFile, weightsOptions } from './modelFile';
 
-export function infoCommand(argv: readonly string[], io: CliIo): number {
-  const { values, positionals } = parseCommand('info', argv, { help: { type: 'boolean', short: 'h' } });
+export async function infoCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommand('info', argv, {
+    help: { type: 'boolean', short: 'h' },
+    ...WEIGHTS_OPTIONS,
+  });
   if (values.help === true) {
     io.stdout(INFO_HELP);
     return EXIT_OK;
@@ -17,7 +20,7 @@ export function infoCommand(argv: readonly string[], io: CliIo): number {
   const [file, ...rest] = positionals;
   if (file === undefined) throw badArgument('info needs a weights file: info FILE');
   if (rest.length > 0) throw badArgument(`info takes one file, got ${positionals.length}`);
-  const model = loadModelFile(file);
+  const model = await loadModelFile(file, weightsOptions(values));
   printJson(io, { file, ...describeModel(model) });
   return EXIT_OK;
 }

@@ -17,7 +17,7 @@ import { startNodeBackend } from './backend';
 import { loadEvalData, parseFormat } from './cifarData';
 import { SURFACE_HELP } from './help';
 import { EXIT_OK, type CliIo } from './io';
-import { loadModelFile } from './modelFile';
+import { WEIGHTS_OPTIONS, loadModelFile, weightsOptions } from './modelFile';
 import { printJson } from './output';
 import { checkOutput, writeOutput } from './outputFile';
 import { checkSurfaceSettings, surfaceGrid } from '../worker/library/surfaceGrid';
@@ -37,6 +37,7 @@ const OPTIONS = {
   points: { type: 'string' },
   bn: { type: 'string' },
   'bn-batches': { type: 'string' },
+  ...WEIGHTS_OPTIONS,
   out: { type: 'string' },
   force: { type: 'boolean' },
 } as const;
@@ -87,7 +88,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
   const points = intFlag(values, 'points', 2, 101) ?? EDGE_POINTS;
   const format = parseFormat(stringFlag(values, 'format'));
 
-  const file = loadModelFile(weights);
+  const file = await loadModelFile(weights, weightsOptions(values));
   const k = file.vertices.length;
   const face = parseFace(stringFlag(values, 'face'), k);
   const name = path.basename(weights).replace(/\.safetensors$/i, '');

@@ -112,8 +112,8 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     checkSettings(settings, data.train.count);
     start = {
       kind: 'fresh',
-      ...loadModes(plan.modes, settings, data.numClasses),
-      ...(plan.init === undefined ? {} : { init: loadInit(plan.init, settings, data.numClasses) }),
+      ...(await loadModes(plan.modes, settings, data.numClasses)),
+      ...(plan.init === undefined ? {} : { init: await loadInit(plan.init, settings, data.numClasses) }),
     };
   }
   const backend = await startNodeBackend(backendFlag);
@@ -337,13 +337,14 @@ function flagOf(key: string): string {
 }
 
 /** Each --from file's single vertex, checked against the run's model, and the first one's statistics. */
-function loadModes(
+async function loadModes(
   files: readonly string[],
   settings: TrainSettings,
   numClasses: number,
-): { modes: TfVertex[]; statistics?: RunningStatistics } {
+): Promise<{ modes: TfVertex[]; statistics?: RunningStatistics }> {
   const spec = modelSpecOf(settings, numClasses);
-  const models = files.map((file) => loadModelFile(file));
+  const models = [];
+  for (const file of files) models.push(await loadModelFile(file));
   const modes = models.map((model, i) =>
     modeVertex(path.basename(files[i] as string), model, spec, ' (--architecture, --width)'),
   );
@@ -354,12 +355,16 @@ function loadModes(
  * --init: the starting weights of the run's new vertices, in the order it adds them (planStages):
  * a VGG16 file for one, a SimplexNet file holding exactly the new ones for several.
  */
-function loadInit(file: string, settings: TrainSettings, numClasses: number): readonly TfVertex[] {
+async function loadInit(
+  file: string,
+  settings: TrainSettings,
+  numClasses: number,
+): Promise<readonly TfVertex[]> {
   const count = planStages(settings).length;
   const what = count === 1 ? 'a VGG16 file' : `a SimplexNet file of ${count} vertices`;
   return runVertices(
     path.basename(file),
-    loadModelFile(file),
+    await loadModelFile(file),
     modelSpecOf(settings, numClasses),
     count,
     ` (--init: ${what}, the ${count === 1 ? 'vertex' : `${count} vertices`} this ${settings.procedure} run adds${count === 1 ? '' : ', in order'})`,

@@ -9,6 +9,8 @@ export type ErrorCode =
   | 'BAD_TARBALL'
   | 'BAD_DATASET'
   | 'BAD_SAFETENSORS'
+  /** A PyTorch .pt file that is malformed, or names something the studio does not run. */
+  | 'BAD_PT'
   | 'SHAPE_MISMATCH'
   | 'BAD_SETTINGS'
   | 'BAD_CHECKPOINT'

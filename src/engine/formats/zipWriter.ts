@@ -1,6 +1,5 @@
-// Writes a minimal zip archive in memory (members stored, not compressed; CRC-32 set): enough to
-// build an image folder for the benchmark's folder-import measurement without shipping one. Pure
-// bytes, no DOM.
+// Writes a minimal zip archive in memory (members stored, not compressed; CRC-32 set): PyTorch's
+// checkpoint files (torchWriter.ts) and the benchmark's image folder. Pure bytes, no DOM.
 
 import { crc32 } from '../data/checksum';
 

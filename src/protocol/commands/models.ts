@@ -56,20 +56,35 @@ export interface DatasetChoice {
   numClasses: number;
 }
 
+/** The two weights formats: safetensors, and PyTorch's own .pt (torch.load opens it). */
+export type WeightsFormat = 'safetensors' | 'pt';
+
 /** One file of a model's export. */
-export type ExportPart = { kind: 'vertex'; index: number } | { kind: 'simplex' } | { kind: 'manifest' };
+export type ExportPart =
+  | { kind: 'vertex'; index: number; format?: WeightsFormat }
+  | { kind: 'simplex'; format?: WeightsFormat }
+  | { kind: 'manifest' };
 
 export interface ModelCommands {
   /** Every model in the library, newest first, without weights. */
   listModels: { params: Record<string, never>; result: { models: ModelSummary[] }; progress: never };
   /**
-   * Parse a VGG or SimplexNet state_dict (safetensors) and add it to the library. Refused with
-   * BAD_SAFETENSORS or SHAPE_MISMATCH, library unchanged, if the file is malformed, does not hold
-   * a studio architecture, or its class count differs from `usedWith`'s.
+   * Parse a state_dict of a studio network (safetensors or PyTorch's .pt) and add it to the
+   * library. Refused with BAD_SAFETENSORS, BAD_PT or SHAPE_MISMATCH, library unchanged, if the file
+   * is malformed, does not hold a studio architecture, or its class count differs from `usedWith`'s;
+   * with BAD_ARGUMENT listing them if a .pt holds several state dicts and `key` picks none.
+   * `complex`: a SimplexNet's simplexes where the file does not say them.
    */
   importModel: {
-    params: { file: Blob; fileName: string; usedWith: DatasetChoice | null };
-    result: { model: ModelSummary };
+    params: {
+      file: Blob;
+      fileName: string;
+      usedWith: DatasetChoice | null;
+      key?: string;
+      complex?: number[][];
+    };
+    /** `notes`: what reading did (a key taken, dtypes converted, a structure read from the name). */
+    result: { model: ModelSummary; notes: string[] };
     progress: never;
   };
   deleteModel: { params: { id: string }; result: { deleted: boolean }; progress: never };

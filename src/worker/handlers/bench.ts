@@ -11,7 +11,7 @@ import type { BenchCommands, BenchMeasurement } from '../../protocol/commands/be
 import { emitShape, loaderImagesPerSecond, measureTraining, profileSteps } from '../../engine/bench/measure';
 import { tarArchive } from '../../engine/bench/tarWriter';
 import { measureEvaluationRate, measureTrainingRate } from '../../engine/bench/trainingRate';
-import { zipArchive, type ZipEntry } from '../../engine/bench/zipWriter';
+import { zipArchive, type ZipEntry } from '../../engine/formats/zipWriter';
 import { toCifar10Records } from '../../engine/data/synthetic';
 import type { TrainingData } from '../../engine/train/trainingData';
 import { activeEvaluator, benchCompiledStep, currentBackend } from '../backend';

@@ -18,19 +18,22 @@ import {
 import { summarise } from '../storage/models';
 import type { Handlers } from './types';
 
-const SAFETENSORS = 'application/octet-stream';
+const WEIGHTS = 'application/octet-stream';
 
 export const modelHandlers: Handlers<ModelCommands> = {
   async listModels() {
     return { models: await listModels() };
   },
 
-  async importModel({ file, fileName, usedWith }) {
+  async importModel({ file, fileName, usedWith, key, complex }) {
     // Before reading: an oversized file costs the worker no memory.
     checkModelFileSize(file.size, fileName);
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const model = modelFromFile(bytes, fileName, usedWith);
-    return { model: await saveModel(model) };
+    const { model, notes } = await modelFromFile(bytes, fileName, usedWith, {
+      ...(key === undefined ? {} : { key }),
+      ...(complex === undefined ? {} : { complex }),
+    });
+    return { model: await saveModel(model), notes };
   },
 
   async deleteModel({ id }) {
@@ -47,13 +50,13 @@ export const modelHandlers: Handlers<ModelCommands> = {
       case 'vertex':
         // Blob copies the parts once into browser storage; the parts are then garbage.
         return {
-          fileName: vertexFileName(summary, part.index),
-          blob: new Blob(vertexParts(model, part.index) as BlobPart[], { type: SAFETENSORS }),
+          fileName: vertexFileName(summary, part.index, part.format),
+          blob: new Blob(vertexParts(model, part.index, part.format) as BlobPart[], { type: WEIGHTS }),
         };
       case 'simplex':
         return {
-          fileName: simplexFileName(summary),
-          blob: new Blob(simplexParts(model) as BlobPart[], { type: SAFETENSORS }),
+          fileName: simplexFileName(summary, part.format),
+          blob: new Blob(simplexParts(model, part.format) as BlobPart[], { type: WEIGHTS }),
         };
       case 'manifest':
         return {

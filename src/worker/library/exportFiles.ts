@@ -1,10 +1,11 @@
 // Runs in the worker (and in Node for tests); no DOM. What a model's export consists of: the
-// file names, the metadata written into each safetensors file, and the manifest that lists them.
+// file names, the metadata written into each file (safetensors, or PyTorch's .pt beside it), and
+// the manifest that lists them.
 // Names say what a file is (architecture, width, dataset, model, vertex or simplex), so a folder
 // of downloads stays readable, and are sanitised so every OS accepts them.
 
 import type { ModelSummary } from '../../protocol/commands/models';
-import { simplexFile, vertexFile } from '../../engine/formats/stateDict';
+import { weightsFileParts, type WeightsFormat } from '../../engine/formats/weightsFile';
 import {
   encodeMetadata,
   METADATA_VERSION,
@@ -33,17 +34,23 @@ export function exportStem(model: ModelSummary): string {
   return parts.join('_');
 }
 
-export function vertexFileName(model: ModelSummary, index: number): string {
-  return `${exportStem(model)}_vertex${index}.safetensors`;
+const EXTENSION: Record<WeightsFormat, string> = { safetensors: 'safetensors', pt: 'pt' };
+
+export function vertexFileName(
+  model: ModelSummary,
+  index: number,
+  format: WeightsFormat = 'safetensors',
+): string {
+  return `${exportStem(model)}_vertex${index}.${EXTENSION[format]}`;
 }
 
 /** `…_simplex-3v` for one simplex, `…_complex-5v-3s` for a complex of several. */
-export function simplexFileName(model: ModelSummary): string {
+export function simplexFileName(model: ModelSummary, format: WeightsFormat = 'safetensors'): string {
   const what =
     model.complex.length === 1
       ? `simplex-${model.vertexCount}v`
       : `complex-${model.vertexCount}v-${model.complex.length}s`;
-  return `${exportStem(model)}_${what}.safetensors`;
+  return `${exportStem(model)}_${what}.${EXTENSION[format]}`;
 }
 
 export function manifestFileName(model: ModelSummary): string {
@@ -80,7 +87,11 @@ function commonMetadata(model: ModelSummary): ModelMetadata {
 }
 
 /** Vertex `index` as the base network's state_dict (with the model's shared statistics), as parts for a Blob. */
-export function vertexParts(model: ModelRecord, index: number): Uint8Array[] {
+export function vertexParts(
+  model: ModelRecord,
+  index: number,
+  format: WeightsFormat = 'safetensors',
+): Uint8Array[] {
   const vertex = model.vertices[index];
   if (!vertex) {
     throw new StudioError(
@@ -88,12 +99,26 @@ export function vertexParts(model: ModelRecord, index: number): Uint8Array[] {
       `"${model.name}" has ${model.vertices.length} vertices; there is no vertex ${index}.`,
     );
   }
-  return vertexFile(model.spec, vertex, model.statistics, vertexMetadata(summarise(model), index));
+  return weightsFileParts(
+    format,
+    'base',
+    model.spec,
+    [vertex],
+    model.statistics,
+    vertexMetadata(summarise(model), index),
+  );
 }
 
 /** Every vertex as a PyTorch `SimplexNet` state_dict, as parts for a Blob. */
-export function simplexParts(model: ModelRecord): Uint8Array[] {
-  return simplexFile(model.spec, model.vertices, model.statistics, simplexMetadata(summarise(model)));
+export function simplexParts(model: ModelRecord, format: WeightsFormat = 'safetensors'): Uint8Array[] {
+  return weightsFileParts(
+    format,
+    'simplex',
+    model.spec,
+    model.vertices,
+    model.statistics,
+    simplexMetadata(summarise(model)),
+  );
 }
 
 /**

@@ -6,18 +6,24 @@ import { escapeText } from '../../protocol/displayText';
 import { StudioError } from '../../protocol/errors';
 import type { DatasetChoice, VertexRole } from '../../protocol/commands/models';
 import { describeContent, looksLikePickle, looksLikeZip } from '../../engine/formats/fileKind';
-import { parseModelFile } from '../../engine/formats/stateDict';
+import { parseWeightsFile, type WeightsOptions } from '../../engine/formats/weightsFile';
 import type { NewModel } from '../storage/models';
 
 /**
- * The model in `bytes` (a PyTorch `VGG16` or `SimplexNet` state_dict as safetensors, the studio's
- * own exports included). Throws BAD_SAFETENSORS or SHAPE_MISMATCH naming the file, and
- * SHAPE_MISMATCH when its class count differs from the dataset it will be used with.
+ * The model in `bytes` (a state_dict of a studio network, safetensors or PyTorch's .pt, the
+ * studio's own exports included), and what reading it did. Throws BAD_SAFETENSORS, BAD_PT or
+ * SHAPE_MISMATCH naming the file, and SHAPE_MISMATCH when its class count differs from the
+ * dataset it will be used with.
  */
-export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: DatasetChoice | null): NewModel {
+export async function modelFromFile(
+  bytes: Uint8Array,
+  fileName: string,
+  usedWith: DatasetChoice | null,
+  options: Omit<WeightsOptions, 'fileName'> = {},
+): Promise<{ model: NewModel; notes: string[] }> {
   let file;
   try {
-    file = parseModelFile(bytes);
+    file = await parseWeightsFile(bytes, { ...options, fileName });
   } catch (err) {
     if (!(err instanceof StudioError)) throw err;
     throw new StudioError(err.code, `${fileName}: ${hintFor(bytes) ?? err.message}`, err.recoverable);
@@ -30,16 +36,23 @@ export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: Dat
     );
   }
   const n = vertices.length;
-  // A lone vertex is a mode other simplexes can start from; a file does not say more than that.
-  const roles: VertexRole[] = n === 1 ? ['mode'] : Array.from({ length: n }, () => 'vertex' as const);
-  return {
+  // A lone vertex is a mode other simplexes can start from; in a complex of several simplexes the
+  // frozen vertices are its modes and the others its connectors; otherwise a file says no more.
+  const frozen = Array.from({ length: n }, (_, i) => info.frozen.includes(i));
+  const roles: VertexRole[] =
+    n === 1
+      ? ['mode']
+      : info.complex.length > 1
+        ? frozen.map((f) => (f ? 'mode' : 'connector'))
+        : frozen.map(() => 'vertex');
+  const model: NewModel = {
     name: displayName(fileName),
     kind: 'imported',
     spec,
     vertices,
     statistics,
     complex: info.complex,
-    frozen: Array.from({ length: n }, (_, i) => info.frozen.includes(i)),
+    frozen,
     roles,
     dataset: usedWith
       ? { id: usedWith.id, name: usedWith.name }
@@ -55,23 +68,21 @@ export function modelFromFile(bytes: Uint8Array, fileName: string, usedWith: Dat
       run: info.run === undefined ? null : escapeText(info.run),
     },
   };
+  return { model, notes: file.notes };
 }
 
 /** The file name without its extension, as the library shows it (control characters escaped). */
 export function displayName(fileName: string): string {
-  const base = escapeText(fileName.replace(/\.safetensors$/i, '').trim());
+  const base = escapeText(fileName.replace(/\.(safetensors|pt|pth|bin)$/i, '').trim());
   return base.length > 0 ? base : 'imported model';
 }
 
 /**
- * A sentence for files that are clearly some other format, which the safetensors reader can only
- * call malformed. PyTorch's own .pt/.bin files are the usual mistake: zip archives (torch ≥ 1.6)
- * or bare pickles.
+ * A sentence for files that are clearly some other format, which the weights readers can only
+ * call malformed (a zip or a pickle goes to the .pt reader, whose message says what it found).
  */
 function hintFor(bytes: Uint8Array): string | null {
-  if (looksLikeZip(bytes) || looksLikePickle(bytes)) {
-    return 'this is a PyTorch pickle (torch.save), not safetensors, and the studio does not unpickle files. Convert it in Python: safetensors.torch.save_file(model.state_dict(), "model.safetensors").';
-  }
+  if (looksLikeZip(bytes) || looksLikePickle(bytes)) return null;
   const what = describeContent(bytes);
-  return what === null ? null : `this is ${what}, not a safetensors weights file.`;
+  return what === null ? null : `this is ${what}, not a weights file (safetensors or PyTorch .pt).`;
 }

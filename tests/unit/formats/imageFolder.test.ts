@@ -21,7 +21,7 @@ import {
   type ImageFolderSummary,
 } from '../../../src/engine/formats/imageFolderImport';
 import { crc32 } from '../../../src/engine/data/checksum';
-import { zipArchive } from '../../../src/engine/bench/zipWriter';
+import { zipArchive } from '../../../src/engine/formats/zipWriter';
 import { StudioError } from '../../../src/protocol/errors';
 
 const DIR = path.resolve(__dirname, '../../fixtures/image-folder');

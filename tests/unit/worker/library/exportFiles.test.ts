@@ -22,10 +22,10 @@ const bytes = (a: Float32Array | undefined) =>
 const sameVertex = (a: readonly Float32Array[] | undefined, b: readonly Float32Array[] | undefined) =>
   a?.length === b?.length && (a ?? []).every((p, i) => bytes(p).equals(bytes(b?.[i])));
 
-function referenceSimplex(): ModelRecord {
+async function referenceSimplex(): Promise<ModelRecord> {
   const bytes = new Uint8Array(readFileSync(path.join(REFERENCE_DIR, 'vertices.safetensors')));
   return {
-    ...modelFromFile(bytes, 'vertices.safetensors', null),
+    ...(await modelFromFile(bytes, 'vertices.safetensors', null)).model,
     id: 'm1',
     name: 'SPRO run: λ=1e-6',
     kind: 'simplex',
@@ -54,8 +54,8 @@ describe('sanitise', () => {
 });
 
 describe('export file names', () => {
-  it('say architecture, width, dataset, model and what the file holds', () => {
-    const s = summarise(referenceSimplex());
+  it('say architecture, width, dataset, model and what the file holds', async () => {
+    const s = summarise(await referenceSimplex());
     expect(exportStem(s)).toBe('vgg16-w0.125_CIFAR-10_SPRO-run-1e-6');
     expect(vertexFileName(s, 2)).toBe('vgg16-w0.125_CIFAR-10_SPRO-run-1e-6_vertex2.safetensors');
     expect(simplexFileName(s)).toBe('vgg16-w0.125_CIFAR-10_SPRO-run-1e-6_simplex-3v.safetensors');
@@ -73,8 +73,8 @@ describe('export file names', () => {
 });
 
 describe('export round trip', () => {
-  it('the simplex file reads back to the same vertices, complex, frozen set and metadata', () => {
-    const model = referenceSimplex();
+  it('the simplex file reads back to the same vertices, complex, frozen set and metadata', async () => {
+    const model = await referenceSimplex();
     const back = parseModelFile(concat(simplexParts(model)));
     expect(back.layout).toBe('simplex');
     expect(back.spec).toEqual(model.spec);
@@ -90,8 +90,8 @@ describe('export round trip', () => {
     expect(back.info.training).toEqual({ lr: 0.01, nSample: 5 });
   });
 
-  it('a vertex file reads back to that vertex, with its index', () => {
-    const model = referenceSimplex();
+  it('a vertex file reads back to that vertex, with its index', async () => {
+    const model = await referenceSimplex();
     const back = parseModelFile(concat(vertexParts(model, 1)));
     expect(back.layout).toBe('base');
     expect(sameVertex(back.vertices[0], model.vertices[1])).toBe(true);
@@ -101,8 +101,8 @@ describe('export round trip', () => {
 });
 
 describe('manifest', () => {
-  it('lists the files by the names the downloads get, with settings, metrics and decoded metadata', () => {
-    const s = summarise(referenceSimplex());
+  it('lists the files by the names the downloads get, with settings, metrics and decoded metadata', async () => {
+    const s = summarise(await referenceSimplex());
     const m = manifest(s) as {
       files: {
         simplex: { name: string; metadata: Record<string, unknown> };

@@ -8,9 +8,9 @@ import { saveModel, summarise, type NewModel } from '../../../../src/worker/stor
 import { paramCount } from '../../../../src/protocol/network';
 import { REFERENCE_DIR } from '../../engine/fixtures';
 
-function simplex(): NewModel {
+async function simplex(): Promise<NewModel> {
   const bytes = new Uint8Array(readFileSync(path.join(REFERENCE_DIR, 'vertices.safetensors')));
-  return modelFromFile(bytes, 'vertices.safetensors', null);
+  return (await modelFromFile(bytes, 'vertices.safetensors', null)).model;
 }
 
 async function refusal(model: NewModel): Promise<StudioError> {
@@ -24,7 +24,7 @@ async function refusal(model: NewModel): Promise<StudioError> {
 
 describe('saveModel refuses records other code could not load', () => {
   it('a vertex with a parameter of the wrong size', async () => {
-    const m = simplex();
+    const m = await simplex();
     const [first, ...rest] = m.vertices[1] ?? [];
     if (!first) throw new Error('fixture has no parameters');
     m.vertices[1] = [first.subarray(1) as typeof first, ...rest];
@@ -34,23 +34,25 @@ describe('saveModel refuses records other code could not load', () => {
   });
 
   it('frozen and roles lists that do not match the vertices', async () => {
-    expect((await refusal({ ...simplex(), frozen: [true] })).message).toContain(
+    expect((await refusal({ ...(await simplex()), frozen: [true] })).message).toContain(
       'frozen lists 1 vertices, not 3',
     );
-    expect((await refusal({ ...simplex(), roles: ['mode'] })).message).toContain('roles lists 1');
+    expect((await refusal({ ...(await simplex()), roles: ['mode'] })).message).toContain('roles lists 1');
   });
 
   it('a complex naming a vertex that does not exist, or repeating one', async () => {
-    expect((await refusal({ ...simplex(), complex: [[0, 1, 3]] })).message).toContain('outside 0…2');
-    expect((await refusal({ ...simplex(), complex: [[0, 0, 1]] })).message).toContain('repeats a vertex');
-    expect((await refusal({ ...simplex(), complex: [] })).message).toContain('no simplexes');
-    expect((await refusal({ ...simplex(), vertices: [] })).message).toContain('no vertices');
+    expect((await refusal({ ...(await simplex()), complex: [[0, 1, 3]] })).message).toContain('outside 0…2');
+    expect((await refusal({ ...(await simplex()), complex: [[0, 0, 1]] })).message).toContain(
+      'repeats a vertex',
+    );
+    expect((await refusal({ ...(await simplex()), complex: [] })).message).toContain('no simplexes');
+    expect((await refusal({ ...(await simplex()), vertices: [] })).message).toContain('no vertices');
   });
 });
 
 describe('summarise', () => {
-  it('drops the weights and counts them', () => {
-    const m = { ...simplex(), id: 'x', createdAt: 1 };
+  it('drops the weights and counts them', async () => {
+    const m = { ...(await simplex()), id: 'x', createdAt: 1 };
     const s = summarise(m);
     expect(s).not.toHaveProperty('vertices');
     expect(s.vertexCount).toBe(3);
