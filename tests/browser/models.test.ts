@@ -11,9 +11,11 @@ import path from 'node:path';
 import type {} from '../../src/ui/debugHandle';
 import { launchChromium, openStudio } from './chromium';
 import { readSafetensors, type SafetensorsFile } from '../../src/engine/formats/safetensors';
+import { readTorchStateDict } from '../../src/engine/formats/torchFile';
 
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/reference');
 const fixture = (name: string) => path.join(FIXTURES, name);
+const PT = path.resolve(process.cwd(), 'tests/fixtures/pytorch-pt');
 
 let browser: Browser;
 let page: Page;
@@ -145,6 +147,42 @@ describe('model library', () => {
     const reexported = await download(again, 'Whole simplex');
     expectSameTensors(readSafetensors(reexported.bytes), file);
     expect(readSafetensors(reexported.bytes).metadata.complex).toBe(file.metadata.complex);
+  });
+
+  it('imports PyTorch .pt files, two at once, and exports a complex as a .pt of the same tensors', async () => {
+    const before = await rows().count();
+    // A PreResNet-8 and a reference complex saved by torch.save, picked together.
+    await fileInput().setInputFiles([
+      path.join(PT, 'preresnet8.pt'),
+      path.join(PT, '2mode_1connector_0.1.pt'),
+    ]);
+    await expect.poll(() => rows().count(), { timeout: 60_000 }).toBe(before + 2);
+    const status = page.getByTestId('model-import-status');
+    await expect
+      .poll(() => status.textContent(), { timeout: 30_000 })
+      .toContain('read the complex from the file name: 2 modes, each joined to 1 connector');
+    const complex = row('2mode_1connector_0.1');
+    expect(await field(complex, 'architecture')).toBe('preresnet8');
+    expect(await field(complex, 'vertices')).toBe('3 vertices');
+    expect(await field(row('preresnet8'), 'vertices')).toBe('1 vertex');
+
+    await complex.getByLabel('Weights format').selectOption('pt');
+    const { name, bytes } = await download(complex, 'Whole complex');
+    expect(name).toMatch(/^preresnet8-w1_2mode_1connector_0.1_complex-3v-2s\.pt$/);
+    const got = await readTorchStateDict(bytes);
+    const want = await readTorchStateDict(
+      new Uint8Array(await readFile(path.join(PT, '2mode_1connector_0.1.pt'))),
+    );
+    expect([...got.tensors.keys()].sort()).toEqual([...want.tensors.keys()].sort());
+    for (const [key, t] of want.tensors) {
+      const g = got.tensors.get(key);
+      expect(g?.shape, key).toEqual(t.shape);
+      expect(Array.from(g?.data ?? []), key).toEqual(Array.from(t.data));
+    }
+    expect(JSON.parse(got.metadata.complex ?? 'null')).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
   });
 
   it('refuses a truncated file and a file of another format, leaving the library unchanged', async () => {
