@@ -16,6 +16,12 @@ Commands:
                             the tab's training procedures, checkpointed into DIR
   surface --weights FILE --data DATA [--face 0,1,2] [...]
                             the loss surface over a face, as the Surfaces section's CSV and JSON
+  interpolate --a FILE --b FILE --data DATA [...]
+                            loss and error on the straight line between two models, and its barrier
+  plane --weights FILE --data DATA [--path DIR] [...]
+                            a random-direction line or plane (filter-normalised), or a training
+                            path's PCA plane; CSV, JSON and loss-landscape's .h5
+  merge PART.json...        one landscape from the parts computed with plane --part I/N
 
 Run \`<command> --help\` for a command's options.
 Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
@@ -141,6 +147,9 @@ stderr: the backend, then progress (a bar on a terminal, one line per read windo
                      for complex; repeat the flag
   --backend B        auto (default: WebGPU through Dawn where it finds a GPU, else wasm), webgpu,
                      wasm or cpu
+  --keep-path        also keep the weights after every epoch, DIR/path/epoch-N.safetensors (N counted
+                     over the whole run; the centre of the simplex an epoch trained): the training
+                     path \`plane --path DIR/path\` draws its PCA plane and path from
 
 Run settings (defaults: the reference's, as the Train form's; see the README's settings table):
   --procedure P      base (default), simplex, complex or ensemble
@@ -196,4 +205,72 @@ margin, imagesUsed, metric, its min and max over the grid, seconds, files.
                    the same spacing a quarter of the edge beyond each end
   --out PREFIX     the files' path without extension (default: <file>_face-A-B-C_NxN here)
   --force          replace files that exist (never an input)
+`;
+
+const LANDSCAPE_FILES = `Writes PREFIX.csv (one row per point: i, j, x, y, then <split>_loss and <split>_error),
+PREFIX.json (settings, axes, values[j][i] at (x[i], y[j]), what the axes mean) and PREFIX.h5,
+the datasets of loss-landscape's surface files (xcoordinates, ycoordinates for a plane,
+<split>_loss, <split>_acc in percent; a plane's as [y, x]) that its plot_1D.py, plot_2D.py and
+h52vtp.py (ParaView) open. Prints one JSON object: kind, models, points, imagesUsed, the range
+of loss and error per split, barriers or the path's explained variance, seconds, files.`;
+
+const LANDSCAPE_DATA = `  --data DATA      as for eval (a CIFAR record file or tarball, IDX folder, image folder)
+  --split S        train, test or both (a record file is one split: give its own)
+  --format F       cifar10 or cifar100, for a record file whose name and size do not tell
+  --images N       the first N images of each split (default 256)
+  --bn B           batch-norm networks: recomputed (default: statistics re-estimated at each
+                   point from --bn-batches batches of 128 training images) or stored (the origin's)
+  --bn-batches K   (default 4)
+  --out PREFIX     the files' path without extension (default: <models>_<kind>_<points>)
+  --force          replace files that exist (never an input)`;
+
+export const INTERPOLATE_HELP = `Usage: npm run -s cli -- interpolate --a FILE --b FILE --data DATA [options]
+
+Loss and error along the straight line between two models of one network, θ(t) = (1 − t)·θa + t·θb,
+on the training and test images (default both), and the barrier: the largest excess over t in
+[0, 1] of the loss (and the error) above the straight line between its values at the two ends
+(Frankle et al. 2020). Batch-norm networks get statistics recomputed at each t.
+${LANDSCAPE_FILES}
+
+  --a FILE, --b FILE     the two models (safetensors or .pt)
+  --a-vertex I, --b-vertex I   which vertex of a file that holds several
+  --points N       points from --range's start to its end (default 25; 0 and 1 always included)
+  --range A,B      t from A ≤ 0 to B ≥ 1 (default -0.25,1.25)
+${LANDSCAPE_DATA}
+`;
+
+export const PLANE_HELP = `Usage: npm run -s cli -- plane --weights FILE --data DATA [options]
+       npm run -s cli -- plane --path DIR [--weights FILE] --data DATA [options]
+
+Around one model θ, the loss and error at θ + x·d1 (a line) or θ + x·d1 + y·d2 (a plane), as
+loss-landscape draws them (Li et al. 2018): d1, d2 drawn per parameter tensor from a normal seeded
+by --seed, each output filter scaled to the norm of the model's same filter, biases and batch-norm
+parameters left at zero (its --xnorm filter --xignore biasbn). With --path, the plane of a
+training path instead: d1, d2 the first two principal components of the kept epochs' differences
+from the final weights (its setup_PCA_directions; explained variance printed), the path's
+projections in the JSON. Default on the training images.
+${LANDSCAPE_FILES}
+
+  --weights FILE   the origin (default with --path: the path's last epoch)
+  --vertex I       which vertex of a file that holds several
+  --path DIR|FILE  a folder of epoch-N.safetensors files (train --keep-path writes DIR/path), or
+                   the files in order (repeat the flag)
+  --dims D         1 (a line) or 2 (a plane, default)
+  --points N       points per axis (default 21; loss-landscape's 51 costs 5.9 times as many)
+  --range A,B      random directions: each axis from A to B (default -1,1)
+  --margin M       a path's plane: beyond the path on each side, a fraction of its extent (0.2)
+  --seed S         the directions' seed (default 0): the same seed draws the same plane
+  --norm N         filter (default), layer or none
+  --keep-biasbn    biases and batch-norm parameters move too (as the model's own values)
+  --part I/N       compute only part I of N of the grid's points (contiguous slices, as numpy's
+                   array_split): writes PREFIX.json of that part alone, for \`merge\`
+${LANDSCAPE_DATA}
+`;
+
+export const MERGE_HELP = `Usage: npm run -s cli -- merge PART.json... [--out PREFIX] [--force]
+
+Merges the parts of one grid (plane --part 1/N … N/N, computed by separate processes) into the
+whole landscape, written as plane writes it (PREFIX.csv, .json, .h5). Every part 1…N must be there
+exactly once, complete, and of the same grid (model, settings, axes): a missing, doubled, stopped
+or foreign part is named and nothing is written.
 `;

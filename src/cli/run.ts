@@ -8,6 +8,7 @@ import { convertCommand } from './convert';
 import { evalCommand } from './evaluate';
 import { MAIN_HELP } from './help';
 import { infoCommand } from './info';
+import { interpolateCommand, mergeCommand, planeCommand } from './landscape';
 import { surfaceCommand } from './surface';
 import { trainCommand } from './train';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
@@ -20,6 +21,9 @@ const COMMANDS: Record<string, Command> = {
   convert: convertCommand,
   train: trainCommand,
   surface: surfaceCommand,
+  interpolate: interpolateCommand,
+  plane: planeCommand,
+  merge: mergeCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -37,7 +41,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (command === undefined) {
       throw new StudioError(
         'BAD_ARGUMENT',
-        `unknown command "${name}"; the commands are info, eval, convert, train, surface (see --help)`,
+        `unknown command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')} (see --help)`,
         false,
       );
     }

@@ -8,6 +8,8 @@
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readCheckpointFile, checkpointFile } from '../engine/train/checkpointFile';
+import { vertexFile } from '../engine/formats/stateDict';
+import { pathFileName, pathPoint } from '../engine/landscape/trainingPath';
 import {
   modelSpecOf,
   trainRun,
@@ -54,6 +56,8 @@ import { summarise, type ModelRecord } from '../worker/storage/models';
 export const EXIT_INTERRUPTED = 130;
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+/** Where `--keep-path` keeps the weights of each epoch: DIR/path/epoch-<n>.safetensors. */
+export const PATH_DIR = 'path';
 
 /** Flag name → numeric setting: the settings' own names in kebab case (--base-lr is baseLr). */
 const NUMERIC_FLAGS: Record<string, NumericSettingKey> = Object.fromEntries(
@@ -75,6 +79,7 @@ const OPTIONS: Options = {
   reduction: { type: 'string' },
   'no-augment': { type: 'boolean' },
   'no-shuffle': { type: 'boolean' },
+  'keep-path': { type: 'boolean' },
   init: { type: 'string' },
   'test-data': { type: 'string' },
   ...Object.fromEntries(Object.keys(NUMERIC_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
@@ -135,6 +140,7 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
     inputs: [plan.dataPath, ...plan.modes, ...(plan.init === undefined ? [] : [plan.init])],
   };
   const progress = new ProgressLine(io);
+  if (settings.keepPath) mkdirSync(path.join(plan.dir, PATH_DIR), { recursive: true });
   let last: TrainCheckpoint | null = plan.kind === 'resume' ? plan.checkpoint : null;
   try {
     const events = trainRun(settings, data, start, {
@@ -156,6 +162,19 @@ export async function trainCommand(argv: readonly string[], io: CliIo): Promise<
           guard,
         );
         last = event.checkpoint;
+        if (settings.keepPath) {
+          const point = pathPoint(
+            event.checkpoint.components[event.component] as ComponentState,
+            event.checkpoint.history.epochs.length,
+          );
+          await writeOutput(
+            path.join(plan.dir, PATH_DIR, pathFileName(point.epoch)),
+            vertexFile(modelSpecOf(settings, data.numClasses), point.weights, point.statistics, {
+              run: plan.name,
+            }),
+            guard,
+          );
+        }
       } else {
         const files = writeResult(plan.dir, plan.name, settings, event, data.numClasses, dataFile);
         progress.clear();
@@ -208,6 +227,7 @@ function planRun(values: Parsed['values']): Plan {
           'reduction',
           'no-augment',
           'no-shuffle',
+          'keep-path',
           'init',
         ].includes(k),
     );
@@ -310,6 +330,7 @@ function settingsFrom(
   }
   if (values['no-augment'] === true) settings.augment = false;
   if (values['no-shuffle'] === true) settings.shuffle = false;
+  if (values['keep-path'] === true) settings.keepPath = true;
   const reduction = stringFlag(values, 'reduction');
   if (reduction !== undefined) {
     if (reduction !== 'sum' && reduction !== 'mean')

@@ -61,10 +61,18 @@ export interface TrainSettings {
   dropout: number;
   /** End the run after this many steps, mid-epoch if need be (0: run every epoch). */
   stopAfter: number;
+  /** Keep the weights after every epoch (the training path the Surfaces section draws a plane of). */
+  keepPath: boolean;
 }
 
 /** The controlled-comparison settings, as runs stored before they existed trained. */
-export const CONTROL_DEFAULTS = { augment: true, shuffle: true, dropout: 0.5, stopAfter: 0 } as const;
+export const CONTROL_DEFAULTS = {
+  augment: true,
+  shuffle: true,
+  dropout: 0.5,
+  stopAfter: 0,
+  keepPath: false,
+} as const;
 
 /** Settings stored by an earlier version, completed with what those runs did. */
 export function completeSettings(settings: TrainSettings): TrainSettings {
@@ -261,6 +269,7 @@ export function validateSettings(settings: TrainSettings, trainImages?: number):
   if (!oneOf(['sum', 'mean'], raw.reduction)) errors.reduction = 'Must be sum or mean.';
   if (typeof raw.augment !== 'boolean') errors.augment = 'Must be true or false.';
   if (typeof raw.shuffle !== 'boolean') errors.shuffle = 'Must be true or false.';
+  if (typeof raw.keepPath !== 'boolean') errors.keepPath = 'Must be true or false.';
   if (typeof raw.datasetId !== 'string' || raw.datasetId === '') errors.datasetId = 'Pick a dataset.';
   for (const key of Object.keys(NUMBER_RULES) as NumericSettingKey[]) {
     const error = numberError(NUMBER_RULES[key], settings[key]);

@@ -85,7 +85,8 @@ export type TrainEvent =
     }
   | { type: 'steps'; point: StepPoint; progress: TrainProgress }
   | { type: 'epoch'; point: EpochPoint; progress: TrainProgress }
-  | { type: 'checkpoint'; checkpoint: TrainCheckpoint }
+  /** After every epoch; `component` is the one that epoch trained. */
+  | { type: 'checkpoint'; checkpoint: TrainCheckpoint; component: number }
   | { type: 'done'; components: ComponentState[]; history: TrainHistory };
 
 export type TrainStart =
@@ -307,7 +308,7 @@ export async function* trainRun(
         // Only the starts of stages not begun yet stay: a begun stage's is in its vertices now.
         const unbegun = state.epochInStage === 0 ? state.stage : state.stage + 1;
         if (state.starts) state.starts = state.starts.filter((x) => x.stage >= unbegun);
-        yield { type: 'checkpoint', checkpoint: snapshot(state) };
+        yield { type: 'checkpoint', checkpoint: snapshot(state), component: stage.component };
         if (stopped) break run;
       }
     }

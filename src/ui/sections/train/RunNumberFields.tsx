@@ -1,14 +1,22 @@
 // Runs on the page: the run's numeric settings that its procedure reads, the loss over draws, and
 // under "Controlled comparison" the settings for runs compared step by step.
 
+import { pathBytes } from '../../../protocol/landscapeRuns';
 import { NUMBER_RULES } from '../../../protocol/settings';
 import { NumberField } from '../../components/NumberField';
 import { SelectField } from '../../components/SelectField';
 import { NUMERIC_FIELDS, REDUCTION_OPTIONS, usesField, type NumericField } from './settingsForm';
 import type { StartForm } from './useStartForm';
 
+function formatBytes(bytes: number): string {
+  return bytes >= 1e9
+    ? `${(bytes / 1e9).toFixed(1)} GB`
+    : `${(bytes / 1e6).toFixed(bytes >= 1e7 ? 0 : 1)} MB`;
+}
+
 export function RunNumberFields({ start }: { start: StartForm }) {
-  const { form, errors, setForm } = start;
+  const { form, errors, setForm, settings, dataset } = start;
+  const path = settings ? pathBytes(settings, dataset?.classNames.length ?? 10) : null;
   const fields = NUMERIC_FIELDS.filter((f) => usesField(f, form.procedure));
   const numberField = (field: NumericField) => (
     <NumberField
@@ -43,6 +51,24 @@ export function RunNumberFields({ start }: { start: StartForm }) {
           />
         )}
       </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={form.keepPath}
+          aria-label="Keep the weights of each epoch"
+          onChange={(e) => {
+            setForm((f) => ({ ...f, keepPath: e.target.checked }));
+          }}
+        />{' '}
+        Keep the weights of each epoch (the training path the Surfaces section draws a plane of)
+        {path ? (
+          <span className="muted" data-testid="path-storage">
+            {' '}
+            — {formatBytes(path.perEpoch)} an epoch, {formatBytes(path.total)} for this run’s {path.epochs}{' '}
+            epochs
+          </span>
+        ) : null}
+      </label>
       <details className="control-settings">
         <summary>Controlled comparison</summary>
         <p className="muted">

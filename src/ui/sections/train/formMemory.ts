@@ -47,6 +47,7 @@ function cleanEdits(e: Record<string, unknown>, text: Record<string, unknown>): 
     text: Object.fromEntries(Object.entries(text).filter(([, v]) => typeof v === 'string')),
     augment: e.augment !== false,
     shuffle: e.shuffle !== false,
+    keepPath: e.keepPath === true,
   };
   if (isArchitecture(e.architecture)) out.architecture = e.architecture;
   if (typeof e.widthScale === 'number') out.widthScale = e.widthScale as ProcedureEdits['widthScale'];

@@ -169,6 +169,7 @@ export interface FormState {
   reduction: TrainSettings['reduction'];
   augment: boolean;
   shuffle: boolean;
+  keepPath: boolean;
   modes: string[];
   text: Record<NumericKey, string>;
   /** Empty: the name is made up from the settings. */
@@ -196,6 +197,7 @@ export function initialForm(
     reduction: defaults.reduction,
     augment: defaults.augment,
     shuffle: defaults.shuffle,
+    keepPath: defaults.keepPath,
     modes: [],
     text: textOf(defaults),
     name: '',
@@ -215,6 +217,7 @@ export function pickPreset(form: FormState, preset: Preset, dataset: DatasetInfo
     name: form.name,
     augment: form.augment,
     shuffle: form.shuffle,
+    keepPath: form.keepPath,
   };
 }
 
@@ -307,6 +310,7 @@ export function parseForm(
     reduction: form.reduction,
     augment: form.augment,
     shuffle: form.shuffle,
+    keepPath: form.keepPath,
     modes: form.procedure === 'simplex' || form.procedure === 'complex' ? form.modes : [],
   };
   // The range checks are the protocol's, the same the worker and the CLI apply.
@@ -353,6 +357,7 @@ export interface ProcedureEdits {
   reduction?: TrainSettings['reduction'];
   augment: boolean;
   shuffle: boolean;
+  keepPath: boolean;
 }
 
 /** What the form keeps across procedure changes and reloads. */
@@ -374,6 +379,7 @@ export function rememberForm(previous: RememberedForm | null, form: FormState): 
     ...(form.touched.has('reduction') ? { reduction: form.reduction } : {}),
     augment: form.augment,
     shuffle: form.shuffle,
+    keepPath: form.keepPath,
   };
   return {
     procedure: form.procedure,
@@ -395,7 +401,14 @@ export function applyEdits(form: FormState, edits: ProcedureEdits | undefined): 
       touched.add(field.key);
     }
   }
-  const next: FormState = { ...form, text, augment: edits.augment, shuffle: edits.shuffle, touched };
+  const next: FormState = {
+    ...form,
+    text,
+    augment: edits.augment,
+    shuffle: edits.shuffle,
+    keepPath: edits.keepPath,
+    touched,
+  };
   if (edits.architecture) {
     next.architecture = edits.architecture;
     touched.add('architecture');
