@@ -168,7 +168,7 @@ describe('model library', () => {
 
     await complex.getByLabel('Weights format').selectOption('pt');
     const { name, bytes } = await download(complex, 'Whole complex');
-    expect(name).toMatch(/^preresnet8-w1_2mode_1connector_0.1_complex-3v-2s\.pt$/);
+    expect(name).toMatch(/^preresnet8-w1_2mode-1connector-0\.1_complex-3v-2s\.pt$/);
     const got = await readTorchStateDict(bytes);
     const want = await readTorchStateDict(
       new Uint8Array(await readFile(path.join(PT, '2mode_1connector_0.1.pt'))),
