@@ -120,3 +120,15 @@ export function indexList(name: string, text: string): number[] {
     return n;
   });
 }
+
+/** `--part I/N`: one slice of a grid's points, for a grid spread over processes. */
+export function parsePart(text: string | undefined): { index: number; count: number } | undefined {
+  if (text === undefined) return undefined;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || index < 1 || index > count) {
+    throw badArgument(`--part must be I/N with 1 ≤ I ≤ N (e.g. 3/8), not "${text}"`);
+  }
+  return { index, count };
+}

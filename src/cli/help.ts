@@ -21,7 +21,7 @@ Commands:
   plane --weights FILE --data DATA [--path DIR] [...]
                             a random-direction line or plane (filter-normalised), or a training
                             path's PCA plane; CSV, JSON and loss-landscape's .h5
-  merge PART.json...        one landscape from the parts computed with plane --part I/N
+  merge PART.json...        one grid from the parts computed with plane or surface --part I/N
 
 Run \`<command> --help\` for a command's options.
 Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
@@ -203,6 +203,8 @@ margin, imagesUsed, metric, its min and max over the grid, seconds, files.
   --edges          also PREFIX_edges.json: loss and error along the face's three edges
   --points N       points per edge from one vertex to the other, 2 to 101 (default 21), and on at
                    the same spacing a quarter of the edge beyond each end
+  --part I/N       compute only part I of N of the grid's points (contiguous slices of the N×N
+                   points in row order): writes PREFIX.json of that part alone, for \`merge\`
   --out PREFIX     the files' path without extension (default: <file>_face-A-B-C_NxN here)
   --force          replace files that exist (never an input)
 `;
@@ -269,8 +271,9 @@ ${LANDSCAPE_DATA}
 
 export const MERGE_HELP = `Usage: npm run -s cli -- merge PART.json... [--out PREFIX] [--force]
 
-Merges the parts of one grid (plane --part 1/N … N/N, computed by separate processes) into the
-whole landscape, written as plane writes it (PREFIX.csv, .json, .h5). Every part 1…N must be there
+Merges the parts of one grid (plane --part 1/N … N/N or surface --part 1/N … N/N, computed by
+separate processes) into the whole, written as that command writes it (plane: PREFIX.csv, .json,
+.h5; surface: PREFIX.csv, .json). Every part 1…N must be there
 exactly once, complete, and of the same grid (model, settings, axes): a missing, doubled, stopped
 or foreign part is named and nothing is written.
 `;

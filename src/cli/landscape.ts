@@ -7,7 +7,7 @@
 
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { computeLandscape, type LandscapeModels } from '../engine/landscape/compute';
+import { buildLandscape, computeLandscape, type LandscapeModels } from '../engine/landscape/compute';
 import { pathFileEpoch } from '../engine/landscape/trainingPath';
 import { hdf5File } from '../engine/formats/hdf5';
 import type { TfVertex } from '../engine/formats/layout';
@@ -31,7 +31,7 @@ import {
   type LandscapeKind,
   type LandscapeSettings,
 } from '../protocol/landscape';
-import { badArgument, intFlag, numberList, parseCommand, stringFlag, type Parsed } from './args';
+import { badArgument, intFlag, numberList, parseCommand, parsePart, stringFlag, type Parsed } from './args';
 import { startNodeBackend } from './backend';
 import { loadEvalData, parseFormat } from './cifarData';
 import { readInput } from './files';
@@ -40,6 +40,7 @@ import { EXIT_OK, type CliIo } from './io';
 import { loadModelFile } from './modelFile';
 import { printJson } from './output';
 import { checkOutput, writeOutput, type OutputOptions } from './outputFile';
+import { gridCsv, gridFileStem, gridJson, isGridJson, mergeGridParts } from '../protocol/gridExport';
 
 /** Flags both computing commands take. */
 const COMMON = {
@@ -187,19 +188,45 @@ export async function mergeCommand(argv: readonly string[], io: CliIo): Promise<
     return EXIT_OK;
   }
   if (positionals.length === 0) throw badArgument('merge needs the part files (PART.json ...)');
-  const parts = positionals.map((file) => ({
+  const texts = positionals.map((file) => ({
     name: path.basename(file),
-    landscape: parseLandscapeJson(
-      new TextDecoder().decode(readInput(file, 'part file')),
-      path.basename(file),
-    ),
+    text: new TextDecoder().decode(readInput(file, 'part file')),
   }));
-  const merged = mergeLandscapeParts(parts);
-  const prefix = stringFlag(values, 'out') ?? landscapeFileStem(merged);
   const guard = { force: values.force === true, inputs: positionals };
+  const first = parseJson(texts[0] as { name: string; text: string });
+  if (isGridJson(first)) {
+    // Parts of a face surface (surface --part): written as surface writes a whole one.
+    const grid = mergeGridParts(texts.map((t) => ({ name: t.name, json: parseJson(t) })));
+    const prefix = stringFlag(values, 'out') ?? gridFileStem(grid);
+    await writeOutput(`${prefix}.csv`, [new TextEncoder().encode(gridCsv(grid))], guard);
+    await writeOutput(`${prefix}.json`, [new TextEncoder().encode(gridJson(grid))], guard);
+    printJson(io, {
+      face: grid.face,
+      gridSize: grid.settings.gridSize,
+      imagesUsed: grid.imagesUsed,
+      seconds: grid.seconds,
+      files: [`${prefix}.csv`, `${prefix}.json`],
+    });
+    return EXIT_OK;
+  }
+  const merged = mergeLandscapeParts(
+    texts.map((t) => ({ name: t.name, landscape: parseLandscapeJson(t.text, t.name) })),
+  );
+  const prefix = stringFlag(values, 'out') ?? landscapeFileStem(merged);
   const files = await writeLandscape(merged, prefix, guard, true);
   printJson(io, { ...summary(merged), files });
   return EXIT_OK;
+}
+
+function parseJson({ name, text }: { name: string; text: string }): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new StudioError(
+      'BAD_ARGUMENT',
+      `${name} is not JSON: merge takes the part files plane --part and surface --part write.`,
+    );
+  }
 }
 
 /** The settings every landscape command shares, from the kind's defaults and the flags. */
@@ -307,7 +334,8 @@ async function runLandscape(
   const backend = await startNodeBackend();
   const compiled =
     backend.name === 'webgpu' ? (await import('../worker/backend')).activeEvaluator() : undefined;
-  const landscape = await computeLandscape(input, settings, {
+  const built = buildLandscape(input, settings);
+  const landscape = await computeLandscape(built, settings, {
     ...(part ? { part } : {}),
     open: (model, split) =>
       openPointEvaluator(
@@ -323,6 +351,8 @@ async function runLandscape(
         },
         compiled,
       ),
+  }).finally(() => {
+    built.model.dispose();
   });
   landscape.id = stem;
   const files = await writeLandscape(landscape, prefix, guard, part === undefined);
@@ -422,15 +452,4 @@ function expandPath(flags: readonly string[]): { file: string; epoch: number }[]
   });
   const withEpochs = files.map((file, i) => ({ file, epoch: pathFileEpoch(path.basename(file)) ?? i + 1 }));
   return flags.length === 1 ? withEpochs.sort((x, y) => x.epoch - y.epoch) : withEpochs;
-}
-
-function parsePart(text: string | undefined): { index: number; count: number } | undefined {
-  if (text === undefined) return undefined;
-  const m = /^(\d+)\/(\d+)$/.exec(text);
-  const index = Number(m?.[1]);
-  const count = Number(m?.[2]);
-  if (!m || index < 1 || index > count) {
-    throw badArgument(`--part must be I/N with 1 ≤ I ≤ N (e.g. 3/8), not "${text}"`);
-  }
-  return { index, count };
 }

@@ -12,7 +12,8 @@ import { SURFACE_DEFAULTS, type FaceIndices, type SurfaceSettings } from '../pro
 import { RECOMPUTED, RECOMPUTE_BATCH } from '../protocol/batchNorm';
 import { gridCsv, gridFileStem, gridJson } from '../protocol/gridExport';
 import { StudioError } from '../protocol/errors';
-import { badArgument, indexList, intFlag, parseCommand, stringFlag } from './args';
+import { badArgument, indexList, intFlag, parseCommand, parsePart, stringFlag } from './args';
+import { partRange } from '../engine/landscape/landscape';
 import { startNodeBackend } from './backend';
 import { loadEvalData, parseFormat } from './cifarData';
 import { SURFACE_HELP } from './help';
@@ -37,6 +38,7 @@ const OPTIONS = {
   points: { type: 'string' },
   bn: { type: 'string' },
   'bn-batches': { type: 'string' },
+  part: { type: 'string' },
   ...WEIGHTS_OPTIONS,
   out: { type: 'string' },
   force: { type: 'boolean' },
@@ -88,14 +90,21 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
   const points = intFlag(values, 'points', 2, 101) ?? EDGE_POINTS;
   const format = parseFormat(stringFlag(values, 'format'));
 
+  const part = parsePart(stringFlag(values, 'part'));
+  if (part && values.edges === true)
+    throw badArgument('--edges and --part do not go together: compute the edges once');
+  const range = part ? partRange(settings.gridSize ** 2, part.index, part.count) : undefined;
+  const gridPart = part && range ? { ...part, start: range[0], end: range[1] } : undefined;
+
   const file = await loadModelFile(weights, weightsOptions(values));
   const k = file.vertices.length;
   const face = parseFace(stringFlag(values, 'face'), k);
-  const name = path.basename(weights).replace(/\.safetensors$/i, '');
+  const name = path.basename(weights).replace(/\.(safetensors|pt|pth|bin)$/i, '');
   const guard = { force: values.force === true, inputs: [weights, dataPath] };
-  const prefix = stringFlag(values, 'out') ?? gridFileStem({ modelName: name, face, settings });
+  const prefix =
+    stringFlag(values, 'out') ?? gridFileStem({ modelName: name, face, settings, part: gridPart });
   const planned = {
-    csv: `${prefix}.csv`,
+    csv: part ? undefined : `${prefix}.csv`,
     json: `${prefix}.json`,
     edges: values.edges === true ? `${prefix}_edges.json` : undefined,
   };
@@ -161,6 +170,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
     const surface = await computeFaceSurface(model, evaluator, face, {
       gridSize: settings.gridSize,
       margin: settings.margin,
+      ...(range ? { range } : {}),
     });
     const roles = Array.from({ length: k }, (): VertexRole => 'vertex');
     const grid = surfaceGrid(
@@ -171,7 +181,8 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
       evaluator.images,
       (performance.now() - started) / 1000,
     );
-    await writeOutput(planned.csv, [gridCsv(grid)], guard);
+    if (gridPart) grid.part = gridPart;
+    if (planned.csv !== undefined) await writeOutput(planned.csv, [gridCsv(grid)], guard);
     await writeOutput(planned.json, [gridJson(grid)], guard);
     if (planned.edges !== undefined) {
       const edges: [number, number][] = [
@@ -192,6 +203,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
       gridSize: settings.gridSize,
       margin: settings.margin,
       imagesUsed: grid.imagesUsed,
+      ...(gridPart ? { part: gridPart } : {}),
       metric,
       min: finite.length > 0 ? Math.min(...finite) : null,
       max: finite.length > 0 ? Math.max(...finite) : null,

@@ -2,12 +2,20 @@
 // describes the plane: p(u, v) = v_a + u·e1 + v·e2 with e1, e2 given as combinations of the
 // face's vertices, so the numbers can be reproduced from the exported weights.
 
-import { describeBatchNorm } from './batchNorm';
-import { planeBarycentric, type SurfaceGrid } from './commands/surfaces';
+import { describeBatchNorm, type BatchNormChoice } from './batchNorm';
+import {
+  planeBarycentric,
+  type FaceIndices,
+  type SurfaceGrid,
+  type SurfacePlane,
+  type SurfaceSettings,
+} from './commands/surfaces';
+import { checkParts, fillFromParts, type LandscapePart } from './landscape';
 
-export function gridFileStem(grid: Pick<SurfaceGrid, 'modelName' | 'face' | 'settings'>): string {
+export function gridFileStem(grid: Pick<SurfaceGrid, 'modelName' | 'face' | 'settings' | 'part'>): string {
   const safe = grid.modelName.replace(/[^A-Za-z0-9._-]+/g, '_');
-  return `${safe}_face-${grid.face.join('-')}_${grid.settings.gridSize}x${grid.settings.gridSize}`;
+  const part = grid.part ? `_part-${grid.part.index}-of-${grid.part.count}` : '';
+  return `${safe}_face-${grid.face.join('-')}_${grid.settings.gridSize}x${grid.settings.gridSize}${part}`;
 }
 
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
@@ -82,8 +90,89 @@ export function gridJson(grid: SurfaceGrid): string {
       /** loss[j][i] is the point (u[i], v[j]). */
       loss: rows(grid.loss, size),
       error: rows(grid.error, size),
+      ...(grid.part ? { part: grid.part, done: grid.done, seconds: grid.seconds } : {}),
     },
     null,
     2,
   );
+}
+
+/** The fields gridJson writes, as read back. */
+interface GridJson {
+  model: { id: string; name: string };
+  face: FaceIndices;
+  roles: SurfaceGrid['roles'];
+  settings: SurfaceSettings;
+  imagesUsed: number;
+  batchNorm?: BatchNormChoice & { described?: string };
+  basis: SurfacePlane;
+  u: number[];
+  v: number[];
+  loss: (number | null)[][];
+  error: (number | null)[][];
+  part?: LandscapePart;
+  done?: number;
+  seconds?: number;
+}
+
+/** Whether parsed JSON is a face grid gridJson wrote. */
+export function isGridJson(value: unknown): boolean {
+  const o = value as Partial<GridJson> | null;
+  return (
+    typeof o === 'object' &&
+    o !== null &&
+    Array.isArray(o.face) &&
+    typeof o.basis === 'object' &&
+    Array.isArray(o.u)
+  );
+}
+
+/**
+ * One face grid from the parts `surface --part I/N` wrote (parsed JSON), checked as landscape
+ * parts are: every part once, complete, of the same face, model and settings.
+ */
+export function mergeGridParts(parts: readonly { name: string; json: unknown }[]): SurfaceGrid {
+  const grids = parts.map(({ name, json }) => ({ name, g: json as GridJson }));
+  const identity = ({ model, face, settings, imagesUsed, basis, u, v, batchNorm }: GridJson) =>
+    JSON.stringify({ model, face, settings, imagesUsed, basis, u, v, batchNorm });
+  checkParts(
+    grids.map(({ name, g }) => ({ name, part: g.part ?? null, identity: identity(g), done: g.done ?? 0 })),
+  );
+  const first = (grids[0] as { g: GridJson }).g;
+  const size = first.u.length;
+  const loss = new Array<number>(size * size).fill(NaN);
+  const error = new Array<number>(size * size).fill(NaN);
+  fillFromParts(
+    grids,
+    (p) => p.g.part as LandscapePart,
+    (p, k) => {
+      loss[k] = p.g.loss[Math.floor(k / size)]?.[k % size] ?? NaN;
+      error[k] = p.g.error[Math.floor(k / size)]?.[k % size] ?? NaN;
+    },
+  );
+  const { described: _, ...batchNorm } = first.batchNorm ?? { statistics: 'stored', batches: 0 };
+  return {
+    id: first.model.id,
+    modelId: first.model.id,
+    modelName: first.model.name,
+    face: first.face,
+    roles: first.roles,
+    settings: first.settings,
+    imagesUsed: first.imagesUsed,
+    plane: {
+      origin: first.basis.origin,
+      e1: first.basis.e1,
+      e2: first.basis.e2,
+      vertexCoords: first.basis.vertexCoords,
+      gram: first.basis.gram,
+    },
+    u: first.u,
+    v: first.v,
+    loss,
+    error,
+    batchNorm: first.batchNorm ? batchNorm : null,
+    done: size * size,
+    seconds: grids.reduce((s, p) => s + (p.g.seconds ?? 0), 0),
+    createdAt: Date.now(),
+  };
 }

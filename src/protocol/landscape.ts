@@ -313,7 +313,66 @@ export function landscapeHdf5Attributes(l: Landscape): Record<string, string> {
   };
 }
 
-/** What must agree between the parts of one grid: everything but the values, timings and part. */
+/** A part file as the merge checks it: its part, what must agree across parts, and how far it got. */
+export interface PartFile {
+  name: string;
+  part: LandscapePart | null;
+  /** Everything but the values, timings and part, as text: equal for the parts of one grid. */
+  identity: string;
+  done: number;
+}
+
+/**
+ * Checks that `parts` are every part 1…N of one grid exactly once, each complete; throws
+ * BAD_ARGUMENT naming each missing, doubled, stopped or foreign part. Never fills anything in.
+ */
+export function checkParts(parts: readonly PartFile[]): void {
+  const first = parts[0];
+  if (!first) throw new StudioError('BAD_ARGUMENT', 'Give the part files to merge.');
+  const count = first.part?.count;
+  const problems: string[] = [];
+  const byIndex = new Map<number, string[]>();
+  for (const { name, part, identity, done } of parts) {
+    if (!part) {
+      problems.push(`${name} is a whole grid, not a part`);
+      continue;
+    }
+    if (part.count !== count) {
+      problems.push(`${name} is part ${part.index} of ${part.count}, not of ${String(count)}`);
+    } else if (identity !== first.identity) {
+      problems.push(
+        `${name} is a part of another grid than ${first.name} (its model, settings or axes differ)`,
+      );
+    }
+    if (done !== part.end - part.start) {
+      problems.push(`${name} computed ${done} of its ${part.end - part.start} points (was it stopped?)`);
+    }
+    byIndex.set(part.index, [...(byIndex.get(part.index) ?? []), name]);
+  }
+  if (count !== undefined) {
+    for (let i = 1; i <= count; i++) {
+      const names = byIndex.get(i) ?? [];
+      if (names.length === 0) problems.push(`part ${i} of ${count} is missing`);
+      if (names.length > 1)
+        problems.push(`part ${i} of ${count} appears ${names.length} times (${names.join(', ')})`);
+    }
+  }
+  if (problems.length > 0) throw new StudioError('BAD_ARGUMENT', `Cannot merge: ${problems.join('; ')}.`);
+}
+
+/** Calls `copy(part, k)` for every flat index k of each part's own slice [start, end). */
+export function fillFromParts<T>(
+  parts: readonly T[],
+  range: (p: T) => LandscapePart,
+  copy: (p: T, k: number) => void,
+): void {
+  for (const p of parts) {
+    const { start, end } = range(p);
+    for (let k = start; k < end; k++) copy(p, k);
+  }
+}
+
+/** What must agree between the parts of one landscape. */
 function identity(l: Landscape): string {
   const { kind, models, settings, x, y, path, imagesUsed, batchNorm } = l;
   return JSON.stringify({ kind, models, settings, x, y, path, imagesUsed, batchNorm });
@@ -325,60 +384,34 @@ function identity(l: Landscape): string {
  * is named, never filled in.
  */
 export function mergeLandscapeParts(parts: readonly { name: string; landscape: Landscape }[]): Landscape {
-  if (parts.length === 0) throw new StudioError('BAD_ARGUMENT', 'Give the part files to merge.');
-  const first = parts[0] as { name: string; landscape: Landscape };
-  const count = first.landscape.part?.count;
-  const problems: string[] = [];
-  const byIndex = new Map<number, string[]>();
-  for (const { name, landscape } of parts) {
-    if (!landscape.part) {
-      problems.push(`${name} is a whole landscape, not a part`);
-      continue;
-    }
-    if (landscape.part.count !== count) {
-      problems.push(
-        `${name} is part ${landscape.part.index} of ${landscape.part.count}, not of ${String(count)}`,
-      );
-    } else if (identity(landscape) !== identity(first.landscape)) {
-      problems.push(
-        `${name} is a part of another grid than ${first.name} (its model, settings or axes differ)`,
-      );
-    }
-    if (landscape.done !== landscape.part.end - landscape.part.start) {
-      problems.push(
-        `${name} computed ${landscape.done} of its ${landscape.part.end - landscape.part.start} points (was it stopped?)`,
-      );
-    }
-    byIndex.set(landscape.part.index, [...(byIndex.get(landscape.part.index) ?? []), name]);
-  }
-  if (count !== undefined) {
-    for (let i = 1; i <= count; i++) {
-      const names = byIndex.get(i) ?? [];
-      if (names.length === 0) problems.push(`part ${i} of ${count} is missing`);
-      if (names.length > 1)
-        problems.push(`part ${i} of ${count} appears ${names.length} times (${names.join(', ')})`);
-    }
-  }
-  if (problems.length > 0) throw new StudioError('BAD_ARGUMENT', `Cannot merge: ${problems.join('; ')}.`);
-  const total = pointCount(first.landscape);
-  const values = first.landscape.values.map((v) => ({
+  checkParts(
+    parts.map(({ name, landscape }) => ({
+      name,
+      part: landscape.part,
+      identity: identity(landscape),
+      done: landscape.done,
+    })),
+  );
+  const first = (parts[0] as { landscape: Landscape }).landscape;
+  const total = pointCount(first);
+  const values = first.values.map((v) => ({
     split: v.split,
     loss: new Array<number>(total).fill(NaN),
     error: new Array<number>(total).fill(NaN),
   }));
-  for (const { landscape } of parts) {
-    const { start, end } = landscape.part as LandscapePart;
-    landscape.values.forEach((v, s) => {
-      const out = values[s] as LandscapeSplitValues;
-      for (let k = start; k < end; k++) {
+  fillFromParts(
+    parts,
+    (p) => p.landscape.part as LandscapePart,
+    (p, k) => {
+      p.landscape.values.forEach((v, s) => {
+        const out = values[s] as LandscapeSplitValues;
         out.loss[k] = v.loss[k] ?? NaN;
         out.error[k] = v.error[k] ?? NaN;
-      }
-    });
-  }
+      });
+    },
+  );
   return {
-    ...first.landscape,
-    id: first.landscape.id.replace(/_part-\d+-of-\d+$/, ''),
+    ...first,
     values,
     part: null,
     done: total,

@@ -9,6 +9,7 @@ import type { EnsembleCommands } from './commands/ensembles';
 import type { ModelCommands } from './commands/models';
 import type { TrainCommands } from './commands/train';
 import type { SurfaceCommands } from './commands/surfaces';
+import type { LandscapeCommands } from './commands/landscapes';
 import type { BenchCommands } from './commands/bench';
 
 /** Commands every later feature builds on. Feature command maps are merged into CommandMap. */
@@ -42,7 +43,8 @@ export type CommandMap = CoreCommands &
   TrainCommands &
   BenchCommands &
   EnsembleCommands &
-  SurfaceCommands;
+  SurfaceCommands &
+  LandscapeCommands;
 export type CommandName = keyof CommandMap;
 export type Params<K extends CommandName> = CommandMap[K]['params'];
 export type Result<K extends CommandName> = CommandMap[K]['result'];

@@ -13,6 +13,7 @@ import { modelHandlers } from './handlers/models';
 import { trainHandlers } from './handlers/train';
 import { benchHandlers } from './handlers/bench';
 import { surfaceHandlers } from './handlers/surfaces';
+import { landscapeHandlers } from './handlers/landscapes';
 import type { Handler, Handlers } from './handlers/types';
 import { finishRequest, postEvent, trackRequest } from './events';
 import { errorInfoOf } from './backend';
@@ -27,6 +28,7 @@ const handlers: Handlers<CommandMap> = {
   ...ensembleHandlers,
   ...benchHandlers,
   ...surfaceHandlers,
+  ...landscapeHandlers,
 };
 
 /** Per command: whether it needs tfjs's backend started (a new command must say). */
@@ -58,6 +60,10 @@ const NEEDS_BACKEND: Record<CommandName, boolean> = {
   evaluateSurfacePoint: true,
   edgeProfiles: true,
   projectComplex: true,
+  listPaths: false,
+  computeLandscape: true,
+  evaluateLandscapePoint: true,
+  landscapeHdf5: false,
 };
 
 async function dispatch<K extends CommandName>(command: CommandOf<K>): Promise<void> {

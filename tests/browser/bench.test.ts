@@ -41,6 +41,7 @@ const RATES = [
   'spro_overhead',
   'spro5_img_s',
   'surface_points_s',
+  'plane_points_s',
   'loader_img_s',
   'import_mb_s',
   'import_idx_mb_s',

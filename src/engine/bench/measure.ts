@@ -8,10 +8,12 @@ import type { BenchParams, KernelTime, StepProfile } from '../../protocol/comman
 import { defaultSettings, type TrainSettings } from '../../protocol/settings';
 import type { TfVertex } from '../formats/layout';
 import { type ModelSpec } from '../../protocol/architecture';
-import { paramCount } from '../../protocol/network';
+import { network, paramCount } from '../../protocol/network';
+import { randomDirections } from '../landscape/directions';
+import { directionModel } from '../landscape/landscape';
 import { forcedConvGradients, useConvGradients, type ConvGradients } from '../model/conv3x3';
 import { initVertex } from '../model/init';
-import { SimplexModel } from '../simplex/simplexModel';
+import { SimplexModel, freshStatistics } from '../simplex/simplexModel';
 import { openPointEvaluator, type CompiledPointEvaluatorFactory } from '../surface/pointEvaluator';
 import { Sgd } from '../train/sgd';
 import { disposeSproResult, sampleDraws, sproLossAndGrads } from '../train/spro';
@@ -68,7 +70,7 @@ export async function profileSteps(params: BenchParams, data: TrainingData): Pro
  * step, base_img_s, (with the compiled step: tfjs_img_s, compiled_speedup, dispatches_per_step,
  * host_ms_per_step, wall_ms_per_step, gpu_ms_per_step and tflops where the device has
  * timestamp-query, host_ms_per_step_tfjs), naive_img_s, speedup_vs_naive, spro_img_s,
- * spro_overhead, leak_tensors, readbacks_per_step, spro5_img_s and surface_points_s, in that
+ * spro_overhead, leak_tensors, readbacks_per_step, spro5_img_s, surface_points_s and plane_points_s, in that
  * order. Training runs on the compiled step where `compiled` is given, as the tab's does.
  */
 export async function measureTraining(
@@ -135,6 +137,7 @@ export async function measureTraining(
   emit('spro5_img_s', spro5.imagesPerSecond);
 
   emit('surface_points_s', await surfacePointsPerSecond(spec, data, compiled?.evaluator));
+  emit('plane_points_s', await planePointsPerSecond(spec, data, compiled?.evaluator));
 }
 
 function trainSettings(
@@ -388,31 +391,63 @@ async function surfacePointsPerSecond(
 ): Promise<number> {
   const model = SimplexModel.fresh(spec, 3, new Rng(9));
   try {
-    // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
-    const warmUp = await openPointEvaluator(
-      model,
-      data.test,
-      { images: SURFACE_IMAGES / 2, batchSize: SURFACE_IMAGES / 2 },
-      compiled,
-    );
-    await warmUp.evaluate([[1, 0, 0]]).finally(() => {
-      warmUp.dispose();
-    });
-    // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
-    const evaluator = await openPointEvaluator(model, data.test, { images: SURFACE_IMAGES }, compiled);
-    try {
-      const points = Array.from({ length: SURFACE_POINTS }, (_, p) => {
-        const s = p / (SURFACE_POINTS - 1);
-        return [0.8 - s * 0.8, s * 0.8, 0.2];
-      });
-      const start = performance.now();
-      await evaluator.evaluate(points);
-      return (SURFACE_POINTS * 1000) / (performance.now() - start);
-    } finally {
-      evaluator.dispose();
-    }
+    return await pointsPerSecond(model, data, compiled, (s) => [0.8 - s * 0.8, s * 0.8, 0.2]);
   } finally {
     model.dispose();
+  }
+}
+
+/**
+ * Random-plane points per second (the Landscapes card's loss-landscape plane): the model plus two
+ * filter-normalised random directions, a point θ + x·d1 + y·d2 one forward pass of SURFACE_IMAGES
+ * test images, as a face's point is.
+ */
+async function planePointsPerSecond(
+  spec: ModelSpec,
+  data: TrainingData,
+  compiled: CompiledPointEvaluatorFactory | undefined,
+): Promise<number> {
+  const origin = initVertex(spec, new Rng(10), 'base');
+  const directions = randomDirections(
+    network(spec).params,
+    origin,
+    { seed: 0, norm: 'filter', ignoreBiasBn: true },
+    2,
+  );
+  const model = directionModel(spec, origin, directions, freshStatistics(network(spec).batchNorms));
+  try {
+    return await pointsPerSecond(model, data, compiled, (s) => [1, s - 0.5, 0.25]);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** SURFACE_POINTS points of `model` (coefficients from s in [0, 1]) per second, after a warm-up. */
+async function pointsPerSecond(
+  model: SimplexModel,
+  data: TrainingData,
+  compiled: CompiledPointEvaluatorFactory | undefined,
+  point: (s: number) => number[],
+): Promise<number> {
+  // Shaders compile on one batch of the same shape; then the timed points see all 512 images.
+  const warmUp = await openPointEvaluator(
+    model,
+    data.test,
+    { images: SURFACE_IMAGES / 2, batchSize: SURFACE_IMAGES / 2 },
+    compiled,
+  );
+  await warmUp.evaluate([point(0)]).finally(() => {
+    warmUp.dispose();
+  });
+  // The Surfaces section's evaluator: images uploaded once, weights mixed once per point.
+  const evaluator = await openPointEvaluator(model, data.test, { images: SURFACE_IMAGES }, compiled);
+  try {
+    const points = Array.from({ length: SURFACE_POINTS }, (_, p) => point(p / (SURFACE_POINTS - 1)));
+    const start = performance.now();
+    await evaluator.evaluate(points);
+    return (SURFACE_POINTS * 1000) / (performance.now() - start);
+  } finally {
+    evaluator.dispose();
   }
 }
 

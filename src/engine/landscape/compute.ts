@@ -7,7 +7,6 @@ import type { DatasetSplit } from '../../protocol/commands/data';
 import { StudioError } from '../../protocol/errors';
 import {
   landscapeSettingsError,
-  pointCount,
   type Landscape,
   type LandscapePart,
   type LandscapeSettings,
@@ -44,98 +43,114 @@ export interface LandscapeOptions {
   signal?: AbortSignal;
   /** After each group of points, with the landscape so far. */
   onProgress?: (partial: Landscape) => void;
-  /** Opens the evaluator of `split` for `model` (the caller disposes nothing: this does). */
+  /** Opens the evaluator of `split` for `model`. */
   open: (model: SimplexModel, split: DatasetSplit) => Promise<PointEvaluator>;
+  /** Called when a split is done with its evaluator; absent, the evaluator is disposed. */
+  release?: (evaluator: PointEvaluator) => void;
 }
 
-export async function computeLandscape(
-  input: LandscapeModels,
-  settings: LandscapeSettings,
-  options: LandscapeOptions,
-): Promise<Landscape> {
+/** A picture ready to evaluate: its model (the caller disposes it), axes and coefficients. */
+export interface BuiltLandscape {
+  model: SimplexModel;
+  models: { id: string; name: string }[];
+  x: number[];
+  y: number[];
+  coefficients: (i: number, j: number) => number[];
+  /** The mixing coefficients of plane point (x, y) (y ignored on a line). */
+  pointCoefficients: (x: number, y: number) => number[];
+  path: Landscape['path'];
+  hasBatchNorm: boolean;
+}
+
+/** Checks the settings and builds the picture's model. */
+export function buildLandscape(input: LandscapeModels, settings: LandscapeSettings): BuiltLandscape {
   const problem = landscapeSettingsError(settings);
   if (problem) throw new StudioError('BAD_ARGUMENT', problem);
   const hasBatchNorm = input.statistics.length > 0;
-  const started = performance.now();
-  const { model, x, y, coefficients, path } = landscapeModel(input, settings);
-  try {
-    if (settings.kind === 'interpolation' && hasBatchNorm && settings.batchNorm.statistics === 'stored') {
-      throw new StudioError(
-        'BAD_ARGUMENT',
-        'Between two batch-norm models the statistics are recomputed at each point: neither model’s stored ones hold in between.',
-      );
-    }
-    const total = x.length * Math.max(1, y.length);
-    const range = options.part ? partRange(total, options.part.index, options.part.count) : undefined;
-    const part: LandscapePart | null =
-      options.part && range ? { ...options.part, start: range[0], end: range[1] } : null;
-    const landscape: Landscape = {
-      id: '',
-      kind: settings.kind,
-      models: input.models.map((m) => ({ id: m.id, name: m.name })),
-      settings,
-      x,
-      y,
-      values: settings.splits.map((split) => ({
-        split,
-        loss: new Array<number>(total).fill(NaN),
-        error: new Array<number>(total).fill(NaN),
-      })),
-      barriers: [],
-      path,
-      imagesUsed: [],
-      batchNorm: hasBatchNorm ? settings.batchNorm : null,
-      part,
-      done: 0,
-      total: range ? range[1] - range[0] : total,
-      seconds: 0,
-      createdAt: Date.now(),
-    };
-    for (const [s, split] of settings.splits.entries()) {
-      const evaluator = await options.open(model, split);
-      try {
-        landscape.imagesUsed.push(evaluator.images);
-        const values = await evaluateGrid(evaluator, x.length, Math.max(1, y.length), coefficients, {
-          range,
-          signal: options.signal,
-          onProgress: (partial) => {
-            landscape.values[s] = { split, loss: partial.loss, error: partial.error };
-            landscape.done = partial.done;
-            landscape.seconds = (performance.now() - started) / 1000;
-            options.onProgress?.({ ...landscape, values: [...landscape.values] });
-          },
-        });
-        landscape.values[s] = { split, loss: values.loss, error: values.error };
-        landscape.done = values.done;
-      } finally {
-        evaluator.dispose();
-      }
-    }
-    if (settings.kind === 'interpolation') {
-      landscape.barriers = landscape.values.map((v) => ({
-        split: v.split,
-        loss: barrier(x, v.loss),
-        error: barrier(x, v.error),
-      }));
-    }
-    landscape.seconds = (performance.now() - started) / 1000;
-    return landscape;
-  } finally {
-    model.dispose();
+  if (settings.kind === 'interpolation' && hasBatchNorm && settings.batchNorm.statistics === 'stored') {
+    throw new StudioError(
+      'BAD_ARGUMENT',
+      'Between two batch-norm models the statistics are recomputed at each point: neither model’s stored ones hold in between.',
+    );
   }
+  return {
+    ...landscapeModel(input, settings),
+    models: input.models.map((m) => ({ id: m.id, name: m.name })),
+    hasBatchNorm,
+  };
+}
+
+/** Every point of the picture (or of one part of it), split by split. Does not dispose the model. */
+export async function computeLandscape(
+  built: BuiltLandscape,
+  settings: LandscapeSettings,
+  options: LandscapeOptions,
+): Promise<Landscape> {
+  const started = performance.now();
+  const { model, x, y, coefficients, path } = built;
+  const total = x.length * Math.max(1, y.length);
+  const range = options.part ? partRange(total, options.part.index, options.part.count) : undefined;
+  const part: LandscapePart | null =
+    options.part && range ? { ...options.part, start: range[0], end: range[1] } : null;
+  const landscape: Landscape = {
+    id: '',
+    kind: settings.kind,
+    models: built.models,
+    settings,
+    x,
+    y,
+    values: settings.splits.map((split) => ({
+      split,
+      loss: new Array<number>(total).fill(NaN),
+      error: new Array<number>(total).fill(NaN),
+    })),
+    barriers: [],
+    path,
+    imagesUsed: [],
+    batchNorm: built.hasBatchNorm ? settings.batchNorm : null,
+    part,
+    done: 0,
+    total: range ? range[1] - range[0] : total,
+    seconds: 0,
+    createdAt: Date.now(),
+  };
+  for (const [s, split] of settings.splits.entries()) {
+    const evaluator = await options.open(model, split);
+    try {
+      landscape.imagesUsed.push(evaluator.images);
+      const values = await evaluateGrid(evaluator, x.length, Math.max(1, y.length), coefficients, {
+        range,
+        signal: options.signal,
+        onProgress: (partial) => {
+          landscape.values[s] = { split, loss: partial.loss, error: partial.error };
+          landscape.done = partial.done;
+          landscape.seconds = (performance.now() - started) / 1000;
+          options.onProgress?.({ ...landscape, values: [...landscape.values] });
+        },
+      });
+      landscape.values[s] = { split, loss: values.loss, error: values.error };
+      landscape.done = values.done;
+    } finally {
+      if (options.release) options.release(evaluator);
+      else evaluator.dispose();
+    }
+  }
+  if (settings.kind === 'interpolation') {
+    landscape.barriers = landscape.values.map((v) => ({
+      split: v.split,
+      loss: barrier(x, v.loss),
+      error: barrier(x, v.error),
+    }));
+  }
+  landscape.seconds = (performance.now() - started) / 1000;
+  return landscape;
 }
 
 /** The model a picture's points are mixtures of, its axes and each grid point's coefficients. */
 function landscapeModel(
   input: LandscapeModels,
   settings: LandscapeSettings,
-): {
-  model: SimplexModel;
-  x: number[];
-  y: number[];
-  coefficients: (i: number, j: number) => number[];
-  path: Landscape['path'];
-} {
+): Omit<BuiltLandscape, 'models' | 'hasBatchNorm'> {
   const { spec, statistics } = input;
   const params = network(spec).params;
   const first = input.models[0];
@@ -152,6 +167,7 @@ function landscapeModel(
         const t = x[i] as number;
         return [1 - t, t];
       },
+      pointCoefficients: (t) => [1 - t, t],
       path: null,
     };
   }
@@ -165,6 +181,7 @@ function landscapeModel(
       y,
       coefficients: (i, j) =>
         settings.dims === 2 ? [1, x[i] as number, y[j] as number] : [1, x[i] as number],
+      pointCoefficients: (px, py) => (settings.dims === 2 ? [1, px, py] : [1, px]),
       path: null,
     };
   }
@@ -183,18 +200,7 @@ function landscapeModel(
     x,
     y,
     coefficients: (i, j) => [1, x[i] as number, y[j] as number],
+    pointCoefficients: (px, py) => [1, px, py],
     path: { epochs: input.path.epochs, x: plane.x, y: plane.y, explained: plane.explained },
   };
-}
-
-/** Grid points of a landscape, for estimates before computing it. */
-export function landscapePoints(settings: LandscapeSettings): number {
-  const x =
-    settings.kind === 'interpolation' ? interpolationSteps(settings.from, settings.to, settings.points) : [];
-  return settings.kind === 'interpolation'
-    ? x.length
-    : pointCount({
-        x: new Array<number>(settings.points),
-        y: new Array<number>(settings.dims === 2 ? settings.points : 0),
-      });
 }

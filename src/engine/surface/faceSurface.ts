@@ -29,6 +29,8 @@ export interface FaceSurfaceOptions {
   gridSize: number;
   margin: number;
   signal?: AbortSignal;
+  /** Compute only the flat indices in [start, end) (one part of a grid split over processes). */
+  range?: readonly [number, number];
   /** After each coarse-to-fine level, with the grid so far (the arrays are copies). */
   onLevel?: (partial: FaceSurface, level: number, levels: number) => void;
 }
@@ -49,7 +51,10 @@ export async function computeFaceSurface(
   const size = options.gridSize;
   const loss = new Array<number>(size * size).fill(NaN);
   const error = new Array<number>(size * size).fill(NaN);
-  const levels = coarseToFineLevels(size);
+  const [start, end] = options.range ?? [0, size * size];
+  const levels = coarseToFineLevels(size)
+    .map((level) => level.filter((k) => k >= start && k < end))
+    .filter((level) => level.length > 0);
   let done = 0;
   for (const [l, level] of levels.entries()) {
     const points = level.map((k) =>

@@ -5,6 +5,7 @@
 import { RECOMPUTED, type BatchNormChoice } from '../batchNorm';
 import type { DatasetId, DatasetSplit } from './data';
 import type { VertexRole } from './models';
+import type { LandscapePart } from '../landscape';
 
 export type SurfaceMetric = 'loss' | 'error';
 
@@ -77,6 +78,8 @@ export interface SurfaceGrid {
   done: number;
   seconds: number;
   createdAt: number;
+  /** The CLI's `surface --part I/N`: the slice of the grid's points this file holds. */
+  part?: LandscapePart;
 }
 
 export interface SurfaceProgress {

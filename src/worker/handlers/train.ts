@@ -4,6 +4,7 @@
 
 import type { RunRecord, RunStatus, RunUpdate, TrainCommands } from '../../protocol/commands/train';
 
+import { pathPoint } from '../../engine/landscape/trainingPath';
 import { StudioError } from '../../protocol/errors';
 import { checkSettings, type TrainSettings } from '../../protocol/settings';
 import type { RunningStatistics, TfVertex } from '../../engine/formats/layout';
@@ -266,7 +267,16 @@ async function trainRunHere(runId: string, ctx: HandlerContext<'train'>): Promis
           run.history = event.checkpoint.history;
           run.checkpointStep = event.checkpoint.step;
           run.updatedAt = Date.now();
-          await saveCheckpoint(run, event.checkpoint);
+          await saveCheckpoint(
+            run,
+            event.checkpoint,
+            run.settings.keepPath
+              ? pathPoint(
+                  event.checkpoint.components[event.component] as ComponentState,
+                  event.checkpoint.history.epochs.length,
+                )
+              : undefined,
+          );
           break;
         case 'done':
           run.history = event.history;

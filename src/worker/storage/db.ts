@@ -6,7 +6,8 @@ import { StudioError } from '../../protocol/errors';
 import { CHANGES_CHANNEL, type ChangeMessage, type ChangedList } from '../../protocol/changes';
 
 export const DB_NAME = 'simplex-studio';
-const DB_VERSION = 1;
+/** 2 added `paths`; an upgrade creates what a profile lacks and keeps everything it holds. */
+const DB_VERSION = 2;
 
 /** Object stores and their keys. Values are plain structured-clonable records. */
 export const STORES = {
@@ -22,6 +23,8 @@ export const STORES = {
   models: 'models',
   /** Computed loss-surface grids, key `id`. */
   surfaces: 'surfaces',
+  /** A run's training path: its weights after each epoch (the keepPath setting), key [runId, epoch]. */
+  paths: 'paths',
 } as const;
 export type StoreName = (typeof STORES)[keyof typeof STORES];
 
@@ -32,12 +35,16 @@ export function openDb(): Promise<IDBDatabase> {
     const request = indexedDB.open(DB_NAME, DB_VERSION);
     request.onupgradeneeded = () => {
       const db = request.result;
-      db.createObjectStore(STORES.datasets, { keyPath: 'id' });
-      db.createObjectStore(STORES.datasetChunks);
-      db.createObjectStore(STORES.runs, { keyPath: 'id' });
-      db.createObjectStore(STORES.checkpoints, { keyPath: 'runId' });
-      db.createObjectStore(STORES.models, { keyPath: 'id' });
-      db.createObjectStore(STORES.surfaces, { keyPath: 'id' });
+      const create = (name: StoreName, options?: IDBObjectStoreParameters) => {
+        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, options);
+      };
+      create(STORES.datasets, { keyPath: 'id' });
+      create(STORES.datasetChunks);
+      create(STORES.runs, { keyPath: 'id' });
+      create(STORES.checkpoints, { keyPath: 'runId' });
+      create(STORES.models, { keyPath: 'id' });
+      create(STORES.surfaces, { keyPath: 'id' });
+      create(STORES.paths, { keyPath: ['runId', 'epoch'] });
     };
     request.onsuccess = () => {
       resolve(request.result);
@@ -88,6 +95,7 @@ export async function write<T>(stores: StoreName[], fn: (tx: IDBTransaction) => 
 const LISTED: Partial<Record<StoreName, ChangedList>> = {
   runs: 'runs',
   checkpoints: 'runs',
+  paths: 'runs',
   models: 'models',
   datasets: 'datasets',
 };

@@ -6,7 +6,8 @@ import { StudioError } from '../../protocol/errors';
 import { completeSettings } from '../../protocol/settings';
 import type { RunRecord } from '../../protocol/commands/train';
 import type { TrainCheckpoint } from '../../engine/train/trainer';
-import { STORES, getAllRecords, getRecord, write } from './db';
+import type { PathPoint } from '../../engine/landscape/trainingPath';
+import { STORES, getAllRecords, getRecord, read, write } from './db';
 
 interface CheckpointRecord {
   runId: string;
@@ -34,13 +35,44 @@ function completed(run: RunRecord): RunRecord {
   return { ...run, settings: completeSettings(run.settings) };
 }
 
-/** The run record and its latest checkpoint, committed together or not at all. */
-export async function saveCheckpoint(run: RunRecord, checkpoint: TrainCheckpoint): Promise<void> {
+/**
+ * The run record, its latest checkpoint and (a run that keeps its path) the epoch's path point,
+ * committed together or not at all.
+ */
+export async function saveCheckpoint(
+  run: RunRecord,
+  checkpoint: TrainCheckpoint,
+  point?: PathPoint,
+): Promise<void> {
   const record: CheckpointRecord = { runId: run.id, checkpoint };
-  await write([STORES.runs, STORES.checkpoints], (tx) => {
+  await write([STORES.runs, STORES.checkpoints, STORES.paths], (tx) => {
     tx.objectStore(STORES.checkpoints).put(record);
     tx.objectStore(STORES.runs).put(run);
+    if (point) tx.objectStore(STORES.paths).put({ runId: run.id, ...point } satisfies PathRecord);
   });
+}
+
+interface PathRecord extends PathPoint {
+  runId: string;
+}
+
+/** Every epoch's keys of a run's path. */
+function pathRange(runId: string): IDBKeyRange {
+  return IDBKeyRange.bound([runId, 0], [runId, Number.MAX_SAFE_INTEGER]);
+}
+
+/** A run's kept path, oldest epoch first. */
+export async function getPath(runId: string): Promise<PathPoint[]> {
+  const records = await getAllRecords<PathRecord>(STORES.paths, pathRange(runId));
+  return records.map(({ epoch, weights, statistics }) => ({ epoch, weights, statistics }));
+}
+
+/** The epochs each run kept, by run id (runs that kept none are absent). */
+export async function pathEpochs(): Promise<Map<string, number[]>> {
+  const keys = await read([STORES.paths], (tx) => tx.objectStore(STORES.paths).getAllKeys());
+  const out = new Map<string, number[]>();
+  for (const key of keys as [string, number][]) out.set(key[0], [...(out.get(key[0]) ?? []), key[1]]);
+  return out;
 }
 
 export async function getCheckpoint(runId: string): Promise<TrainCheckpoint | null> {
@@ -49,8 +81,9 @@ export async function getCheckpoint(runId: string): Promise<TrainCheckpoint | nu
 }
 
 export async function deleteRunRecords(runId: string): Promise<void> {
-  await write([STORES.runs, STORES.checkpoints], (tx) => {
+  await write([STORES.runs, STORES.checkpoints, STORES.paths], (tx) => {
     tx.objectStore(STORES.runs).delete(runId);
     tx.objectStore(STORES.checkpoints).delete(runId);
+    tx.objectStore(STORES.paths).delete(pathRange(runId));
   });
 }

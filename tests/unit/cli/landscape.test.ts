@@ -291,3 +291,24 @@ describe('cli plane', () => {
     }
   }, 120_000);
 });
+
+describe('cli surface --part', () => {
+  it('computes a face surface in parts that merge into the surface computed whole', async () => {
+    const flags = ['--weights', ref('vertices.safetensors'), '--data', DATA, '--grid', '4', '--images', '8'];
+    const whole = path.join(dir, 'face-whole');
+    await cliJson('surface', ...flags, '--out', whole);
+    const parts = [1, 2].map((i) => path.join(dir, `face-part${i}`));
+    for (const [i, p] of parts.entries()) {
+      const r = await cliJson('surface', ...flags, '--part', `${i + 1}/2`, '--out', p);
+      expect(r.files).toEqual([`${p}.json`]);
+    }
+    const merged = path.join(dir, 'face-merged');
+    await cliJson('merge', ...parts.map((p) => `${p}.json`), '--out', merged);
+    expect(readFileSync(`${merged}.csv`, 'utf8')).toBe(readFileSync(`${whole}.csv`, 'utf8'));
+    const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    expect(json(`${merged}.json`).loss).toEqual(json(`${whole}.json`).loss);
+    expect(json(`${merged}.json`).basis).toEqual(json(`${whole}.json`).basis);
+    const missing = await cli('merge', `${parts[1]}.json`, '--out', path.join(dir, 'face-m'));
+    expect(missing.err).toMatch(/part 1 of 2 is missing/);
+  }, 120_000);
+});

@@ -16,6 +16,7 @@ import { EdgeProfilesPanel } from './EdgeProfilesPanel';
 import { FacePanel } from './FacePanel';
 import { SurfaceActions } from './SurfaceActions';
 import { ModelFields, SettingsFields, type Colour } from './SurfaceFields';
+import { LandscapePanel } from './landscape/LandscapePanel';
 import { hasBatchNorm } from '../models/describe';
 import {
   INITIAL_SURFACE_FORM,
@@ -109,11 +110,18 @@ export function SurfacesSection() {
   });
 
   if (library.models === null) return <p className="muted">Loading the model library…</p>;
+  const landscapes = (
+    <LandscapePanel models={library.models} datasets={datasetChoices} defaultDataset={datasetId} />
+  );
   if (!model) {
     return (
-      <p className="muted" data-testid="surfaces-empty">
-        No model with two or more vertices yet: train a simplex in the Train section or import one in Models.
-      </p>
+      <div className="surfaces-section">
+        <p className="muted" data-testid="surfaces-empty">
+          No model with two or more vertices yet: train a simplex in the Train section or import one in
+          Models.
+        </p>
+        {landscapes}
+      </div>
     );
   }
 
@@ -185,6 +193,7 @@ export function SurfacesSection() {
         metric={form.metric}
       />
       <ComplexPanel modelId={model.id} />
+      {landscapes}
     </div>
   );
 }
