@@ -2,6 +2,7 @@
 // checked against the file's vertex count before any data is read. Pure: no tfjs, no files.
 
 import type { ModelFile } from '../engine/formats/stateDict';
+import { curveCoefficients } from '../protocol/curve';
 import { badArgument, intFlag, numberList, stringFlag, type Parsed } from './args';
 
 /** |Σ coefficients − 1| allowed, for coefficients typed with a few digits. */
@@ -14,20 +15,30 @@ export type PointRequest =
   | { kind: 'default' }
   | { kind: 'coefficients'; coefficients: number[] }
   | { kind: 'vertex'; vertex: number }
-  | { kind: 'samples'; samplesPerSimplex: number; seed: number };
+  | { kind: 'samples'; samplesPerSimplex: number; seed: number }
+  | { kind: 'curve'; t: number };
 
 export type ResolvedPoint =
   | { kind: 'vertex'; vertex: number }
   /** `centroid` when the CLI chose it (the default for several vertices), else `coefficients`. */
   | { kind: 'coefficients' | 'centroid'; coefficients: number[] }
-  | { kind: 'samples'; samplesPerSimplex: number; seed: number; simplexes: number };
+  | { kind: 'samples'; samplesPerSimplex: number; seed: number; simplexes: number }
+  /** θ(t) of a curve file. */
+  | { kind: 'curve'; t: number; coefficients: number[] };
 
 export function pointRequest(values: Parsed['values']): PointRequest {
-  const given = (['coeffs', 'vertex', 'samples'] as const).filter((f) => values[f] !== undefined);
+  const given = (['coeffs', 'vertex', 'samples', 't'] as const).filter((f) => values[f] !== undefined);
   if (given.length > 1)
     throw badArgument(
-      `give at most one of --coeffs, --vertex, --samples (got ${given.map((f) => `--${f}`).join(', ')})`,
+      `give at most one of --coeffs, --vertex, --samples, --t (got ${given.map((f) => `--${f}`).join(', ')})`,
     );
+  const t = stringFlag(values, 't');
+  if (t !== undefined) {
+    const value = Number(t);
+    if (t.trim() === '' || !(value >= 0 && value <= 1))
+      throw badArgument(`--t must be a number from 0 to 1, not "${t}"`);
+    return { kind: 'curve', t: value };
+  }
   const seed = intFlag(values, 'seed', 0);
   if (seed !== undefined && values.samples === undefined)
     throw badArgument('--seed only applies with --samples');
@@ -75,5 +86,14 @@ export function resolvePoint(
       return request;
     case 'samples':
       return { ...request, simplexes: model.info.complex.length };
+    case 'curve': {
+      const curve = model.info.curve;
+      if (!curve) {
+        throw badArgument(
+          `--t evaluates a curve, and the file's metadata names none (a curve the studio wrote has "curve": {"type", "num_bends"}); give --coeffs for a point of a simplex`,
+        );
+      }
+      return { kind: 'curve', t: request.t, coefficients: curveCoefficients(curve, k, request.t) };
+    }
   }
 }

@@ -41,6 +41,7 @@ const OPTIONS = {
   format: { type: 'string' },
   split: { type: 'string' },
   coeffs: { type: 'string' },
+  t: { type: 'string' },
   vertex: { type: 'string' },
   samples: { type: 'string' },
   seed: { type: 'string' },
@@ -132,6 +133,7 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
     statistics: file.statistics,
+    ...(file.info.curve ? { curve: file.info.curve } : {}),
   });
   let evaluator: LogitsEvaluator | null = null;
   const recompute = bnTrain
@@ -145,8 +147,11 @@ export async function evalCommand(argv: readonly string[], io: CliIo): Promise<n
       compiled,
     );
     const { metrics, rows } = await predict(model, evaluator, data.split, point);
-    // The reference's regulariser measures simplex 0; a single point has no volume to report.
-    const volume = (model.complex[0]?.length ?? 0) >= 2 ? (await measureVolume(model, 0)).volume : undefined;
+    // The reference's regulariser measures simplex 0; a single point, or a curve, has no volume to report.
+    const volume =
+      !model.curve && (model.complex[0]?.length ?? 0) >= 2
+        ? (await measureVolume(model, 0)).volume
+        : undefined;
     requireFinite({ ...metrics, ...(volume === undefined ? {} : { volume }) }, rows, point);
     if (logitsPath !== undefined) await writeOutput(logitsPath, rowsJson(rows, classes), guard);
     const result = {
@@ -270,7 +275,12 @@ function requireFinite(values: Record<string, number>, rows: Float32Array, point
   const badRow = rows.findIndex((v) => !Number.isFinite(v));
   if (bad.length === 0 && badRow < 0) return;
   const what = bad.length > 0 ? bad.join(', ') : 'some logits';
-  const where = point.kind === 'coefficients' ? ` at --coeffs ${point.coefficients.join(',')}` : '';
+  const where =
+    point.kind === 'coefficients'
+      ? ` at --coeffs ${point.coefficients.join(',')}`
+      : point.kind === 'curve'
+        ? ` at --t ${point.t}`
+        : '';
   throw new StudioError(
     'NON_FINITE',
     `${what} came out NaN or infinite${where}: the weights there overflow float32. ` +

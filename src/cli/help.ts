@@ -68,6 +68,7 @@ centroid of simplex 0, i.e. 1/k on each of its k vertices):
   --coeffs a,b,... one coefficient per vertex, summing to 1 (within 1e-6); weights = sum a_i w_i
                    (negative values are allowed: points of the plane beyond the simplex)
   --vertex I       vertex I alone
+  --t T            a curve file (train --procedure curve): its point θ(T), T from 0 to 1
   --samples M      ESPRO prediction: softmax averaged over M points drawn uniformly on every
                    simplex of the complex (loss is then the NLL of the averaged probabilities);
                    M from 1 to 1000 (the paper uses 25), each point one pass over the data
@@ -87,7 +88,7 @@ statistics of its own (the curve code's update_bn):
   --bn MODE        stored (the file's running statistics, the reference's behaviour) or
                    recomputed (reset, then the average of each batch's mean and unbiased variance
                    over N training batches at the point, in train mode). Default: recomputed for
-                   --coeffs and the centroid, stored for --vertex and --samples
+                   --coeffs, --t and the centroid, stored for --vertex and --samples
   --bn-batches N   training batches of 128 images to recompute from (default 4)
   --bn-data FILE   where the training images come from (default: the training split of --data;
                    a lone record file as --data is refused, so the images evaluated never leak in)
@@ -152,7 +153,8 @@ stderr: the backend, then progress (a bar on a terminal, one line per read windo
                      path \`plane --path DIR/path\` draws its PCA plane and path from
 
 Run settings (defaults: the reference's, as the Train form's; see the README's settings table):
-  --procedure P      base (default), simplex, complex or ensemble
+  --procedure P      base (default), simplex, complex, ensemble or curve (a Bezier or PolyChain
+                     curve between the two --from modes, Garipov et al.)
   --architecture A   vgg11, vgg13, vgg16 (default) or vgg19
   --width W          1 (default), 0.5, 0.25 or 0.125: channel width scale
   --seed S           seeds initialisation, shuffling, augmentation, dropout and draws (default 1)
@@ -164,6 +166,10 @@ Run settings (defaults: the reference's, as the Train form's; see the README's s
   --reduction R      sum (default, the reference's) or mean over draws
   --vertices N       vertices added (4; ensemble 2)     --connectors N  (complex: 2)
   --components N     ESPRO components (3)               --read-every N  metrics every N steps (10)
+  --curve C          curve: bezier (default) or polychain
+  --num-bends K      curve: its points, the two fixed ends included (3: one free bend)
+  --curve-epochs E   (600)             --curve-lr LR       (0.015): the curve code's VGG16 settings;
+                     --weight-decay then adds ½·wd·|θ(t)|² to the loss, as the curve code does
   --train-limit N    only the first N training images (0: all)
   --test-limit N     test images evaluated after each epoch (0: all)
 
@@ -235,6 +241,10 @@ on the training and test images (default both), and the barrier: the largest exc
 ${LANDSCAPE_FILES}
 
   --a FILE, --b FILE     the two models (safetensors or .pt)
+  --curve FILE     instead: a curve (train --procedure curve) profiled along its t from 0 to 1
+                   (default 61 points, as the curve code's eval_curve.py), with the straight line
+                   between its ends at the same t beside it (line_* columns and datasets) and both
+                   barriers
   --a-vertex I, --b-vertex I   which vertex of a file that holds several
   --points N       points from --range's start to its end (default 25; 0 and 1 always included)
   --range A,B      t from A ≤ 0 to B ≥ 1 (default -0.25,1.25)

@@ -60,6 +60,7 @@ const INTERPOLATE_OPTIONS = {
   ...COMMON,
   a: { type: 'string' },
   b: { type: 'string' },
+  curve: { type: 'string' },
   'a-vertex': { type: 'string' },
   'b-vertex': { type: 'string' },
   range: { type: 'string' },
@@ -92,9 +93,13 @@ export async function interpolateCommand(argv: readonly string[], io: CliIo): Pr
     return EXIT_OK;
   }
   noPositionals('interpolate', positionals);
+  const curveFile = stringFlag(values, 'curve');
+  if (curveFile !== undefined) return curveProfile(curveFile, values, io);
   const a = stringFlag(values, 'a');
   const b = stringFlag(values, 'b');
-  if (a === undefined || b === undefined) throw badArgument('interpolate needs --a FILE and --b FILE');
+  if (a === undefined || b === undefined) {
+    throw badArgument('interpolate needs --a FILE and --b FILE (or --curve FILE)');
+  }
   const settings = commonSettings('interpolation', values);
   const fileA = await loadModelFile(a);
   const fileB = await loadModelFile(b);
@@ -120,6 +125,29 @@ export async function interpolateCommand(argv: readonly string[], io: CliIo): Pr
     statistics: fileA.statistics,
   };
   return runLandscape(input, settings, values, [a, b], io, fileA);
+}
+
+/** `interpolate --curve FILE`: loss and error along a curve, and along the line between its ends. */
+async function curveProfile(file: string, values: Parsed['values'], io: CliIo): Promise<number> {
+  for (const flag of ['a', 'b', 'a-vertex', 'b-vertex', 'range']) {
+    if (values[flag] !== undefined)
+      throw badArgument(`--${flag} does not go with --curve: a curve is profiled from its t = 0 to 1`);
+  }
+  const settings = commonSettings('curve', values);
+  const model = await loadModelFile(file);
+  if (!model.info.curve) {
+    throw badArgument(
+      `${path.basename(file)} is not a curve: its metadata names none (the studio writes "curve": {"type", "num_bends"} into a curve's file); for two models give --a and --b`,
+    );
+  }
+  const name = path.basename(file).replace(/\.(safetensors|pt|pth|bin)$/i, '');
+  const input: LandscapeModels = {
+    spec: model.spec,
+    models: [{ id: file, name, weights: model.vertices[0] as TfVertex }],
+    statistics: model.statistics,
+    curve: { type: model.info.curve, points: model.vertices },
+  };
+  return runLandscape(input, settings, values, [file], io, model);
 }
 
 export async function planeCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -402,6 +430,7 @@ function summary(l: Landscape): Record<string, unknown> {
     loss: Object.fromEntries(l.values.map((v) => [v.split, range(v.loss)])),
     error: Object.fromEntries(l.values.map((v) => [v.split, range(v.error)])),
     ...(l.barriers.length > 0 ? { barriers: l.barriers } : {}),
+    ...(l.lineBarriers.length > 0 ? { lineBarriers: l.lineBarriers } : {}),
     ...(l.kind === 'random' ? { direction: l.settings.direction } : {}),
     ...(l.path ? { explained: l.path.explained } : {}),
     seconds: l.seconds,

@@ -70,6 +70,7 @@ export function describeModel(model: WeightsFile): Record<string, unknown> {
     vertexCount: model.vertices.length,
     frozen: info.frozen,
     complex: info.complex,
+    ...(info.curve ? { curve: { type: info.curve, numBends: model.vertices.length } } : {}),
     paramsPerVertex: paramCount(spec),
     batchNormLayers: model.statistics.length,
   };

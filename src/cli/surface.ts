@@ -144,6 +144,7 @@ export async function surfaceCommand(argv: readonly string[], io: CliIo): Promis
     complex: file.info.complex,
     frozen: file.vertices.map((_, v) => file.info.frozen.includes(v)),
     statistics: file.statistics,
+    ...(file.info.curve ? { curve: file.info.curve } : {}),
   });
   // On Dawn the tab's compiled evaluator, as in the Surfaces section.
   const evaluator = await openPointEvaluator(

@@ -77,6 +77,7 @@ const OPTIONS: Options = {
   architecture: { type: 'string' },
   width: { type: 'string' },
   reduction: { type: 'string' },
+  curve: { type: 'string' },
   'no-augment': { type: 'boolean' },
   'no-shuffle': { type: 'boolean' },
   'keep-path': { type: 'boolean' },
@@ -225,6 +226,7 @@ function planRun(values: Parsed['values']): Plan {
           'architecture',
           'width',
           'reduction',
+          'curve',
           'no-augment',
           'no-shuffle',
           'keep-path',
@@ -331,6 +333,12 @@ function settingsFrom(
   if (values['no-augment'] === true) settings.augment = false;
   if (values['no-shuffle'] === true) settings.shuffle = false;
   if (values['keep-path'] === true) settings.keepPath = true;
+  const curve = stringFlag(values, 'curve');
+  if (curve !== undefined) {
+    if (curve !== 'bezier' && curve !== 'polychain')
+      throw badArgument(`--curve must be bezier or polychain, not "${curve}"`);
+    settings.curve = curve;
+  }
   const reduction = stringFlag(values, 'reduction');
   if (reduction !== undefined) {
     if (reduction !== 'sum' && reduction !== 'mean')

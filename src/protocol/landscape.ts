@@ -8,13 +8,14 @@ import { batchNormChoiceError, describeBatchNorm, RECOMPUTED, type BatchNormChoi
 import type { DatasetSplit } from './commands/data';
 import { StudioError } from './errors';
 
-export type LandscapeKind = 'interpolation' | 'random' | 'path';
+export type LandscapeKind = 'interpolation' | 'random' | 'path' | 'curve';
 export type DirectionNorm = 'filter' | 'layer' | 'none';
 
 export const LANDSCAPE_KINDS: Record<LandscapeKind, string> = {
   interpolation: 'Between two models',
   random: 'Random directions',
   path: 'Training path',
+  curve: 'Along a curve',
 };
 
 export interface DirectionChoice {
@@ -74,6 +75,20 @@ export const LANDSCAPE_DEFAULTS: Record<LandscapeKind, LandscapeSettings> = {
     images: 256,
     batchNorm: RECOMPUTED,
   },
+  // The curve code's eval_curve.py: 61 points, train and test.
+  curve: {
+    kind: 'curve',
+    dims: 1,
+    points: 61,
+    from: 0,
+    to: 1,
+    direction: { seed: 0, norm: 'filter', ignoreBiasBn: true },
+    margin: 0.2,
+    datasetId: 'synthetic',
+    splits: ['train', 'test'],
+    images: 256,
+    batchNorm: RECOMPUTED,
+  },
   path: {
     kind: 'path',
     dims: 2,
@@ -103,6 +118,9 @@ export function landscapeSettingsError(s: LandscapeSettings): string | null {
   if (dims !== 1 && dims !== 2)
     return `A landscape is a line (1) or a plane (2), not ${JSON.stringify(dims)}.`;
   if (s.kind === 'interpolation' && s.dims !== 1) return 'An interpolation is a line (1 dimension).';
+  if (s.kind === 'curve' && (s.dims !== 1 || s.from !== 0 || s.to !== 1)) {
+    return 'A curve is profiled along its t from 0 to 1.';
+  }
   if (s.kind === 'path' && s.dims !== 2) return 'A training path is drawn on a plane (2 dimensions).';
   if (!Number.isInteger(s.points) || s.points < 3 || s.points > MAX_LANDSCAPE_POINTS) {
     return `Use 3 to ${MAX_LANDSCAPE_POINTS} points per axis, not ${s.points}.`;
@@ -169,8 +187,11 @@ export interface Landscape {
   /** [] for a line. */
   y: number[];
   values: LandscapeSplitValues[];
-  /** Interpolations only. */
+  /** Interpolations and curves. */
   barriers: LandscapeBarrier[];
+  /** Curves: the straight line between the curve's ends at the same t, and its barriers. */
+  line: LandscapeSplitValues[] | null;
+  lineBarriers: LandscapeBarrier[];
   /** Training paths only. */
   path: LandscapePath | null;
   /** Images each point was evaluated on, per split (a split may hold fewer than asked). */
@@ -192,6 +213,8 @@ export function pointCount(l: Pick<Landscape, 'x' | 'y'>): number {
 
 const DEFINITIONS: Record<LandscapeKind, string> = {
   interpolation: 'θ(t) = (1 − t)·θ_a + t·θ_b over all parameters; x holds t',
+  curve:
+    "θ(t) = Σ_j c_j(t)·θ_j over the curve's points (Bezier: C(K−1, j)·t^j·(1 − t)^(K−1−j); PolyChain: max(0, 1 − |t·(K − 1) − j|)); line: (1 − t)·θ_0 + t·θ_{K−1} at the same t",
   random:
     'θ(x, y) = θ + x·d1 + y·d2; d1, d2 drawn per tensor from a seeded normal and normalised as settings.direction says (loss-landscape net_plotter.py)',
   path: "θ(x, y) = θ_final + x·pc1 + y·pc2; pc1, pc2 the first two principal components of the kept epochs' θ_i − θ_final (loss-landscape setup_PCA_directions); path.x, path.y their projections",
@@ -210,7 +233,15 @@ const num = (x: number): string => (Number.isFinite(x) ? String(x) : '');
 /** One row per point: i, j, x, y, then loss and error per split (and the batch-norm choice). */
 export function landscapeCsv(l: Landscape): string {
   const bn = l.batchNorm ? describeBatchNorm(l.batchNorm) : null;
-  const header = ['i', 'j', 'x', 'y', ...l.values.flatMap((v) => [`${v.split}_loss`, `${v.split}_error`])];
+  const line = l.line ?? [];
+  const header = [
+    'i',
+    'j',
+    'x',
+    'y',
+    ...l.values.flatMap((v) => [`${v.split}_loss`, `${v.split}_error`]),
+    ...line.flatMap((v) => [`line_${v.split}_loss`, `line_${v.split}_error`]),
+  ];
   const lines = [[...header, ...(bn ? ['bn_statistics'] : [])].join(',')];
   const ys = Math.max(1, l.y.length);
   for (let j = 0; j < ys; j++) {
@@ -223,6 +254,7 @@ export function landscapeCsv(l: Landscape): string {
           num(l.x[i] ?? NaN),
           l.y.length > 0 ? num(l.y[j] ?? NaN) : '',
           ...l.values.flatMap((v) => [num(v.loss[k] ?? NaN), num(v.error[k] ?? NaN)]),
+          ...line.flatMap((v) => [num(v.loss[k] ?? NaN), num(v.error[k] ?? NaN)]),
           ...(bn ? [bn] : []),
         ].join(','),
       );
@@ -275,9 +307,17 @@ export function parseLandscapeJson(text: string, name: string): Landscape {
   }
   const flat = (v: unknown): number[] =>
     (Array.isArray(v) ? (v as unknown[]).flat() : []).map((x) => (typeof x === 'number' ? x : NaN));
+  const splits = (list: unknown) =>
+    ((list ?? []) as { split: DatasetSplit; loss: unknown; error: unknown }[]).map((v) => ({
+      split: v.split,
+      loss: flat(v.loss),
+      error: flat(v.error),
+    }));
   return {
     ...(o as Landscape),
-    values: (o.values ?? []).map((v) => ({ split: v.split, loss: flat(v.loss), error: flat(v.error) })),
+    values: splits(o.values),
+    line: o.line ? splits(o.line) : null,
+    lineBarriers: o.lineBarriers ?? [],
   };
 }
 
@@ -296,6 +336,11 @@ export function landscapeHdf5Datasets(l: Landscape): { name: string; data: Float
       { name: `${v.split}_loss`, data: Float64Array.from(v.loss), shape },
       { name: `${v.split}_acc`, data: Float64Array.from(v.error, (e) => 100 * (1 - e)), shape },
     ]),
+    // A curve's straight line between its ends, beside it (names loss-landscape does not read).
+    ...(l.line ?? []).flatMap((v) => [
+      { name: `line_${v.split}_loss`, data: Float64Array.from(v.loss), shape },
+      { name: `line_${v.split}_acc`, data: Float64Array.from(v.error, (e) => 100 * (1 - e)), shape },
+    ]),
   ];
 }
 
@@ -310,6 +355,7 @@ export function landscapeHdf5Attributes(l: Landscape): Record<string, string> {
     ...(l.batchNorm ? { batch_norm: describeBatchNorm(l.batchNorm) } : {}),
     ...(l.path ? { path: JSON.stringify(l.path) } : {}),
     ...(l.barriers.length > 0 ? { barriers: JSON.stringify(l.barriers) } : {}),
+    ...(l.lineBarriers.length > 0 ? { line_barriers: JSON.stringify(l.lineBarriers) } : {}),
   };
 }
 

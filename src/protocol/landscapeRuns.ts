@@ -16,6 +16,8 @@ export function runEpochs(s: TrainSettings): number {
       return s.connectors * s.epochsPerVertex;
     case 'ensemble':
       return s.components * (s.baseEpochs + s.vertices * s.epochsPerVertex);
+    case 'curve':
+      return s.curveEpochs;
   }
 }
 

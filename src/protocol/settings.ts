@@ -5,7 +5,7 @@
 import { WIDTH_SCALES, architectureError, type Architecture, type WidthScale } from './architecture';
 import { StudioError } from './errors';
 
-export const PROCEDURES = ['base', 'simplex', 'complex', 'ensemble'] as const;
+export const PROCEDURES = ['base', 'simplex', 'complex', 'ensemble', 'curve'] as const;
 export type Procedure = (typeof PROCEDURES)[number];
 
 export const PROCEDURE_LABELS: Record<Procedure, string> = {
@@ -13,7 +13,21 @@ export const PROCEDURE_LABELS: Record<Procedure, string> = {
   simplex: 'Simplex around a mode (SPRO)',
   complex: 'Mode-connecting complex',
   ensemble: 'Ensemble of simplexes (ESPRO)',
+  curve: 'Curve between two modes (Bezier / PolyChain)',
 };
+
+/** How many library modes a procedure starts from: exactly `min`…`max` (0 and 0: none). */
+export const MODE_COUNTS: Record<Procedure, { min: number; max: number }> = {
+  base: { min: 0, max: 0 },
+  simplex: { min: 1, max: 1 },
+  complex: { min: 2, max: Infinity },
+  ensemble: { min: 0, max: 0 },
+  curve: { min: 2, max: 2 },
+};
+
+/** Garipov et al.'s curve parametrisations (engine/simplex/curve.ts). */
+export const CURVES = ['bezier', 'polychain'] as const;
+export type Curve = (typeof CURVES)[number];
 
 export interface TrainSettings {
   procedure: Procedure;
@@ -63,7 +77,17 @@ export interface TrainSettings {
   stopAfter: number;
   /** Keep the weights after every epoch (the training path the Surfaces section draws a plane of). */
   keepPath: boolean;
+  /** Curve procedure: Bezier or PolyChain (the curve code's --curve). */
+  curve: Curve;
+  /** Curve procedure: control points, the two ends included (the curve code's --num_bends). */
+  numBends: number;
+  /** Curve procedure: epochs, with the curve code's schedule (full rate, down to 1% from 50% to 90%). */
+  curveEpochs: number;
+  curveLr: number;
 }
+
+/** The curve settings, as runs stored before curves existed read (they were not curves). */
+export const CURVE_DEFAULTS = { curve: 'bezier', numBends: 3, curveEpochs: 600, curveLr: 0.015 } as const;
 
 /** The controlled-comparison settings, as runs stored before they existed trained. */
 export const CONTROL_DEFAULTS = {
@@ -76,7 +100,7 @@ export const CONTROL_DEFAULTS = {
 
 /** Settings stored by an earlier version, completed with what those runs did. */
 export function completeSettings(settings: TrainSettings): TrainSettings {
-  return { ...CONTROL_DEFAULTS, ...settings };
+  return { ...CONTROL_DEFAULTS, ...CURVE_DEFAULTS, ...settings };
 }
 
 /** The reference's defaults (DESIGN.md), per procedure; CIFAR-100 doubles epochs per vertex. */
@@ -110,6 +134,8 @@ export function defaultSettings(
     trainLimit: 0,
     testLimit: 0,
     ...CONTROL_DEFAULTS,
+    // The curve code's VGG16 settings (its README): lr 0.015, wd 5e-4, 600 epochs, 3 bends.
+    ...CURVE_DEFAULTS,
   };
 }
 
@@ -142,6 +168,7 @@ export function presetSettings(
     batchSize: 32,
     baseEpochs: 4,
     epochsPerVertex: 2,
+    curveEpochs: 4,
     nSample: 2,
     vertices: Math.min(reference.vertices, 2),
     connectors: 1,
@@ -187,6 +214,9 @@ export const NUMBER_RULES: Record<NumericSettingKey, NumberRule> = {
   testLimit: { integer: true, min: 0 },
   dropout: { integer: false, min: 0, max: 1, exclusiveMax: true },
   stopAfter: { integer: true, min: 0 },
+  numBends: { integer: true, min: 3, max: 12 },
+  curveEpochs: { integer: true, min: 1 },
+  curveLr: { integer: false, min: 0, exclusiveMin: true },
 };
 
 /** Per setting, a sentence saying what is wrong with its value. */
@@ -270,6 +300,7 @@ export function validateSettings(settings: TrainSettings, trainImages?: number):
   if (typeof raw.augment !== 'boolean') errors.augment = 'Must be true or false.';
   if (typeof raw.shuffle !== 'boolean') errors.shuffle = 'Must be true or false.';
   if (typeof raw.keepPath !== 'boolean') errors.keepPath = 'Must be true or false.';
+  if (!oneOf(CURVES, raw.curve)) errors.curve = `Must be one of ${CURVES.join(', ')}.`;
   if (typeof raw.datasetId !== 'string' || raw.datasetId === '') errors.datasetId = 'Pick a dataset.';
   for (const key of Object.keys(NUMBER_RULES) as NumericSettingKey[]) {
     const error = numberError(NUMBER_RULES[key], settings[key]);
@@ -280,6 +311,8 @@ export function validateSettings(settings: TrainSettings, trainImages?: number):
     errors.modes = `${PROCEDURE_LABELS.simplex} starts from one mode of the model library; ${modes} picked.`;
   } else if (settings.procedure === 'complex' && modes < 2) {
     errors.modes = `${PROCEDURE_LABELS.complex} starts from two or more modes of the model library; ${modes} picked.`;
+  } else if (settings.procedure === 'curve' && modes !== 2) {
+    errors.modes = `A curve joins two modes of the model library (its fixed ends); ${modes} picked.`;
   }
   if (trainImages !== undefined && !errors.batchSize && !errors.trainLimit) {
     const images = trainImagesUsed(settings, trainImages);

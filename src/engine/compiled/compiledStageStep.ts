@@ -20,7 +20,8 @@ export function compiledStepFactory(device: GPUDevice, makeHostBatch: MakeHostBa
   return async (model, setup) => {
     // The tfjs path says why a stage with nothing to train cannot run, and trains the networks
     // the compiled step does not run.
-    if (!model.hasTrainable || !compiles(model.spec)) return null;
+    // A curve's regularizer (½·wd·|θ(t)|²) is the tfjs path's alone.
+    if (!model.hasTrainable || !compiles(model.spec) || (setup.spro.l2 ?? 0) > 0) return null;
     // The distances only where the volume term pulls (the trainer measures the volume only then).
     const pull = usesVolumeTerm(model, setup.spro);
     const stage = await CompiledStage.create(

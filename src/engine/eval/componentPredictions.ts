@@ -6,7 +6,6 @@
 // passes one (WebGPU); ensembleReport.ts turns the results into rows.
 
 import type * as tf from '@tensorflow/tfjs';
-import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
 import { Rng } from '../util/rng';
@@ -49,9 +48,14 @@ export function passesPerComponent(simplexSize: number, pointsPerSimplex: number
   return simplexSize === 1 ? 1 : pointsPerSimplex + 2;
 }
 
-/** M coefficient draws on `simplex` (uniform on it, zero elsewhere). */
-export function drawPoints(simplex: readonly number[], vertexCount: number, m: number, rng: Rng): number[][] {
-  return Array.from({ length: m }, () => sampleCoefficients([simplex], vertexCount, rng));
+/** M coefficient draws on `simplex` (uniform on it, zero elsewhere; a curve: uniform in t). */
+export function drawPoints(
+  model: Pick<SimplexModel, 'samplePoint'>,
+  simplex: readonly number[],
+  m: number,
+  rng: Rng,
+): number[][] {
+  return Array.from({ length: m }, () => model.samplePoint(simplex, rng));
 }
 
 export async function predictComponents(
@@ -97,7 +101,7 @@ export async function predictComponents(
         const rng = new Rng(options.randomSeed + c);
         randomLogits = await logitsAt({
           kind: 'eachBatch',
-          coefficients: () => sampleCoefficients([simplex], model.vertexCount, rng),
+          coefficients: () => model.samplePoint(simplex, rng),
         });
         options.onPass?.();
       }

@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs';
 import { StudioError } from '../../protocol/errors';
 import type { NormStatistics } from '../model/batchNorm';
 import { recomputeStatistics } from '../model/batchStatistics';
-import { sampleCoefficients } from '../simplex/complex';
 import type { SimplexModel } from '../simplex/simplexModel';
 import type { ImageSplit, MakeBatch } from '../train/trainingData';
 import type { Rng } from '../util/rng';
@@ -257,7 +256,7 @@ export async function ensembleProbs(
   for (const { model, evaluator } of members) {
     for (const simplex of model.complex) {
       for (let m = 0; m < samplesPerSimplex; m++) {
-        const coefficients = sampleCoefficients([simplex], model.vertexCount, rng);
+        const coefficients = model.samplePoint(simplex, rng);
         const logits = await evaluator.logits({ kind: 'coefficients', coefficients }, options);
         average.add(softmax(logits, classes));
         options.onProgress?.(++done, total);

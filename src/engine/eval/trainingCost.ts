@@ -90,6 +90,28 @@ export function componentCosts(
         );
         return { cost: base + vertexCost(c), modeCost: base, note: drawNote };
       });
+    case 'curve': {
+      // Both ends are charged to the curve, as both had to be trained for it.
+      const ends = settings.modes.map((id) => modeCost(id));
+      const own = sum(stages.map((s) => stageCost(s, perEpoch)));
+      if (ends.some((c) => c === null)) {
+        return [
+          {
+            cost: null,
+            modeCost: null,
+            note: `unknown: an end's cost is unknown (${perEpoch} images per epoch)`,
+          },
+        ];
+      }
+      const modes = sum(ends as number[]);
+      return [
+        {
+          cost: modes + own,
+          modeCost: modes,
+          note: `both ends + ${settings.curveEpochs} curve epochs × ${perEpoch} images`,
+        },
+      ];
+    }
     case 'simplex':
     case 'complex': {
       const shared = vertexCost(0) / Math.max(1, simplexCount);

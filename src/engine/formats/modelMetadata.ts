@@ -15,6 +15,7 @@
 // | `classes`       | `10`                                                          | both             |
 // | `complex`       | `[[0,1,2]]`, simplexes as lists of vertex indices             | simplex          |
 // | `frozen`        | `[0,1]`, indices of vertices trained in earlier stages        | simplex          |
+// | `curve`         | `{"type":"bezier","num_bends":3}`: a curve's points in order  | simplex (curves) |
 // | `vertex`        | `2`, this vertex's index in its model                         | vertex, if known |
 // | `dataset`       | `"cifar10"`                                                   | if known         |
 // | `normalisation` | `{"mean":[…3],"std":[…3]}`, applied to inputs in [0,1]        | if known         |
@@ -28,6 +29,7 @@
 import { StudioError } from '../../protocol/errors';
 import { normalizationProblem } from '../data/normalization';
 import type { ModelSpec } from '../../protocol/architecture';
+import type { Curve } from '../../protocol/curve';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -64,12 +66,14 @@ export interface SimplexMetadata extends ModelMetadata {
   complex: number[][];
   /** Vertices that were frozen (trained in an earlier stage). */
   frozen: number[];
+  /** A curve (its vertices are the curve's points in order, num_bends of them); absent: a simplex. */
+  curve?: Curve;
 }
 
 /** Raw `__metadata__` for a file holding `vertexCount` vertices of `spec`. */
 export function encodeMetadata(
   spec: ModelSpec,
-  meta: ModelMetadata & Partial<Pick<SimplexMetadata, 'complex' | 'frozen'>>,
+  meta: ModelMetadata & Partial<Pick<SimplexMetadata, 'complex' | 'frozen' | 'curve'>>,
   vertexCount: number,
 ): Record<string, string> {
   if (meta.complex) checkComplex(meta.complex, meta.frozen ?? [], vertexCount, badArgument);
@@ -83,6 +87,7 @@ export function encodeMetadata(
   const optional: [string, unknown][] = [
     ['complex', meta.complex],
     ['frozen', meta.frozen],
+    ['curve', meta.curve === undefined ? undefined : { type: meta.curve, num_bends: vertexCount }],
     ['vertex', meta.vertex],
     ['dataset', meta.dataset],
     ['normalisation', meta.normalisation],
@@ -144,6 +149,19 @@ export function decodeMetadata(
   if (!isIndexList(frozen)) throw badMetadata('"frozen" is not a list of vertex indices');
   checkComplex(complex, frozen, vertexCount, badMetadata);
   const out: SimplexMetadata = { complex, frozen };
+  const curve = get('curve');
+  if (curve !== undefined) {
+    if (!isCurve(curve)) {
+      throw badMetadata('"curve" is not {"type": "bezier" or "polychain", "num_bends": N}');
+    }
+    const c = curve;
+    if (c.num_bends !== vertexCount) {
+      throw badMetadata(
+        `"curve" says ${JSON.stringify(c.num_bends)} points but the file holds ${vertexCount}`,
+      );
+    }
+    out.curve = c.type;
+  }
 
   const dataset = get('dataset');
   if (dataset !== undefined) {
@@ -247,4 +265,9 @@ function badMetadata(detail: string): StudioError {
 
 function badArgument(detail: string): StudioError {
   return new StudioError('BAD_ARGUMENT', `Cannot write model metadata: ${detail}.`, false);
+}
+
+function isCurve(x: unknown): x is { type: Curve; num_bends: unknown } {
+  const c = x as { type?: unknown } | null;
+  return typeof c === 'object' && c !== null && (c.type === 'bezier' || c.type === 'polychain');
 }

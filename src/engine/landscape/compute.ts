@@ -9,11 +9,13 @@ import {
   landscapeSettingsError,
   type Landscape,
   type LandscapePart,
+  type LandscapeSplitValues,
   type LandscapeSettings,
 } from '../../protocol/landscape';
 import { network } from '../../protocol/network';
 import type { RunningStatistics, TfVertex } from '../formats/layout';
-import type { SimplexModel } from '../simplex/simplexModel';
+import { SimplexModel } from '../simplex/simplexModel';
+import { curveCoefficients, type Curve } from '../../protocol/curve';
 import type { PointEvaluator } from '../surface/pointEvaluator';
 import { randomDirections } from './directions';
 import {
@@ -35,6 +37,8 @@ export interface LandscapeModels {
   statistics: RunningStatistics;
   /** A training path's kept weights, oldest first. */
   path?: { epochs: number[]; weights: readonly TfVertex[] };
+  /** A curve's points in order (its ends first and last), for a curve's profile. */
+  curve?: { type: Curve; points: readonly TfVertex[] };
 }
 
 export interface LandscapeOptions {
@@ -58,6 +62,8 @@ export interface BuiltLandscape {
   coefficients: (i: number, j: number) => number[];
   /** The mixing coefficients of plane point (x, y) (y ignored on a line). */
   pointCoefficients: (x: number, y: number) => number[];
+  /** A curve's: the straight line between its ends at x[i]. */
+  lineCoefficients?: (i: number) => number[];
   path: Landscape['path'];
   hasBatchNorm: boolean;
 }
@@ -67,7 +73,11 @@ export function buildLandscape(input: LandscapeModels, settings: LandscapeSettin
   const problem = landscapeSettingsError(settings);
   if (problem) throw new StudioError('BAD_ARGUMENT', problem);
   const hasBatchNorm = input.statistics.length > 0;
-  if (settings.kind === 'interpolation' && hasBatchNorm && settings.batchNorm.statistics === 'stored') {
+  if (
+    (settings.kind === 'interpolation' || settings.kind === 'curve') &&
+    hasBatchNorm &&
+    settings.batchNorm.statistics === 'stored'
+  ) {
     throw new StudioError(
       'BAD_ARGUMENT',
       'Between two batch-norm models the statistics are recomputed at each point: neither model’s stored ones hold in between.',
@@ -105,6 +115,8 @@ export async function computeLandscape(
       error: new Array<number>(total).fill(NaN),
     })),
     barriers: [],
+    line: built.lineCoefficients ? [] : null,
+    lineBarriers: [],
     path,
     imagesUsed: [],
     batchNorm: built.hasBatchNorm ? settings.batchNorm : null,
@@ -130,18 +142,22 @@ export async function computeLandscape(
       });
       landscape.values[s] = { split, loss: values.loss, error: values.error };
       landscape.done = values.done;
+      if (built.lineCoefficients && landscape.line) {
+        const line = await evaluateGrid(evaluator, x.length, 1, built.lineCoefficients, {
+          signal: options.signal,
+        });
+        landscape.line[s] = { split, loss: line.loss, error: line.error };
+      }
     } finally {
       if (options.release) options.release(evaluator);
       else evaluator.dispose();
     }
   }
-  if (settings.kind === 'interpolation') {
-    landscape.barriers = landscape.values.map((v) => ({
-      split: v.split,
-      loss: barrier(x, v.loss),
-      error: barrier(x, v.error),
-    }));
-  }
+  const barriers = (values: readonly LandscapeSplitValues[]) =>
+    values.map((v) => ({ split: v.split, loss: barrier(x, v.loss), error: barrier(x, v.error) }));
+  if (settings.kind === 'interpolation' || settings.kind === 'curve')
+    landscape.barriers = barriers(landscape.values);
+  if (landscape.line) landscape.lineBarriers = barriers(landscape.line);
   landscape.seconds = (performance.now() - started) / 1000;
   return landscape;
 }
@@ -168,6 +184,24 @@ function landscapeModel(
         return [1 - t, t];
       },
       pointCoefficients: (t) => [1 - t, t],
+      path: null,
+    };
+  }
+  if (settings.kind === 'curve') {
+    if (!input.curve) throw new StudioError('BAD_ARGUMENT', 'A curve’s profile needs a curve.');
+    const { type, points } = input.curve;
+    const k = points.length;
+    const x = axisValues(0, 1, settings.points);
+    return {
+      model: SimplexModel.fromVertices(spec, points, { statistics, curve: type, name: `curve-profile${k}` }),
+      x,
+      y: [],
+      coefficients: (i) => curveCoefficients(type, k, x[i] as number),
+      pointCoefficients: (t) => curveCoefficients(type, k, t),
+      lineCoefficients: (i) => {
+        const t = x[i] as number;
+        return points.map((_, j) => (j === 0 ? 1 - t : j === k - 1 ? t : 0));
+      },
       path: null,
     };
   }

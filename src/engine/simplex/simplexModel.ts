@@ -23,6 +23,7 @@ import {
   withVertexJoined,
   type Complex,
 } from './complex';
+import { curveCoefficients, type Curve } from '../../protocol/curve';
 import { mixRows } from './rowKernels';
 import { meanRow } from './volume';
 
@@ -39,6 +40,11 @@ export interface SimplexModelOptions {
   name?: string;
   /** Batch norm's running statistics; default: PyTorch's fresh ones (mean 0, variance 1, 0 batches). */
   statistics?: RunningStatistics;
+  /**
+   * A curve's control points instead of a simplex (Garipov et al.): the vertices are its points
+   * in order, ends first and last, and a point is θ(t) for t uniform in [0, 1] (curve.ts).
+   */
+  curve?: Curve;
 }
 
 /** One batch-norm layer's running statistics as variables. */
@@ -58,6 +64,8 @@ export class SimplexModel {
   private frozenFlags: boolean[];
   private complexList: number[][];
   private readonly running: RunningVariables[];
+  /** A curve's parametrisation; null for a simplex or complex. */
+  readonly curve: Curve | null;
   private disposed = false;
 
   private constructor(
@@ -67,7 +75,9 @@ export class SimplexModel {
     frozen: boolean[],
     complex: number[][],
     running: RunningVariables[],
+    curve: Curve | null,
   ) {
+    this.curve = curve;
     this.spec = spec;
     this.params = network(spec).params;
     this.name = name;
@@ -114,7 +124,7 @@ export class SimplexModel {
       variance: tf.variable(tf.tensor1d(st.variance), false, `${name}/bn${i}.variance`),
       batches: st.batches,
     }));
-    return new SimplexModel(spec, name, stacks, frozen, complex, running);
+    return new SimplexModel(spec, name, stacks, frozen, complex, running, options.curve ?? null);
   }
 
   /** `vertexCount` freshly initialised vertices (see model/init.ts for the schemes). */
@@ -156,9 +166,21 @@ export class SimplexModel {
     this.frozenFlags[vertex] = frozen;
   }
 
-  /** One draw: a simplex uniformly, then Dirichlet(1,…,1) coefficients on it (0 elsewhere). */
+  /**
+   * One draw: a simplex uniformly, then Dirichlet(1,…,1) coefficients on it (0 elsewhere); on a
+   * curve, θ(t)'s coefficients for t uniform in [0, 1].
+   */
   sampleCoefficients(rng: Rng): number[] {
-    return sampleCoefficients(this.complexList, this.vertexCount, rng);
+    return this.curve
+      ? curveCoefficients(this.curve, this.vertexCount, rng.next())
+      : sampleCoefficients(this.complexList, this.vertexCount, rng);
+  }
+
+  /** One draw on `simplex` of the complex (a curve: anywhere on it), as the Ensembles section samples. */
+  samplePoint(simplex: readonly number[], rng: Rng): number[] {
+    return this.curve
+      ? curveCoefficients(this.curve, this.vertexCount, rng.next())
+      : sampleCoefficients([simplex], this.vertexCount, rng);
   }
 
   /** Σ_i coeffs[i]·vertex_i per parameter, in tf shapes. Call inside tf.tidy. */

@@ -10,8 +10,11 @@ import { StudioError } from '../../protocol/errors';
 export interface Stage {
   /** ESPRO component (0 for every other procedure). */
   component: number;
-  /** 'base' trains a fresh single vertex; 'vertex' adds one at the centroid and trains it. */
-  kind: 'base' | 'vertex';
+  /**
+   * 'base' trains a fresh single vertex; 'vertex' adds one at the centroid and trains it; 'curve'
+   * trains the free bends of a curve between two fixed modes.
+   */
+  kind: 'base' | 'vertex' | 'curve';
   /** For 'vertex': the simplexes (indices into the complex) the new vertex joins. */
   joins: number[];
   /** Vertices of simplex 0 while the stage trains (λ is calibrated for this count). */
@@ -92,6 +95,21 @@ function stagesOf(settings: TrainSettings): Stage[] {
           ),
         ),
       ]);
+    case 'curve':
+      requireModes(settings, 2, 2);
+      return [
+        {
+          component: 0,
+          kind: 'curve',
+          joins: [],
+          simplexSize: settings.numBends,
+          epochs: settings.curveEpochs,
+          lr: settings.curveLr,
+          nSample: 1,
+          volume: false,
+          label: `${settings.curve === 'bezier' ? 'Bezier' : 'PolyChain'} curve, ${settings.numBends - 2} free bend${settings.numBends === 3 ? '' : 's'}`,
+        },
+      ];
     default: {
       const unknown: never = procedure;
       throw new StudioError('BAD_SETTINGS', `Unknown procedure ${String(unknown)}.`);

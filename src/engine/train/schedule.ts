@@ -48,3 +48,15 @@ export function lrAtStep(baseLr: number, step: number, stepsPerEpoch: number, to
   }
   return lrAt(baseLr, Math.floor(step / stepsPerEpoch), totalEpochs);
 }
+
+/**
+ * The curve code's schedule (dnn-mode-connectivity train.py learning_rate_schedule), per epoch:
+ * with α = (e + 1)/T for the 0-based epoch e (it counts epochs from 1), the full rate while
+ * α ≤ 0.5, then down linearly to 1% at α = 0.9, then 1%.
+ */
+export function curveLrAt(baseLr: number, epoch: number, totalEpochs: number): number {
+  lrAt(baseLr, epoch, totalEpochs); // the same checks
+  const alpha = (epoch + 1) / totalEpochs;
+  const factor = alpha <= 0.5 ? 1 : alpha <= 0.9 ? 1 - ((alpha - 0.5) / 0.4) * 0.99 : 0.01;
+  return factor * baseLr;
+}

@@ -28,6 +28,12 @@ export interface SproOptions {
   reduction: Reduction;
   /** Dropout rate of a draw with dropout seeds (the model's DROPOUT_RATE when absent). */
   dropoutRate?: number;
+  /**
+   * The curve code's regularizer: ½·l2·|θ(t)|² of each draw's mixed weights added to its loss
+   * (its l2_regularizer(wd), with the optimizer's own weight decay off); it reaches only the
+   * trainable points, the bends. 0 or absent: none.
+   */
+  l2?: number;
 }
 
 export interface SproBatch {
@@ -131,6 +137,10 @@ export function sproLossAndGrads(
         const logits = networkForward(model.spec, own, batch.x, forward);
         first.correct ??= tf.keep(countCorrect(logits, batch.labels));
         total = tf.add(total, crossEntropy(logits, batch.labels));
+        if (options.l2) {
+          const squares = tf.addN(own.map((w) => tf.sum(tf.square(w))));
+          total = tf.add(total, tf.mul(squares, 0.5 * options.l2));
+        }
       });
       return total;
     };

@@ -28,7 +28,8 @@ import { calibrateLambda, measureVolume, type VolumeMeasurement } from '../simpl
 import { Rng } from '../util/rng';
 import { deriveSeed } from '../util/seeds';
 import { planStages, type Stage } from './plan';
-import { lrAt } from './schedule';
+import { curveLrAt, lrAt } from './schedule';
+import { linearBendWeight } from '../../protocol/curve';
 import type { SgdState } from './sgd';
 import { sampleDraws } from './spro';
 import { TfjsStageStep, type CompiledStepFactory, type StageSetup, type StageStep } from './stageStep';
@@ -181,11 +182,18 @@ export async function* trainRun(
       model = buildModel(spec, state, s, stage, settings.seed);
       const lambda = await stageLambda(spec, stage, settings);
       // Each stage starts a fresh optimizer, as the reference does (a new vertex changes shapes).
+      // A curve's weight decay is the curve code's: ½·wd·|θ(t)|² in the loss, none in the optimizer.
+      const curve = stage.kind === 'curve';
       const setup: StageSetup = {
         batchSize: settings.batchSize,
         nSample: stage.nSample,
-        sgd: { momentum: settings.momentum, weightDecay: settings.weightDecay },
-        spro: { lambda, reduction: settings.reduction, dropoutRate: settings.dropout },
+        sgd: { momentum: settings.momentum, weightDecay: curve ? 0 : settings.weightDecay },
+        spro: {
+          lambda,
+          reduction: settings.reduction,
+          dropoutRate: settings.dropout,
+          ...(curve ? { l2: settings.weightDecay } : {}),
+        },
       };
       stepper =
         (await options.compiled?.(model, setup)) ?? new TfjsStageStep(model, setup, options.makeBatch);
@@ -203,7 +211,10 @@ export async function* trainRun(
 
       const firstEpoch = state.epochInStage;
       for (let epoch = firstEpoch; epoch < stage.epochs; epoch++) {
-        const lr = lrAt(stage.lr, epoch, stage.epochs);
+        const lr =
+          stage.kind === 'curve'
+            ? curveLrAt(stage.lr, epoch, stage.epochs)
+            : lrAt(stage.lr, epoch, stage.epochs);
         const epochStart = performance.now();
         const shuffle = settings.shuffle
           ? new Rng(deriveSeed(settings.seed, 'shuffle', s, epoch)).permutation(data.train.count)
@@ -277,7 +288,9 @@ export async function* trainRun(
           spec.numClasses,
         );
         const vol =
-          model.complex[0] && model.complex[0].length >= 2 ? (await measureVolume(model)).volume : null;
+          !model.curve && model.complex[0] && model.complex[0].length >= 2
+            ? (await measureVolume(model)).volume
+            : null;
         const epochPoint: EpochPoint = {
           stage: s,
           epoch: epoch + 1,
@@ -333,7 +346,15 @@ function freshState(
     );
   }
   const components: ComponentState[] = [];
-  if (settings.procedure === 'simplex' || settings.procedure === 'complex') {
+  if (settings.procedure === 'curve') {
+    if (init) {
+      throw new StudioError(
+        'BAD_SETTINGS',
+        'A curve starts its bends on the straight line between its ends; it takes no starting weights.',
+      );
+    }
+    components.push({ ...curveStart(modes, settings.numBends), ...(statistics ? { statistics } : {}) });
+  } else if (settings.procedure === 'simplex' || settings.procedure === 'complex') {
     if (modes.length !== settings.modes.length) {
       throw new StudioError(
         'BAD_SETTINGS',
@@ -421,8 +442,9 @@ function buildModel(
     complex: stored.complex,
     name,
     ...(stored.statistics ? { statistics: stored.statistics } : {}),
+    ...(stage.kind === 'curve' ? { curve: state.settings.curve } : {}),
   });
-  if (state.epochInStage === 0) model.addVertex(stage.joins, init);
+  if (state.epochInStage === 0 && stage.kind === 'vertex') model.addVertex(stage.joins, init);
   return model;
 }
 
@@ -514,4 +536,29 @@ class Throughput {
     const ms = this.windows.reduce((a, w) => a + w.ms, 0);
     return ms > 0 ? (this.windows.reduce((a, w) => a + count(w), 0) * 1000) / ms : 0;
   }
+}
+
+/**
+ * A curve's control points before training: the two modes as its fixed ends, each free bend on
+ * the straight line between them (the curve code's init_linear: bend j at j/(K − 1) of the way).
+ */
+export function curveStart(modes: readonly TfVertex[], bends: number): Omit<ComponentState, 'statistics'> {
+  const [a, b] = modes;
+  if (!a || !b || modes.length !== 2) {
+    throw new StudioError('BAD_SETTINGS', `A curve joins two modes; ${modes.length} were loaded.`);
+  }
+  const vertices = Array.from({ length: bends }, (_, j): TfVertex => {
+    if (j === 0) return a;
+    if (j === bends - 1) return b;
+    const alpha = linearBendWeight(j, bends);
+    return a.map((x, i) => {
+      const y = b[i] as Float32Array;
+      return x.map((v, e) => alpha * (y[e] as number) + (1 - alpha) * v) as typeof x;
+    });
+  });
+  return {
+    vertices,
+    complex: [vertices.map((_, j) => j)],
+    frozen: vertices.map((_, j) => j === 0 || j === bends - 1),
+  };
 }

@@ -3,8 +3,9 @@
 // by reference), so a 60 MB simplex costs no structured-clone copy of its values.
 
 import type { ModelSpec } from '../architecture';
+import type { Curve } from '../settings';
 
-export type ModelKind = 'base' | 'simplex' | 'complex' | 'ensemble' | 'imported';
+export type ModelKind = 'base' | 'simplex' | 'complex' | 'ensemble' | 'curve' | 'imported';
 
 /** What a vertex is for: a trained mode, a connector joining modes, or a simplex vertex. */
 export type VertexRole = 'mode' | 'connector' | 'vertex';
@@ -37,6 +38,11 @@ export interface ModelSummary {
   frozen: boolean[];
   /** Per vertex. */
   roles: VertexRole[];
+  /**
+   * A curve between two modes (Garipov et al.): its vertices are the curve's points in order, the
+   * ends first and last, and its points θ(t) for t in [0, 1]. Absent: a simplex or complex.
+   */
+  curve?: Curve;
   /** The dataset it was trained on or imported for; id null when only the name is known (files). */
   dataset: { id: string | null; name: string } | null;
   normalisation: NormalisationData | null;

@@ -6,6 +6,7 @@ import { RECOMPUTED, type BatchNormChoice } from '../batchNorm';
 import type { DatasetId, DatasetSplit } from './data';
 import type { VertexRole } from './models';
 import type { LandscapePart } from '../landscape';
+import type { Curve } from '../settings';
 
 export type SurfaceMetric = 'loss' | 'error';
 
@@ -80,6 +81,8 @@ export interface SurfaceGrid {
   createdAt: number;
   /** The CLI's `surface --part I/N`: the slice of the grid's points this file holds. */
   part?: LandscapePart;
+  /** A three-point curve's plane: its parametrisation, so the curve is drawn on it. */
+  curve?: Curve;
 }
 
 export interface SurfaceProgress {

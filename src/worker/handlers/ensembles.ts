@@ -61,6 +61,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
             complex: r.complex,
             frozen: r.frozen,
             statistics: r.statistics,
+            ...(r.curve ? { curve: r.curve } : {}),
           }),
         );
       }
@@ -99,7 +100,7 @@ export const ensembleHandlers: Handlers<EnsembleCommands> = {
           costNote: cost.note,
         });
         const rng = new Rng(deriveSeed(params.seed, 'ensemble-points', c));
-        return { model, simplex, modeVertex, points: drawPoints(simplex, model.vertexCount, M, rng) };
+        return { model, simplex, modeVertex, points: drawPoints(model, simplex, M, rng) };
       });
 
       // Batch-norm points with recomputed statistics: the dataset's first training batches.

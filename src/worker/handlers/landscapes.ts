@@ -10,6 +10,7 @@ import {
   type LandscapeModels,
 } from '../../engine/landscape/compute';
 import { hdf5File } from '../../engine/formats/hdf5';
+import type { TfVertex } from '../../engine/formats/layout';
 import type { SimplexModel } from '../../engine/simplex/simplexModel';
 import { openPointEvaluator, type PointEvaluator } from '../../engine/surface/pointEvaluator';
 import type { ChannelNormalisation } from '../../engine/train/trainingData';
@@ -77,6 +78,26 @@ async function landscapeModels(
         path: { epochs: path.map((p) => p.epoch), weights: path.map((p) => p.weights) },
       },
       normalisation: split.normalisation,
+    };
+  }
+  if (settings.kind === 'curve') {
+    const ref = refs[0];
+    if (!ref || refs.length !== 1) throw new StudioError('BAD_ARGUMENT', 'Pick the curve to profile.');
+    const record = await getModel(ref.modelId);
+    if (!record.curve) {
+      throw new StudioError(
+        'BAD_ARGUMENT',
+        `${record.name} is not a curve: train one with the procedure “Curve between two modes”, or import a curve file the studio wrote.`,
+      );
+    }
+    return {
+      input: {
+        spec: record.spec,
+        models: [{ id: record.id, name: record.name, weights: record.vertices[0] as TfVertex }],
+        statistics: record.statistics,
+        curve: { type: record.curve, points: record.vertices },
+      },
+      normalisation: record.normalisation,
     };
   }
   const wanted = settings.kind === 'interpolation' ? 2 : 1;

@@ -4,6 +4,7 @@
 // no command is using it any more.
 
 import type { VertexRole } from '../../protocol/commands/models';
+import type { Curve } from '../../protocol/settings';
 import {
   surfaceKey,
   type FaceIndices,
@@ -33,6 +34,7 @@ import { checkSurfaceData, checkSurfaceSettings, surfaceGrid } from '../library/
 
 interface Loaded {
   id: string;
+  curve?: Curve;
   name: string;
   roles: VertexRole[];
   complex: number[][];
@@ -62,6 +64,7 @@ async function load(modelId: string): Promise<Loaded> {
   const record = await getModel(modelId);
   return {
     id: record.id,
+    ...(record.curve ? { curve: record.curve } : {}),
     name: record.name,
     roles: record.roles,
     complex: record.complex,
@@ -69,6 +72,7 @@ async function load(modelId: string): Promise<Loaded> {
       complex: record.complex,
       statistics: record.statistics,
       name: `surface-${record.id}`,
+      ...(record.curve ? { curve: record.curve } : {}),
     }),
     batchNorm: record.statistics.length > 0,
     normalisation: record.normalisation,

@@ -44,10 +44,11 @@ export function vertexFileName(
   return `${exportStem(model)}_vertex${index}.${EXTENSION[format]}`;
 }
 
-/** `…_simplex-3v` for one simplex, `…_complex-5v-3s` for a complex of several. */
+/** `…_simplex-3v` for one simplex, `…_complex-5v-3s` for a complex of several, `…_bezier-3p` for a curve. */
 export function simplexFileName(model: ModelSummary, format: WeightsFormat = 'safetensors'): string {
-  const what =
-    model.complex.length === 1
+  const what = model.curve
+    ? `${model.curve}-${model.vertexCount}p`
+    : model.complex.length === 1
       ? `simplex-${model.vertexCount}v`
       : `complex-${model.vertexCount}v-${model.complex.length}s`;
   return `${exportStem(model)}_${what}.${EXTENSION[format]}`;
@@ -67,6 +68,7 @@ export function simplexMetadata(model: ModelSummary): SimplexMetadata {
   const meta: SimplexMetadata = {
     complex: model.complex,
     frozen: model.frozen.flatMap((f, i) => (f ? [i] : [])),
+    ...(model.curve ? { curve: model.curve } : {}),
   };
   return { ...meta, ...commonMetadata(model) };
 }

@@ -42,9 +42,11 @@ export async function modelFromFile(
   const roles: VertexRole[] =
     n === 1
       ? ['mode']
-      : info.complex.length > 1
-        ? frozen.map((f) => (f ? 'mode' : 'connector'))
-        : frozen.map(() => 'vertex');
+      : info.curve
+        ? frozen.map((_, i) => (i === 0 || i === n - 1 ? 'mode' : 'vertex'))
+        : info.complex.length > 1
+          ? frozen.map((f) => (f ? 'mode' : 'connector'))
+          : frozen.map(() => 'vertex');
   const model: NewModel = {
     name: displayName(fileName),
     kind: 'imported',
@@ -54,6 +56,7 @@ export async function modelFromFile(
     complex: info.complex,
     frozen,
     roles,
+    ...(info.curve ? { curve: info.curve } : {}),
     dataset: usedWith
       ? { id: usedWith.id, name: usedWith.name }
       : info.dataset !== undefined

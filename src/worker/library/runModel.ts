@@ -50,6 +50,7 @@ function runModel(
   const complex: number[][] = [];
   const frozen: boolean[] = [];
   const roles: VertexRole[] = [];
+  const curve = settings.procedure === 'curve';
   const modes = settings.procedure === 'complex' ? settings.modes.length : 1;
   for (const component of components) {
     const offset = vertices.length;
@@ -58,7 +59,15 @@ function runModel(
     frozen.push(...component.frozen);
     roles.push(
       ...component.vertices.map((_, i): VertexRole =>
-        i < modes ? 'mode' : settings.procedure === 'complex' ? 'connector' : 'vertex',
+        curve
+          ? i === 0 || i === component.vertices.length - 1
+            ? 'mode'
+            : 'vertex'
+          : i < modes
+            ? 'mode'
+            : settings.procedure === 'complex'
+              ? 'connector'
+              : 'vertex',
       ),
     );
   }
@@ -74,6 +83,7 @@ function runModel(
     complex,
     frozen,
     roles,
+    ...(curve ? { curve: settings.curve } : {}),
     dataset,
     normalisation,
     training: settings as unknown as NewModel['training'],

@@ -1,6 +1,7 @@
 // Runs in the worker and in Node (the CLI's `surface`). A computed face surface as a SurfaceGrid
 // (what the Surfaces section draws and exports), and the checks its settings must pass.
 
+import type { Curve } from '../../protocol/settings';
 import type { VertexRole } from '../../protocol/commands/models';
 import {
   MAX_GRID_SIZE,
@@ -38,7 +39,7 @@ export function checkSurfaceData(d: SurfaceData): void {
 
 /** A computed face surface as the page and the files show it. */
 export function surfaceGrid(
-  entry: { id: string; name: string; roles: readonly VertexRole[]; batchNorm: boolean },
+  entry: { id: string; name: string; roles: readonly VertexRole[]; batchNorm: boolean; curve?: Curve },
   face: FaceIndices,
   settings: SurfaceSettings,
   surface: FaceSurface,
@@ -70,5 +71,6 @@ export function surfaceGrid(
     done: surface.done,
     seconds,
     createdAt: Date.now(),
+    ...(entry.curve && entry.roles.length === 3 ? { curve: entry.curve } : {}),
   };
 }

@@ -21,6 +21,7 @@ const KIND_LABELS: Record<ModelKind, string> = {
   simplex: 'simplex',
   complex: 'complex',
   ensemble: 'ensemble',
+  curve: 'curve',
   imported: 'imported',
 };
 

@@ -75,6 +75,10 @@ export function pickModel(
 /** The complex's faces first, then every other triple of vertices. */
 export function faceOptions(model: ModelSummary): SelectOption<string>[] {
   if (model.vertexCount < 3) return [];
+  if (model.curve && model.vertexCount === 3) {
+    // The curve code's plane.py picture: the plane through both ends and the bend, u from end to end.
+    return [{ value: '0,2,1', label: 'The curve’s plane (v0 → v2, bend v1)' }];
+  }
   const inComplex = facesOf(model.complex);
   const known = new Set(inComplex.map((f) => f.join()));
   const others = facesOf([Array.from({ length: model.vertexCount }, (_, i) => i)]).filter(

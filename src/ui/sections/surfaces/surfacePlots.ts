@@ -2,6 +2,7 @@
 // view, built from what the worker sends. Several faces share one colour scale: colourRange() is
 // computed over all of them and every contour uses it.
 
+import { curveCoefficients } from '../../../protocol/curve';
 import type { Data, Layout } from 'plotly.js';
 import type { VertexRole } from '../../../protocol/commands/models';
 import type {
@@ -231,7 +232,37 @@ export function faceTraces(
       hovertemplate: idx.map((i) => `vertex ${grid.face[i] ?? i} (${role})<extra></extra>`),
     };
   });
-  return [contour, triangle, ...markers];
+  return [contour, triangle, ...markers, ...curveTrace(grid)];
+}
+
+/**
+ * A three-point curve's own path over its plane (the curve code's plane_plot.py): θ(t) for t in
+ * [0, 1] is Σ c_j(t)·θ_j, so its plane coordinates are the same mixture of its points'.
+ */
+function curveTrace(grid: SurfaceGrid): Data[] {
+  if (!grid.curve) return [];
+  const curve = grid.curve;
+  const coords = grid.plane.vertexCoords;
+  // Curve point j sits at face position face.indexOf(j).
+  const at = (j: number) => coords[grid.face.indexOf(j)] ?? [NaN, NaN];
+  const points = Array.from({ length: 101 }, (_, i) => {
+    const c = curveCoefficients(curve, 3, i / 100);
+    return [0, 1, 2].reduce<[number, number]>(
+      (p, j) => [p[0] + (c[j] as number) * at(j)[0], p[1] + (c[j] as number) * at(j)[1]],
+      [0, 0],
+    );
+  });
+  return [
+    {
+      type: 'scatter',
+      mode: 'lines',
+      name: 'curve',
+      x: points.map((p) => p[0]),
+      y: points.map((p) => p[1]),
+      line: { color: '#ff7f0e', width: 3 },
+      hovertemplate: 'the curve<extra></extra>',
+    },
+  ];
 }
 
 export function faceLayout(grid: SurfaceGrid): Partial<Layout> {

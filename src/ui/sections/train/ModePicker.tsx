@@ -25,14 +25,21 @@ export function ModePicker({
   onMatch: (form: FormState) => void;
 }) {
   const single = form.procedure === 'simplex';
+  const pair = form.procedure === 'curve';
   const toggle = (id: string, on: boolean) => {
     if (single) onChange(on ? [id] : []);
+    // A curve has two ends: a third pick replaces the older one.
+    else if (pair) onChange(on ? [...form.modes, id].slice(-2) : form.modes.filter((m) => m !== id));
     else onChange(on ? [...form.modes, id] : form.modes.filter((m) => m !== id));
   };
   return (
     <fieldset className="mode-picker" aria-describedby={error ? 'train-modes-error' : undefined}>
       <legend>
-        {single ? 'Mode to grow the simplex around (pick one)' : 'Modes to connect (pick two or more)'}
+        {single
+          ? 'Mode to grow the simplex around (pick one)'
+          : pair
+            ? 'The curve’s two ends (pick two: the first picked is its start)'
+            : 'Modes to connect (pick two or more)'}
       </legend>
       {models === null ? <p className="muted">Loading the model library…</p> : null}
       {models?.length === 0 ? (

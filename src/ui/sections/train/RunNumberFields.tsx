@@ -5,7 +5,13 @@ import { pathBytes } from '../../../protocol/landscapeRuns';
 import { NUMBER_RULES } from '../../../protocol/settings';
 import { NumberField } from '../../components/NumberField';
 import { SelectField } from '../../components/SelectField';
-import { NUMERIC_FIELDS, REDUCTION_OPTIONS, usesField, type NumericField } from './settingsForm';
+import {
+  CURVE_OPTIONS,
+  NUMERIC_FIELDS,
+  REDUCTION_OPTIONS,
+  usesField,
+  type NumericField,
+} from './settingsForm';
 import type { StartForm } from './useStartForm';
 
 function formatBytes(bytes: number): string {
@@ -37,7 +43,19 @@ export function RunNumberFields({ start }: { start: StartForm }) {
     <>
       <div className="field-grid">
         {fields.filter((f) => !f.control).map(numberField)}
-        {form.procedure === 'base' ? null : (
+        {form.procedure === 'curve' ? (
+          <SelectField
+            id="train-curve"
+            label="Curve"
+            value={form.curve}
+            options={CURVE_OPTIONS}
+            help="Bezier: θ(t) = Σ C(K−1, j)·t^j·(1−t)^(K−1−j)·θ_j; PolyChain: straight segments through the points in order (Garipov et al.)."
+            onChange={(curve) => {
+              setForm((f) => ({ ...f, curve }));
+            }}
+          />
+        ) : null}
+        {form.procedure === 'base' || form.procedure === 'curve' ? null : (
           <SelectField
             id="train-reduction"
             label="Loss over draws"

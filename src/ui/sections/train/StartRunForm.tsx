@@ -10,6 +10,7 @@ import { PresetChoice } from './PresetChoice';
 import { RunBasicsFields } from './RunBasicsFields';
 import { RunEstimate } from './RunEstimate';
 import { RunNumberFields } from './RunNumberFields';
+import { MODE_COUNTS } from '../../../protocol/settings';
 import type { RunTracker } from './runTracker';
 import { matchMode, suggestedName } from './settingsForm';
 import { useStartForm } from './useStartForm';
@@ -47,7 +48,7 @@ export function StartRunForm({ datasets, models, tracker, blocked }: StartRunFor
       <h3>Start a run</h3>
       <PresetChoice preset={form.preset} fitting={start.fitting} onPick={start.pickPreset} />
       <RunBasicsFields start={start} datasets={datasets} />
-      {form.procedure === 'simplex' || form.procedure === 'complex' ? (
+      {MODE_COUNTS[form.procedure].max > 0 ? (
         <ModePicker
           form={form}
           models={models}

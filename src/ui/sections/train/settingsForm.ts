@@ -4,8 +4,10 @@
 
 import {
   presetSettings,
+  MODE_COUNTS,
   NUMBER_RULES,
   validateSettings,
+  type Curve,
   type NumericSettingKey,
   type Preset,
   type Procedure,
@@ -29,7 +31,7 @@ export interface NumericField {
   control?: true;
 }
 
-const ALL: readonly Procedure[] = ['base', 'simplex', 'complex', 'ensemble'];
+const ALL: readonly Procedure[] = ['base', 'simplex', 'complex', 'ensemble', 'curve'];
 const WITH_BASE_STAGE: readonly Procedure[] = ['base', 'ensemble'];
 const WITH_VERTEX_STAGES: readonly Procedure[] = ['simplex', 'complex', 'ensemble'];
 
@@ -52,6 +54,24 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
     label: 'Components',
     help: 'Independent simplexes in the ensemble, each from its own base vertex.',
     procedures: ['ensemble'],
+  },
+  {
+    key: 'numBends',
+    label: 'Points of the curve',
+    help: 'num_bends as the curve code counts it: the two fixed ends included (3: one free bend, a quadratic Bezier).',
+    procedures: ['curve'],
+  },
+  {
+    key: 'curveEpochs',
+    label: 'Curve epochs',
+    help: 'The curve code trains 600 for VGG16; the rate stays full for half, falls to 1% by 90%, then stays.',
+    procedures: ['curve'],
+  },
+  {
+    key: 'curveLr',
+    label: 'Curve learning rate',
+    help: 'The curve code’s VGG16 rate is 0.015.',
+    procedures: ['curve'],
   },
   {
     key: 'baseEpochs',
@@ -152,6 +172,11 @@ export const REDUCTION_OPTIONS: readonly { value: TrainSettings['reduction']; la
   { value: 'mean', label: 'mean over draws' },
 ];
 
+export const CURVE_OPTIONS: readonly { value: Curve; label: string }[] = [
+  { value: 'bezier', label: 'Bezier' },
+  { value: 'polychain', label: 'PolyChain' },
+];
+
 export const WIDTH_LABELS: Record<WidthScale, string> = { 1: '1', 0.5: '1/2', 0.25: '1/4', 0.125: '1/8' };
 
 export function isWidthScale(value: number): value is WidthScale {
@@ -167,6 +192,7 @@ export interface FormState {
   architecture: Architecture;
   widthScale: WidthScale;
   reduction: TrainSettings['reduction'];
+  curve: Curve;
   augment: boolean;
   shuffle: boolean;
   keepPath: boolean;
@@ -195,6 +221,7 @@ export function initialForm(
     architecture: defaults.architecture,
     widthScale: defaults.widthScale,
     reduction: defaults.reduction,
+    curve: defaults.curve,
     augment: defaults.augment,
     shuffle: defaults.shuffle,
     keepPath: defaults.keepPath,
@@ -240,8 +267,8 @@ export function refillDefaults(
     architecture: keep('architecture') ? form.architecture : defaults.architecture,
     widthScale: keep('widthScale') ? form.widthScale : defaults.widthScale,
     reduction: keep('reduction') ? form.reduction : defaults.reduction,
-    // A simplex starts from one mode: keep the first of a complex's picks.
-    modes: procedure === 'simplex' ? form.modes.slice(0, 1) : form.modes,
+    // A simplex starts from one mode, a curve from two: keep the first of the picks.
+    modes: form.modes.slice(0, Math.min(form.modes.length, MODE_COUNTS[procedure].max)),
     text,
   };
 }
@@ -308,10 +335,11 @@ export function parseForm(
     architecture: form.architecture,
     widthScale: form.widthScale,
     reduction: form.reduction,
+    curve: form.curve,
     augment: form.augment,
     shuffle: form.shuffle,
     keepPath: form.keepPath,
-    modes: form.procedure === 'simplex' || form.procedure === 'complex' ? form.modes : [],
+    modes: MODE_COUNTS[form.procedure].max > 0 ? form.modes : [],
   };
   // The range checks are the protocol's, the same the worker and the CLI apply.
   const checks = validateSettings(settings, dataset?.splits.train.count);
@@ -332,7 +360,7 @@ function checkModes(
   dataset: DatasetInfo | undefined,
   models: readonly ModelSummary[] | null,
 ): string | null {
-  if (form.procedure !== 'simplex' && form.procedure !== 'complex') return null;
+  if (MODE_COUNTS[form.procedure].max === 0) return null;
   if (!models) return 'The model library is still loading.';
   for (const id of form.modes) {
     const model = models.find((m) => m.id === id);
@@ -345,7 +373,9 @@ function checkModes(
 
 /** The name a run gets when the user leaves it empty. */
 export function suggestedName(form: FormState): string {
-  const what = { base: 'base', simplex: 'simplex', complex: 'complex', ensemble: 'espro' }[form.procedure];
+  const what = { base: 'base', simplex: 'simplex', complex: 'complex', ensemble: 'espro', curve: 'curve' }[
+    form.procedure
+  ];
   return `${what} ${form.architecture}×${WIDTH_LABELS[form.widthScale]} on ${form.datasetId}`;
 }
 
@@ -464,8 +494,9 @@ export function matchMode(
     touched: new Set(base.touched).add('architecture').add('widthScale'),
   };
   // Modes picked before that no longer fit are dropped; a simplex has just this one.
-  const keep = form.procedure === 'simplex' ? [] : base.modes.filter((id) => id !== model.id);
-  return { ...matched, modes: [...keep, model.id] };
+  const max = MODE_COUNTS[form.procedure].max;
+  const keep = base.modes.filter((id) => id !== model.id).slice(Math.max(0, base.modes.length - max + 1));
+  return { ...matched, modes: [...keep, model.id].slice(-max) };
 }
 
 /** A training rate measured on this machine, and what measured it. */

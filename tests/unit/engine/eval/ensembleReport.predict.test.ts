@@ -71,12 +71,23 @@ describe('component predictions', () => {
     single.dispose();
   });
 
-  it('draws points on the simplex only', () => {
-    const pts = drawPoints([0, 2], 3, 5, new Rng(1));
+  it('draws points on the simplex only, and anywhere along a curve', () => {
+    const spec = { architecture: 'vgg11' as const, widthScale: 0.125 as const, numClasses: 10 };
+    const simplex = SimplexModel.fresh(spec, 3, new Rng(3));
+    const pts = drawPoints(simplex, [0, 2], 5, new Rng(1));
     expect(pts).toHaveLength(5);
     for (const p of pts) {
       expect(p[1]).toBe(0);
       expect((p[0] ?? 0) + (p[2] ?? 0)).toBeCloseTo(1, 12);
     }
+    simplex.dispose();
+    // A quadratic Bezier's points: (1 − t)², 2t(1 − t), t², whatever simplex is asked for.
+    const curve = SimplexModel.fresh(spec, 3, new Rng(3), { curve: 'bezier' });
+    for (const p of drawPoints(curve, [0, 2], 5, new Rng(1))) {
+      const t = Math.sqrt(p[2] ?? NaN);
+      expect(p[0]).toBeCloseTo((1 - t) ** 2, 12);
+      expect(p[1]).toBeCloseTo(2 * t * (1 - t), 12);
+    }
+    curve.dispose();
   });
 });

@@ -53,7 +53,10 @@ describe('landscape grids', () => {
 describe('a kept training path', () => {
   it('costs one copy of the parameters and statistics for each epoch the run trains', () => {
     for (const procedure of PROCEDURES) {
-      const s = { ...defaultSettings(procedure), modes: procedure === 'complex' ? ['a', 'b'] : ['a'] };
+      const s = {
+        ...defaultSettings(procedure),
+        modes: procedure === 'complex' || procedure === 'curve' ? ['a', 'b'] : ['a'],
+      };
       expect(runEpochs(s), procedure).toBe(planStages(s).reduce((n, stage) => n + stage.epochs, 0));
     }
     const s = { ...defaultSettings('base'), architecture: 'preresnet20' as const, baseEpochs: 3 };

@@ -29,6 +29,7 @@ import { useWorkerJob } from '../../../hooks/useWorkerJob';
 import { useWorkerQuery } from '../../../hooks/useWorkerQuery';
 import { hasBatchNorm } from '../../models/describe';
 import {
+  curveOptions,
   initialLandscapeForm,
   parseLandscapeForm,
   pathOptions,
@@ -100,7 +101,9 @@ export function LandscapePanel({
   const a = form.a ?? vertices[0]?.value ?? null;
   const b = form.b ?? vertices[1]?.value ?? null;
   const runId = form.runId ?? pathList[0]?.runId ?? null;
-  const chosen = models.find((m) => a?.startsWith(`${m.id}#`));
+  const curves = useMemo(() => curveOptions(models), [models]);
+  const curveId = form.curveId ?? curves[0]?.value ?? null;
+  const chosen = models.find((m) => (form.kind === 'curve' ? curveId : a)?.startsWith(`${m.id}#`));
   const batchNorm =
     form.kind === 'path'
       ? pathList.some(
@@ -112,7 +115,7 @@ export function LandscapePanel({
         )
       : hasBatchNorm(chosen);
   const datasetId = form.datasetId ?? chosen?.dataset?.id ?? defaultDataset;
-  const parsed = parseLandscapeForm({ ...form, a, b, runId }, datasetId, batchNorm);
+  const parsed = parseLandscapeForm({ ...form, a, b, runId, curveId }, datasetId, batchNorm);
 
   const job = useWorkerJob<NonNullable<typeof parsed.request>, Landscape, Landscape>(
     async (request, { signal, onProgress }) => {
@@ -135,7 +138,7 @@ export function LandscapePanel({
   const running = job.status.kind === 'running';
 
   const update = (patch: Partial<LandscapeForm>) => {
-    setForm((f) => ({ ...f, a, b, runId, ...patch }));
+    setForm((f) => ({ ...f, a, b, runId, curveId, ...patch }));
   };
   const number = (key: LandscapeNumberKey, label: string, integer: boolean, help?: string) => (
     <NumberField
@@ -203,11 +206,28 @@ export function LandscapePanel({
           value={form.kind}
           options={KINDS}
           onChange={(kind) => {
-            setForm((f) => withKind({ ...f, a, b, runId }, kind));
+            setForm((f) => withKind({ ...f, a, b, runId, curveId }, kind));
             setReadout(null);
           }}
         />
-        {form.kind === 'path' ? (
+        {form.kind === 'curve' ? (
+          curveId !== null ? (
+            <SelectField
+              id="landscape-curve"
+              testId="landscape-curve"
+              label="Curve"
+              value={curveId}
+              options={curves}
+              onChange={(key) => {
+                update({ curveId: key });
+              }}
+            />
+          ) : (
+            <p className="muted" data-testid="landscape-no-curve">
+              No curve in the library yet: train one with “Curve between two modes” in the Train section.
+            </p>
+          )
+        ) : form.kind === 'path' ? (
           pathList.length > 0 && runId !== null ? (
             <SelectField
               id="landscape-run"
@@ -284,7 +304,7 @@ export function LandscapePanel({
           </>
         ) : null}
         {number('points', form.kind === 'interpolation' ? 'Points' : 'Points per axis', true)}
-        {form.kind === 'path' ? (
+        {form.kind === 'curve' ? null : form.kind === 'path' ? (
           number('margin', 'Margin', false, 'Beyond the path on each side, a fraction of its extent.')
         ) : (
           <>
@@ -315,7 +335,7 @@ export function LandscapePanel({
         {number('images', 'Images per split', true)}
         {batchNorm ? (
           <>
-            {form.kind !== 'interpolation' ? (
+            {form.kind !== 'interpolation' && form.kind !== 'curve' ? (
               <SelectField
                 id="landscape-bn"
                 testId="landscape-bn"
@@ -366,11 +386,15 @@ export function LandscapePanel({
           </p>
           {landscape.barriers.length > 0 ? (
             <p data-testid="landscape-barrier">
-              Barrier:{' '}
-              {landscape.barriers
-                .map((b) => `${b.split} loss ${fmt(b.loss)}, error ${(100 * b.error).toFixed(1)} points`)
-                .join('; ')}{' '}
-              (the most the curve rises above the straight line between its ends, t in [0, 1]).
+              {landscape.kind === 'curve' ? 'Barrier along the curve' : 'Barrier'}:{' '}
+              {describeBarriers(landscape.barriers)} (the most the loss rises above the straight line between
+              its values at the ends, t in [0, 1]).
+            </p>
+          ) : null}
+          {landscape.lineBarriers.length > 0 ? (
+            <p data-testid="landscape-line-barrier">
+              Barrier along the straight line between the same ends:{' '}
+              {describeBarriers(landscape.lineBarriers)}.
             </p>
           ) : null}
           {landscape.path ? (
@@ -494,6 +518,12 @@ export function LandscapePanel({
       ) : null}
     </div>
   );
+}
+
+function describeBarriers(barriers: Landscape['barriers']): string {
+  return barriers
+    .map((b) => `${b.split} loss ${fmt(b.loss)}, error ${(100 * b.error).toFixed(1)} points`)
+    .join('; ');
 }
 
 function LandscapeReadout({ readout }: { readout: Readout }) {

@@ -23,6 +23,8 @@ export interface LandscapeForm {
   a: string | null;
   b: string | null;
   runId: string | null;
+  /** "modelId#0" of the curve to profile. */
+  curveId: string | null;
   dims: 1 | 2;
   norm: DirectionNorm;
   ignoreBiasBn: boolean;
@@ -52,6 +54,7 @@ export function initialLandscapeForm(kind: LandscapeKind = 'interpolation'): Lan
     a: null,
     b: null,
     runId: null,
+    curveId: null,
     dims: d.dims,
     norm: d.direction.norm,
     ignoreBiasBn: d.direction.ignoreBiasBn,
@@ -69,6 +72,7 @@ export function withKind(form: LandscapeForm, kind: LandscapeKind): LandscapeFor
     a: form.a,
     b: form.b,
     runId: form.runId,
+    curveId: form.curveId,
     datasetId: form.datasetId,
   };
 }
@@ -83,6 +87,11 @@ export function vertexOptions(models: readonly ModelSummary[]): SelectOption<str
       label: m.vertexCount > 1 ? `${m.name} · vertex ${v}` : m.name,
     })),
   );
+}
+
+/** The library's curves (train --procedure curve, or a curve file the studio wrote). */
+export function curveOptions(models: readonly ModelSummary[]): SelectOption<string>[] {
+  return models.filter((m) => m.curve).map((m) => ({ value: vertexKey(m.id, 0), label: m.name }));
 }
 
 export function pathOptions(paths: readonly PathSummary[]): SelectOption<string>[] {
@@ -117,8 +126,8 @@ export function parseLandscapeForm(
     kind: form.kind,
     dims: form.kind === 'random' ? form.dims : d.dims,
     points: value('points', true),
-    from: form.kind === 'path' ? d.from : value('from', false),
-    to: form.kind === 'path' ? d.to : value('to', false),
+    from: form.kind === 'path' || form.kind === 'curve' ? d.from : value('from', false),
+    to: form.kind === 'path' || form.kind === 'curve' ? d.to : value('to', false),
     direction: {
       seed: form.kind === 'random' ? value('seed', true) : d.direction.seed,
       norm: form.norm,
@@ -129,7 +138,10 @@ export function parseLandscapeForm(
     splits: form.splits,
     images: value('images', true),
     batchNorm: {
-      statistics: batchNorm && form.kind !== 'interpolation' ? form.bnStatistics : 'recomputed',
+      statistics:
+        batchNorm && form.kind !== 'interpolation' && form.kind !== 'curve'
+          ? form.bnStatistics
+          : 'recomputed',
       batches: batchNorm ? value('bnBatches', true) : d.batchNorm.batches,
     },
   };
@@ -140,12 +152,12 @@ export function parseLandscapeForm(
     if (form.runId === null) return { request: null, errors: { models: 'Pick a run that kept its path.' } };
     return { request: { models: [], runId: form.runId, settings }, errors };
   }
-  const refs = (form.kind === 'interpolation' ? [form.a, form.b] : [form.a]).map(vertexRef);
+  const refs = (
+    form.kind === 'interpolation' ? [form.a, form.b] : form.kind === 'curve' ? [form.curveId] : [form.a]
+  ).map(vertexRef);
   if (refs.some((r) => r === null)) {
-    return {
-      request: null,
-      errors: { models: form.kind === 'interpolation' ? 'Pick both models.' : 'Pick a model.' },
-    };
+    const what = { interpolation: 'Pick both models.', curve: 'Pick a curve.', random: 'Pick a model.' };
+    return { request: null, errors: { models: what[form.kind] } };
   }
   if (form.kind === 'interpolation' && form.a === form.b) {
     return { request: null, errors: { models: 'Pick two different models (or vertices).' } };

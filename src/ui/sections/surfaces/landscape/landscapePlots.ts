@@ -25,6 +25,7 @@ const finiteOrNull = (x: number): number | null => (Number.isFinite(x) ? x : nul
 
 function axisTitle(l: Landscape, axis: 'x' | 'y'): string {
   if (l.kind === 'interpolation') return 't (0: first model, 1: second)';
+  if (l.kind === 'curve') return 't along the curve (0 and 1: its ends)';
   if (l.kind === 'path') {
     const share = l.path?.explained[axis === 'x' ? 0 : 1] ?? NaN;
     return `${axis === 'x' ? 'PC 1' : 'PC 2'} (${(100 * share).toFixed(1)}% of the path's variance)`;
@@ -33,6 +34,18 @@ function axisTitle(l: Landscape, axis: 'x' | 'y'): string {
 }
 
 export function lineTraces(l: Landscape): Data[] {
+  const straight: Data[] = (l.line ?? []).map((v) => ({
+    type: 'scatter',
+    mode: 'lines',
+    name: `${v.split} loss, straight line between the ends`,
+    x: l.x,
+    y: v.loss.map(finiteOrNull),
+    line: { color: SPLIT_COLOUR[v.split] ?? '#333', dash: 'dash' },
+  }));
+  return [...curveOrLine(l), ...straight];
+}
+
+function curveOrLine(l: Landscape): Data[] {
   return l.values.flatMap((v) => {
     const colour = SPLIT_COLOUR[v.split] ?? '#333';
     const traces: Data[] = [
