@@ -91,7 +91,9 @@ describe('the first minute', () => {
     });
     server.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr?.on('data', (d: Buffer) => (log += d.toString()));
-    await expect.poll(() => log, { timeout: 120_000 }).toContain(`127.0.0.1:${port}`);
+    // Vite colours its banner (bold port digits) when the environment asks for colour.
+    const plain = () => log.replace(/\x1b\[[0-9;]*m/g, '');
+    await expect.poll(plain, { timeout: 120_000 }).toContain(`127.0.0.1:${port}`);
 
     const context = await browser.newContext();
     const page = await context.newPage();
