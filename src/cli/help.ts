@@ -22,6 +22,9 @@ Commands:
                             a random-direction line or plane (filter-normalised), or a training
                             path's PCA plane; CSV, JSON and loss-landscape's .h5
   merge PART.json...        one grid from the parts computed with plane or surface --part I/N
+  reproduce --data DATA --out DIR [--preset cpu|paper] [...]
+                            deep ensembles against ESPRO (the paper's Fig. 8): members trained as
+                            independent processes, a CSV, JSON, Markdown and HTML report
 
 Run \`<command> --help\` for a command's options.
 Exit status: 0 success, 1 bad file or data, 2 bad command line. Errors are one line on stderr:
@@ -153,12 +156,19 @@ stderr: the backend, then progress (a bar on a terminal, one line per read windo
                      path \`plane --path DIR/path\` draws its PCA plane and path from
 
 Run settings (defaults: the reference's, as the Train form's; see the README's settings table):
+  --preset P         the Train form's presets: reference (default), small (VGG11 at width 1/8 on
+                     2,000 images) or cpu (VGG11-BN at width 1/8, batches of 64, no augmentation,
+                     5 base epochs on all the images: 88%+ on Fashion-MNIST in under 10 min on
+                     wasm); the flags below change single settings after it
   --procedure P      base (default), simplex, complex, ensemble or curve (a Bezier or PolyChain
                      curve between the two --from modes, Garipov et al.)
-  --architecture A   vgg11, vgg13, vgg16 (default) or vgg19
+  --architecture A   vgg11, vgg13, vgg16 (default) or vgg19; with batch norm vgg11bn … vgg19bn;
+                     preresnetD (8, 14, 20, … below 44; 47, 56, … 110, 164 from 44)
   --width W          1 (default), 0.5, 0.25 or 0.125: channel width scale
   --seed S           seeds initialisation, shuffling, augmentation, dropout and draws (default 1)
   --batch-size B     (128)             --base-epochs E     (300)    --base-lr LR      (0.05)
+                     (the rates not given follow the batch size linearly, as the Train form's:
+                     the reference's 0.05 is for batches of 128, 0.0125 at 32)
   --epochs-per-vertex E  (10; 20 on 100 classes)                    --simplex-lr LR   (0.01; complex 0.005)
   --momentum M       (0.9)             --weight-decay WD   (5e-4; complex 0)
   --n-sample K       draws per batch in vertex stages (5)
@@ -286,4 +296,44 @@ separate processes) into the whole, written as that command writes it (plane: PR
 .h5; surface: PREFIX.csv, .json). Every part 1…N must be there
 exactly once, complete, and of the same grid (model, settings, axes): a missing, doubled, stopped
 or foreign part is named and nothing is written.
+`;
+
+export const REPRODUCE_HELP = `Usage: npm run -s cli -- reproduce --data DATA --out DIR [options] [-- TRAIN FLAGS]
+
+The paper's claim (Benton et al. 2021, Fig. 8): for each seed, K independent base models (the deep
+ensemble, DE) and K simplexes of three vertices, each grown from a further base model (ESPRO's
+components: train --procedure ensemble --components 1 --vertices 2). Every one is a member: its own
+train process into DIR/seed-S/de-I or DIR/seed-S/espro-I, then an eval process on the test split
+(DE: the model's logits; ESPRO: the softmax averaged over --points points of its simplex, as
+eval --samples). A member already finished is not run again; one stopped half way resumes from its
+checkpoint. Then, for k = 1…K: test error, NLL, ECE and Brier of DE (the first k members' softmax
+averaged) and of ESPRO (the first k simplexes' averaged predictions, equal points each), with what
+the k members cost to train (epochs, images as optimiser steps × batch size, seconds as train
+logs them). Writes DIR/report.csv, .json, .md and a self-contained .html (Plotly inlined: error
+and NLL against k, error against training time). Prints one JSON object: the finished and missing
+members, the table (mean over seeds) and the files. Exit status 1 when a member failed (the
+report holds the others; the failure's error line is in DIR/seed-S/NAME.train.err or .eval.err).
+
+  --data DATA        a CIFAR-10/100 tarball, a folder of MNIST-family IDX files or an image folder
+  --format F         cifar10 or cifar100, where a tarball's name does not tell
+  --out DIR          the members' folders and the report (a second call goes on with them)
+  --preset P         cpu (default): VGG11-BN at width 1/8, batches of 64, no augmentation, 3 base
+                     epochs on the first 20,000 training images, 2 vertices of 1 epoch with 2 draws;
+                     3 members, seeds 1,2, 10 points (Fashion-MNIST: about 25 min with --jobs 2 on 2
+                     cores). paper: VGG16 with the reference's epochs (300 a base model, 10 a vertex),
+                     4 members, seeds 1,2,3, 25 points
+  --seeds S,S        the seeds (each gives every member another seed: a spread over seeds)
+  --members K        members of each method per seed
+  --points M         points drawn on each ESPRO simplex
+  --test-limit N     evaluate on the first N test images (0: all, the default)
+  --jobs N           members trained at once (default 1; one per core on the wasm backend)
+  --backend B        passed to every train and eval (auto, webgpu, wasm or cpu)
+  --list             print the members with their indices and states, run nothing
+  --member I         run member I only (0 to 2·K·seeds − 1, in --list's order) and exit: one array
+                     task of a cluster job (Slurm's SLURM_ARRAY_TASK_ID, a Kubernetes Indexed Job's
+                     JOB_COMPLETION_INDEX); all tasks write into the same DIR
+  --collect          run nothing: the report from the members finished so far (the missing ones
+                     listed with why), exit status 0
+  -- FLAGS           train flags after the preset's, for every member (the last of a flag wins),
+                     e.g. -- --base-epochs 5 --train-limit 0
 `;

@@ -64,16 +64,18 @@ export function checkOutput(file: string, options: OutputOptions): void {
 }
 
 /**
- * Writes `parts` (strings as UTF-8) to `file` through a temporary file beside it, after
+ * Writes `content` (a string, or parts: strings as UTF-8, bytes) to `file` through a temporary file beside it, after
  * `checkOutput`. Without `force` the final step is a hard link, which fails if the name was taken
  * meanwhile, so nothing created since the check is replaced.
  */
 export async function writeOutput(
   file: string,
-  parts: Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
+  content: string | Iterable<Uint8Array | string> | AsyncIterable<Uint8Array | string>,
   options: OutputOptions,
 ): Promise<void> {
   checkOutput(file, options);
+  // A string is iterable too, a character at a time: write it whole.
+  const parts = typeof content === 'string' ? [content] : content;
   const dir = path.dirname(file);
   removeStaleTemps(dir);
   const temp = path.join(dir, `.${path.basename(file)}.${process.pid}${TEMP_SUFFIX}`);

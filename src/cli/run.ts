@@ -9,6 +9,7 @@ import { evalCommand } from './evaluate';
 import { MAIN_HELP } from './help';
 import { infoCommand } from './info';
 import { interpolateCommand, mergeCommand, planeCommand } from './landscape';
+import { reproduceCommand } from './reproduce';
 import { surfaceCommand } from './surface';
 import { trainCommand } from './train';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   interpolate: interpolateCommand,
   plane: planeCommand,
   merge: mergeCommand,
+  reproduce: reproduceCommand,
 };
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {

@@ -33,7 +33,11 @@ import {
   checkSettings,
   defaultSettings,
   NUMBER_RULES,
+  PRESETS,
+  presetSettings,
   PROCEDURES,
+  RATE_KEYS,
+  rateForBatch,
   type NumericSettingKey,
   type Procedure,
   type TrainSettings,
@@ -75,6 +79,7 @@ const OPTIONS: Options = {
   name: { type: 'string' },
   backend: { type: 'string' },
   architecture: { type: 'string' },
+  preset: { type: 'string' },
   width: { type: 'string' },
   reduction: { type: 'string' },
   curve: { type: 'string' },
@@ -296,7 +301,10 @@ function resolved(file: string | undefined): string | undefined {
   return file === undefined ? undefined : path.resolve(file);
 }
 
-/** The form's defaults for this procedure and dataset, with every flag given applied and checked. */
+/**
+ * The form's settings for this procedure, dataset and preset (the reference's unless --preset),
+ * with every flag given applied and checked.
+ */
 function settingsFrom(
   values: Parsed['values'],
   procedure: Procedure,
@@ -304,8 +312,12 @@ function settingsFrom(
   numClasses: number,
   modes: readonly string[],
 ): TrainSettings {
+  const preset = stringFlag(values, 'preset') ?? 'reference';
+  if (!(PRESETS as readonly string[]).includes(preset)) {
+    throw badArgument(`--preset must be one of ${PRESETS.join(', ')}, not "${preset}"`);
+  }
   const settings = {
-    ...defaultSettings(procedure, dataPath, numClasses),
+    ...presetSettings(preset as (typeof PRESETS)[number], procedure, dataPath, numClasses),
     modes: modes.map((m) => path.basename(m)),
   };
   for (const [flag, key] of Object.entries(NUMERIC_FLAGS)) {
@@ -315,6 +327,12 @@ function settingsFrom(
     if (text.trim() === '' || !Number.isFinite(n))
       throw badArgument(`--${flag} must be a number, not "${text}"`);
     settings[key] = n;
+  }
+  // The rates not given follow the batch size, as the Train form's untouched ones do.
+  const reference = defaultSettings(procedure);
+  for (const key of RATE_KEYS) {
+    if (stringFlag(values, kebab(key)) === undefined)
+      settings[key] = rateForBatch(reference[key], settings.batchSize);
   }
   const architecture = stringFlag(values, 'architecture');
   if (architecture !== undefined) {

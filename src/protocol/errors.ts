@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'BAD_SETTINGS'
   | 'BAD_CHECKPOINT'
   | 'NAN_LOSS'
+  /** A run's loss went back to chance level (ln C) for an epoch after it had learned. */
+  | 'DIVERGED'
   /** A computed result (a metric, a logit, a volume) is NaN or infinite, so it is not reported. */
   | 'NON_FINITE'
   | 'NOT_FOUND'

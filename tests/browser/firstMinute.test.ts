@@ -19,6 +19,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type {} from '../../src/ui/debugHandle';
@@ -77,7 +78,12 @@ describe('the first minute', () => {
   let dir = '';
   let server: ChildProcess | null = null;
   afterAll(() => {
-    server?.kill();
+    // npm start runs Vite as its child: end the whole process group, or Vite outlives the test.
+    try {
+      if (server?.pid !== undefined) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -88,11 +94,12 @@ describe('the first minute', () => {
     server = spawn('npm', ['start', '--', '--port', String(port)], {
       cwd: dir,
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     server.stdout?.on('data', (d: Buffer) => (log += d.toString()));
     server.stderr?.on('data', (d: Buffer) => (log += d.toString()));
     // Vite colours its banner (bold port digits) when the environment asks for colour.
-    const plain = () => log.replace(/\x1b\[[0-9;]*m/g, '');
+    const plain = () => stripVTControlCharacters(log);
     await expect.poll(plain, { timeout: 120_000 }).toContain(`127.0.0.1:${port}`);
 
     const context = await browser.newContext();

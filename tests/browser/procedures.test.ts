@@ -35,7 +35,7 @@ async function readFixture(name: string): Promise<SafetensorsFile> {
 }
 
 /** Statuses a run ends in. */
-const ENDED = ['done', 'failed', 'stopped'];
+const ENDED = ['done', 'failed', 'diverged', 'stopped'];
 
 /**
  * Starts the filled form and waits for the run to end; it must be done with no error shown. A

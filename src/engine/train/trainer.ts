@@ -305,6 +305,7 @@ export async function* trainRun(
           seconds: (performance.now() - epochStart) / 1000,
         };
         state.history.epochs.push(epochPoint);
+        checkLearning(state.history, epochPoint, spec.numClasses, stage.label);
         yield {
           type: 'epoch',
           point: epochPoint,
@@ -561,4 +562,34 @@ export function curveStart(modes: readonly TfVertex[], bends: number): Omit<Comp
     complex: [vertices.map((_, j) => j)],
     frozen: vertices.map((_, j) => j === 0 || j === bends - 1),
   };
+}
+
+/** Within this fraction of ln C, an epoch's training loss is at chance level. */
+const CHANCE_MARGIN = 0.02;
+/** Below this fraction of ln C, a read window shows the run had learned something. */
+const LEARNED = 0.9;
+
+/**
+ * DIVERGED when the epoch just finished sat at chance level (its mean training loss within 2% of
+ * ln C, its accuracy no better than 1.5/C) after some earlier window of the run had been clearly
+ * below it (under 0.9·ln C): a rate too high for the batch size undoes what the run learned, and
+ * the run should say so rather than finish as if it had trained.
+ */
+export function checkLearning(
+  history: TrainHistory,
+  epoch: EpochPoint,
+  classes: number,
+  label: string,
+): void {
+  const chance = Math.log(classes);
+  const atChance = epoch.trainLoss >= (1 - CHANCE_MARGIN) * chance && epoch.trainAccuracy <= 1.5 / classes;
+  if (!atChance) return;
+  const learned = history.steps.some((p) => p.step < epoch.step && p.loss < LEARNED * chance);
+  if (!learned) return;
+  throw new StudioError(
+    'DIVERGED',
+    `The run diverged: after learning (its loss had gone below ${(LEARNED * chance).toFixed(2)}), epoch ${epoch.epoch} of ${label} ended at chance level ` +
+      `(loss ${epoch.trainLoss.toFixed(3)}, ln ${classes} = ${chance.toFixed(3)}; accuracy ${(100 * epoch.trainAccuracy).toFixed(1)}%). ` +
+      'The run stopped and its last checkpoint is kept: lower the learning rate and start again.',
+  );
 }

@@ -56,7 +56,9 @@ export interface TrainProgress {
  * created → running ⇄ paused → done | stopped | failed. A run found 'running' or 'paused' after a
  * reload is 'interrupted' (no worker is driving it) and can be resumed from its last checkpoint.
  */
-export type RunStatus = 'created' | 'running' | 'paused' | 'interrupted' | 'stopped' | 'done' | 'failed';
+/** 'diverged': the loss became non-finite, or fell back to chance after learning (NAN_LOSS, DIVERGED). */
+export type RunStatus =
+  'created' | 'running' | 'paused' | 'interrupted' | 'stopped' | 'done' | 'failed' | 'diverged';
 
 export interface RunRecord {
   id: string;

@@ -11,7 +11,8 @@ export function errorAdvice(error: ErrorInfo, context: AdviceContext): string | 
   const run = context === 'run';
   switch (error.code) {
     case 'NAN_LOSS':
-      return 'The run stopped and kept its last good checkpoint. Start a new run with a lower learning rate (or mean over draws).';
+    case 'DIVERGED':
+      return 'The run diverged; it stopped and kept its last good checkpoint. Start a new run with a lower learning rate (the reference’s 0.05 is for batches of 128: scale it with the batch size), or mean over draws.';
     case 'DEVICE_LOST':
       return run
         ? 'The GPU went away, often from running out of memory. Reload the tab and Resume: the run goes on from its last checkpoint. A smaller width scale or batch size needs less memory.'

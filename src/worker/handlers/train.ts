@@ -302,7 +302,8 @@ async function trainRunHere(runId: string, ctx: HandlerContext<'train'>): Promis
     return { ...run };
   } catch (err) {
     run.error = errorInfoOf(err);
-    await setStatus('failed').catch(() => undefined);
+    const diverged = run.error.code === 'NAN_LOSS' || run.error.code === 'DIVERGED';
+    await setStatus(diverged ? 'diverged' : 'failed').catch(() => undefined);
     throw err;
   } finally {
     live.delete(runId);

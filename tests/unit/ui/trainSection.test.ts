@@ -9,6 +9,7 @@ import {
   measuredRate,
   parseForm,
   pickPreset,
+  followBatch,
   refillDefaults,
   rememberForm,
   restoreForm,
@@ -38,11 +39,27 @@ describe('start-a-run form', () => {
     form = { ...form, text: { ...form.text, batchSize: '16' }, touched: new Set(['batchSize']) };
     form = refillDefaults(form, 'complex', synthetic, 'synthetic');
     expect(form.text.batchSize).toBe('16');
-    expect(form.text.simplexLr).toBe('0.005');
+    // The complex's 0.005 is for batches of 128: at the kept batch of 16 it is an eighth of that.
+    expect(form.text.simplexLr).toBe('0.000625');
     expect(form.text.weightDecay).toBe('0');
     form = refillDefaults(form, 'simplex', cifar100, 'cifar100');
     expect(form.text.epochsPerVertex).toBe('20');
     expect(form.text.lmbd).toBe('1e-10');
+  });
+
+  it('moves the untouched learning rates with the batch size, and keeps a rate the user set', () => {
+    let form = initialForm('simplex', synthetic);
+    form = followBatch({ ...form, text: { ...form.text, batchSize: '64' }, touched: new Set(['batchSize']) });
+    expect(form.text.baseLr).toBe('0.025');
+    expect(form.text.simplexLr).toBe('0.005');
+    form = {
+      ...form,
+      text: { ...form.text, simplexLr: '0.02' },
+      touched: new Set([...form.touched, 'simplexLr']),
+    };
+    form = followBatch({ ...form, text: { ...form.text, batchSize: '256' } });
+    expect(form.text.baseLr).toBe('0.1');
+    expect(form.text.simplexLr).toBe('0.02');
   });
 
   it('says per field what is wrong', () => {
@@ -121,6 +138,13 @@ describe('presets', () => {
         ),
       ).toEqual({});
       expect(small).toMatchObject({ architecture: 'vgg11', widthScale: 0.125, trainLimit: 2000 });
+      // The CPU preset learns all of a real dataset: its rates are the reference's at its batch.
+      const cpu = presetSettings('cpu', procedure, 'fashion-mnist', 10);
+      const modes = procedure === 'simplex' ? ['m'] : procedure === 'complex' ? ['a', 'b'] : [];
+      expect(validateSettings({ ...cpu, modes }, 60_000)).toEqual({});
+      expect(cpu).toMatchObject({ architecture: 'vgg11bn', batchSize: 64, augment: false, trainLimit: 0 });
+      expect(cpu.baseLr).toBeCloseTo(0.025, 10);
+      expect(cpu.simplexLr).toBeCloseTo(procedure === 'complex' ? 0.0025 : 0.005, 10);
     }
     const form = { ...initialForm('simplex', synthetic), modes: ['m'], name: 'mine' };
     const small = pickPreset(form, 'small', synthetic);
@@ -251,6 +275,8 @@ describe('run updates', () => {
     const nan = { code: 'NAN_LOSS', message: '', recoverable: true } as const;
     expect(canResume({ ...run, status: 'failed', error: nan })).toBe(false);
     expect(canResume({ ...run, status: 'failed', error: { ...nan, code: 'DEVICE_LOST' } })).toBe(true);
+    // A diverged run would diverge again from the same checkpoint and seed.
+    expect(canResume({ ...run, status: 'diverged', error: { ...nan, code: 'DIVERGED' } })).toBe(false);
   });
 });
 

@@ -1,6 +1,12 @@
-// Runs on the page: the reference settings or the small ones, one click between them.
+// Runs on the page: the reference settings, the small ones or the CPU ones, one click between them.
 
 import { PRESETS, PRESET_LABELS, type Preset } from '../../../protocol/settings';
+
+const PRESET_NOTES: Record<Preset, string> = {
+  small: 'VGG11 at width 1/8 on 2,000 images: a first result in minutes without a GPU.',
+  cpu: 'VGG11-BN at width 1/8 on all the images, batches of 64, no augmentation, 5 epochs: about 90% on Fashion-MNIST in 8 minutes without a GPU.',
+  reference: 'The paper’s settings: VGG16 at full width, 300 base epochs — sized for a data-centre GPU.',
+};
 
 export function PresetChoice({
   preset,
@@ -27,9 +33,7 @@ export function PresetChoice({
         </button>
       ))}
       <small className="muted">
-        {preset === 'small'
-          ? 'VGG11 at width 1/8 on 2,000 images: a first result in minutes without a GPU.'
-          : 'The paper’s settings: VGG16 at full width, 300 base epochs — sized for a data-centre GPU.'}
+        {PRESET_NOTES[preset]}
         {fitting === 'small' && preset === 'reference' ? ' This machine has no hardware GPU.' : ''}
       </small>
     </div>

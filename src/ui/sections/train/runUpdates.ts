@@ -69,9 +69,11 @@ export function canResume(run: RunRecord): boolean {
       // Only failures outside the run itself: a NaN loss or bad settings would recur from the
       // same checkpoint and seed; a lost device or a full disk need not.
       return run.error !== null && RESUMABLE_FAILURES.has(run.error.code);
+    // A diverged run would diverge again from the same checkpoint and seed.
     case 'running':
     case 'paused':
     case 'done':
+    case 'diverged':
       return false;
     default: {
       const unknown: never = run.status;

@@ -5,6 +5,8 @@
 import {
   presetSettings,
   MODE_COUNTS,
+  RATE_KEYS,
+  rateForBatch,
   NUMBER_RULES,
   validateSettings,
   type Curve,
@@ -70,7 +72,7 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
   {
     key: 'curveLr',
     label: 'Curve learning rate',
-    help: 'The curve code’s VGG16 rate is 0.015.',
+    help: 'The curve code’s VGG16 rate is 0.015 at batches of 128; left as it is, it follows the batch size.',
     procedures: ['curve'],
   },
   {
@@ -82,7 +84,7 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
   {
     key: 'baseLr',
     label: 'Base learning rate',
-    help: 'Peak of the cosine schedule in base stages.',
+    help: 'Peak of the cosine schedule in base stages. The reference’s 0.05 is for batches of 128: left as it is, it follows the batch size (0.05 × batch / 128).',
     procedures: WITH_BASE_STAGE,
   },
   {
@@ -94,7 +96,7 @@ export const NUMERIC_FIELDS: readonly NumericField[] = [
   {
     key: 'simplexLr',
     label: 'Vertex learning rate',
-    help: 'Peak of the cosine schedule in vertex and connector stages.',
+    help: 'Peak of the cosine schedule in vertex and connector stages (the reference’s, for batches of 128, scaled to the batch size until edited).',
     procedures: WITH_VERTEX_STAGES,
   },
   {
@@ -260,7 +262,7 @@ export function refillDefaults(
   const defaultText = textOf(defaults);
   const text = { ...form.text };
   for (const field of NUMERIC_FIELDS) if (!keep(field.key)) text[field.key] = defaultText[field.key];
-  return {
+  return followBatch({
     ...form,
     procedure,
     datasetId,
@@ -270,7 +272,22 @@ export function refillDefaults(
     // A simplex starts from one mode, a curve from two: keep the first of the picks.
     modes: form.modes.slice(0, Math.min(form.modes.length, MODE_COUNTS[procedure].max)),
     text,
-  };
+  });
+}
+
+/**
+ * The untouched learning-rate fields at the form's batch size: the reference's rates (for batches
+ * of 128) scaled linearly, so a smaller batch gets a smaller rate and learns instead of diverging.
+ */
+export function followBatch(form: FormState): FormState {
+  const { value: batch, error } = parseNumberText(form.text.batchSize, true);
+  if (error || batch < 1) return form;
+  const reference = presetSettings('reference', form.procedure);
+  const text = { ...form.text };
+  for (const key of RATE_KEYS) {
+    if (!form.touched.has(key)) text[key] = String(rateForBatch(reference[key], batch));
+  }
+  return { ...form, text };
 }
 
 function textOf(settings: TrainSettings): Record<NumericKey, string> {

@@ -20,6 +20,7 @@ import {
   type DefaultedKey,
   type FormState,
   type ParsedForm,
+  followBatch,
 } from './settingsForm';
 
 export interface StartForm extends ParsedForm {
@@ -66,7 +67,8 @@ export function useStartForm(
     dataset,
     fitting,
     edit: (key, patch) => {
-      setForm((f) => ({ ...f, ...patch, touched: new Set(f.touched).add(key) }));
+      // A new batch size moves the learning rates the user has not set with it.
+      setForm((f) => followBatch({ ...f, ...patch, touched: new Set(f.touched).add(key) }));
     },
     pickProcedure: (procedure) => {
       setForm((f) =>
