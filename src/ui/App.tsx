@@ -18,7 +18,8 @@ const client = EngineClient.start();
 exposeDebugHandle(client);
 
 function sectionFromHash(): SectionId {
-  const id = window.location.hash.slice(1);
+  // A section's own state may follow a '?' (the Playground's experiment).
+  const id = window.location.hash.slice(1).split('?')[0] ?? '';
   return isSectionId(id) ? id : 'data';
 }
 

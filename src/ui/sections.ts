@@ -24,6 +24,12 @@ export const SECTIONS = [
   },
   { id: 'ensembles', title: 'Ensembles', blurb: 'ESPRO against deep ensembles: error, NLL, calibration.' },
   { id: 'export', title: 'Export', blurb: 'Weights as safetensors that PyTorch loads.' },
+  {
+    id: 'playground',
+    title: 'Playground',
+    blurb:
+      'Simplexes of small MLPs on 2-D data, trained and drawn in seconds: the two-spirals notebook, live.',
+  },
 ] as const;
 
 export type SectionId = (typeof SECTIONS)[number]['id'];

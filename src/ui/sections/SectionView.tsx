@@ -5,6 +5,7 @@ import { DataSection } from './data/DataSection';
 import { EnsemblesSection } from './ensembles/EnsemblesSection';
 import { ExportSection } from './export/ExportSection';
 import { ModelsSection } from './models/ModelsSection';
+import { PlaygroundSection } from './playground/PlaygroundSection';
 import { SurfacesSection } from './surfaces/SurfacesSection';
 import { TrainSection } from './train/TrainSection';
 
@@ -20,6 +21,7 @@ export function SectionView({ section }: { section: SectionId }) {
       {section === 'ensembles' ? <EnsemblesSection /> : null}
       {section === 'surfaces' ? <SurfacesSection /> : null}
       {section === 'export' ? <ExportSection /> : null}
+      {section === 'playground' ? <PlaygroundSection /> : null}
     </section>
   );
 }
