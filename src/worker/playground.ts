@@ -70,13 +70,7 @@ self.onmessage = (event: MessageEvent<PlaygroundRequest>) => {
         break;
       case 'export':
         if (session) {
-          const parts = session.exportFile();
-          const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-          let offset = 0;
-          for (const p of parts) {
-            bytes.set(p, offset);
-            offset += p.byteLength;
-          }
+          const bytes = session.exportFile();
           post(
             { type: 'export', bytes, name: `basic-simplex-${session.simplex.vertices.length}v.safetensors` },
             [bytes.buffer],

@@ -158,7 +158,7 @@ export class PlaygroundSession {
    * The simplex as the reference's SimplexNet of BasicSimplex names it: net.fc1.weight_0 … (one
    * fc7: BasicSimplex assigns it twice, and the second replaces the first).
    */
-  exportFile(): Uint8Array[] {
+  exportFile(): Uint8Array<ArrayBuffer> {
     const s = this.simplex;
     const tensors = layerSlots(s.shape).flatMap((slot) =>
       s.vertices.flatMap((theta, v) => [
@@ -174,7 +174,7 @@ export class PlaygroundSession {
         },
       ]),
     );
-    return writeSafetensors(tensors, {
+    const parts = writeSafetensors(tensors, {
       format: 'pt',
       studio: 'playground',
       architecture: 'BasicSimplex',
@@ -187,6 +187,14 @@ export class PlaygroundSession {
       n_vert: String(s.vertices.length),
       depth: String(s.shape.depth),
     });
+    // One array: the file is a few hundred kilobytes, and the worker transfers it whole.
+    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+    let offset = 0;
+    for (const p of parts) {
+      bytes.set(p, offset);
+      offset += p.byteLength;
+    }
+    return bytes;
   }
 }
 

@@ -96,13 +96,7 @@ describe('the playground simplex', () => {
       vertexIterations: 1,
     });
     while (session.iterate());
-    const parts = session.exportFile();
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let offset = 0;
-    for (const p of parts) {
-      bytes.set(p, offset);
-      offset += p.byteLength;
-    }
+    const bytes = session.exportFile();
     const file = readSafetensors(bytes);
     const names = [...file.tensors.entries()].map(([name, t]) => [name, [...t.shape]]);
     const sorted = (l: unknown[][]) => [...l].sort((a, b) => String(a[0]).localeCompare(String(b[0])));
