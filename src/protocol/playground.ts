@@ -156,8 +156,13 @@ export interface PlaygroundFrame {
   /** Probability of class 1 on the boundary grid (rows × cols), for the picked view. */
   grid: { x: number[]; y: number[]; p: number[][] };
   view: string;
-  /** The loss over each face (three vertices), drawn when a stage ends, on pause and at the end. */
+  /**
+   * The loss over each face (three vertices) from three vertices on: coarse (8×8) every fifth
+   * frame while it plays, 15×15 on pause and at the end; null before.
+   */
   faces: PlaygroundFace[] | null;
+  /** The iteration the faces are of. */
+  facesAt: number;
   /** Milliseconds since Play was pressed (training and drawing). */
   elapsedMs: number;
 }

@@ -56,6 +56,9 @@ describe('the playground', () => {
     );
     // Four faces of the four vertices (the notebook's 2×2 grid), and the boundary of the ensemble.
     expect(await page.getByTestId('pg-face').count()).toBe(4);
+    // The last frame's faces are on the notebook's 15×15 grid, of the last iteration.
+    const face = await plotTraces(page, 'pg-face');
+    expect(face[0]?.z).toHaveLength(15);
     const boundary = await plotTraces(page, 'pg-boundary');
     expect(boundary[0]?.type).toBe('heatmap');
     expect(boundary[0]?.z).toHaveLength(30);

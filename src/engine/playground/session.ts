@@ -1,7 +1,7 @@
 // One Playground experiment: its data, its simplex, and the frames the page draws from it. While
-// it plays the ensemble is drawn from min(M, 4) points so frames keep coming (a frame costs about
-// what 10 training iterations do); paused and at the end, from all M, with the loss over every
-// face. Runs in the playground worker.
+// it plays the ensemble is drawn from min(M, 4) points and the faces on a coarse grid every fifth
+// frame, so frames keep coming (a frame costs about what 10 training iterations do); paused and at
+// the end, from all M and on the notebook's 15×15 grid. Runs in the playground worker.
 
 import type {
   PlaygroundConfig,
@@ -19,6 +19,9 @@ import { errorRate, SimplexMlp } from './simplexMlp';
 /** Points a side of the decision-boundary grid, and of each face's loss grid (the notebook's 15). */
 const BOUNDARY_GRID = 30;
 const FACE_GRID = 15;
+/** The faces' grid while it plays, redrawn every LIVE_FACES_EVERY frames. */
+const LIVE_FACE_GRID = 8;
+const LIVE_FACES_EVERY = 5;
 /** The ensemble's points while playing. */
 const LIVE_POINTS = 4;
 /** Beyond the training points on each side (the notebook's buffer). */
@@ -32,6 +35,9 @@ export class PlaygroundSession {
   private readonly volume: (number | null)[] = [];
   private readonly axes: { x: number[]; y: number[]; points: Float64Array };
   private faces: PlaygroundFace[] | null = null;
+  /** The iteration the faces were computed at, and on which grid. */
+  private facesAt = { iteration: -1, grid: 0 };
+  private frames = 0;
   view: PlaygroundView = { kind: 'ensemble' };
 
   constructor(readonly config: PlaygroundConfig) {
@@ -58,7 +64,6 @@ export class PlaygroundSession {
     if (!r) return false;
     this.loss.push(r.loss);
     this.volume.push(r.volume);
-    this.faces = null;
     return true;
   }
 
@@ -71,8 +76,12 @@ export class PlaygroundSession {
     return { train: pick(this.train), test: pick(this.test) };
   }
 
-  /** What the page draws now; `full` computes the ensemble from all M points and every face. */
+  /**
+   * What the page draws now. `full`: the ensemble from all M points and every face on the 15×15
+   * grid; otherwise the ensemble from 4 points, and the faces on an 8×8 grid every 5th frame.
+   */
   frame(full: boolean, elapsedMs: number): PlaygroundFrame {
+    this.frames++;
     const s = this.simplex;
     const m = full ? this.config.ensemblePoints : Math.min(this.config.ensemblePoints, LIVE_POINTS);
     const seed = deriveSeed(this.config.seed, 'playground-ensemble');
@@ -97,7 +106,12 @@ export class PlaygroundSession {
         this.test.labels,
       ),
     });
-    if (full && this.faces === null) this.faces = this.allFaces();
+    const grid = full ? FACE_GRID : this.frames % LIVE_FACES_EVERY === 0 ? LIVE_FACE_GRID : 0;
+    const stale = this.facesAt.iteration !== s.iteration || this.facesAt.grid < grid;
+    if (grid > 0 && stale && s.vertices.length >= 3) {
+      this.faces = this.allFaces(grid);
+      this.facesAt = { iteration: s.iteration, grid };
+    }
     const gridWs = new MlpWorkspace(s.shape, this.axes.points.length / 2);
     const count = this.axes.points.length / 2;
     const n = s.vertices.length;
@@ -132,6 +146,7 @@ export class PlaygroundSession {
       },
       view: describeView(view, m),
       faces: this.faces,
+      facesAt: this.facesAt.iteration,
       elapsedMs,
     };
   }
@@ -145,12 +160,12 @@ export class PlaygroundSession {
     return v;
   }
 
-  private allFaces(): PlaygroundFace[] {
+  private allFaces(grid: number): PlaygroundFace[] {
     const n = this.simplex.vertices.length;
     const faces: PlaygroundFace[] = [];
     for (let a = 0; a < n; a++)
       for (let b = a + 1; b < n; b++)
-        for (let c = b + 1; c < n; c++) faces.push(this.simplex.face(a, b, c, FACE_GRID));
+        for (let c = b + 1; c < n; c++) faces.push(this.simplex.face(a, b, c, grid));
     return faces;
   }
 

@@ -284,7 +284,9 @@ function Pictures({
               testId="pg-face"
               data={faceTraces(face)}
               layout={{
-                title: { text: `Face ${face.vertices.map((v) => `w${v}`).join(', ')}: click a point` },
+                title: {
+                  text: `Face ${face.vertices.map((v) => `w${v}`).join(', ')} at iteration ${frame.facesAt}: click a point`,
+                },
                 height: 300,
                 showlegend: false,
                 xaxis: { showticklabels: false },
@@ -298,7 +300,7 @@ function Pictures({
           ))}
         </div>
       ) : (
-        <p className="muted">The loss over each face is drawn on Pause and at the end.</p>
+        <p className="muted">The loss over each face shows from three vertices on.</p>
       )}
     </>
   );
