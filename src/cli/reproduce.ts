@@ -15,11 +15,14 @@ import { averageProbs } from '../engine/eval/ensemble';
 import { classificationMetrics, softmax } from '../engine/eval/metrics';
 import { StudioError } from '../protocol/errors';
 import {
+  addCosts,
+  memberCost,
   reportCsv,
   reportHtml,
   reportJson,
   reportMarkdown,
   summarise,
+  type MemberCost,
   type ReproduceMember,
   type ReproduceMethod,
   type ReproduceReport,
@@ -341,19 +344,12 @@ function errorLine(file: string): string | null {
 }
 
 /** What a finished member cost, from its train process's epoch lines. */
-function costOf(member: Member, batchSize: number): { epochs: number; images: number; seconds: number } {
-  const log = `${member.dir}.train.jsonl`;
-  const epochs = readFileSync(log, 'utf8')
+function costOf(member: Member, batchSize: number): MemberCost {
+  const epochs = readFileSync(`${member.dir}.train.jsonl`, 'utf8')
     .split('\n')
     .filter((l) => l.startsWith('{"stage"'))
     .map((l) => JSON.parse(l) as { step: number; seconds: number });
-  const last = epochs.at(-1);
-  return {
-    epochs: epochs.length,
-    // Optimiser steps × batch size (a resumed epoch logged twice counts once: steps are the run's).
-    images: (last?.step ?? 0) * batchSize,
-    seconds: epochs.reduce((s, e) => s + e.seconds, 0),
-  };
+  return memberCost(epochs, batchSize);
 }
 
 function lastFlag(args: readonly string[], name: string): string | undefined {
@@ -397,11 +393,7 @@ async function collect(plan: Plan): Promise<ReproduceReport> {
         // DE members wrote logits; ESPRO members the log of their points' averaged probabilities.
         probs.push(method === 'DE' ? softmax(values, classes) : values.map((v) => Math.exp(v)));
         const c = costOf(member, batchSize);
-        cost = {
-          epochs: cost.epochs + c.epochs,
-          images: cost.images + c.images,
-          seconds: cost.seconds + c.seconds,
-        };
+        cost = addCosts(cost, c);
         const m = classificationMetrics(averageProbs(probs), labels, classes);
         rows.push({
           seed,

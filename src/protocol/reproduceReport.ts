@@ -1,7 +1,10 @@
 // The paper's claim as a report (Benton et al. 2021, Fig. 8): deep ensembles (DE) of k independent
 // base models against ensembles of k simplexes (ESPRO), for k = 1…K, seed by seed, with what each
 // cost to train. Plain data and its renderings (CSV, JSON, Markdown, a self-contained HTML page
-// with Plotly charts), shared by the CLI's `reproduce` and the browser test that opens the page.
+// with Plotly charts), shared by the CLI's `reproduce`, the Ensembles section's reproduction and
+// the browser test that opens the page.
+
+import type { EnsembleReport } from './commands/ensembles';
 
 export type ReproduceMethod = 'DE' | 'ESPRO';
 
@@ -39,6 +42,33 @@ export interface ReproduceReport {
   rows: ReproduceRow[];
   members: ReproduceMember[];
   createdAt: string;
+}
+
+/** What training a member (or k of them) cost. */
+export interface MemberCost {
+  epochs: number;
+  /** Optimiser steps × batch size (a step's draws read the same batch). */
+  images: number;
+  seconds: number;
+}
+
+/**
+ * A member's cost from its run's epoch points (the CLI's epoch lines, the tab's run history):
+ * steps count over the whole run, so images come from the last one.
+ */
+export function memberCost(
+  epochs: readonly { step: number; seconds: number }[],
+  batchSize: number,
+): MemberCost {
+  return {
+    epochs: epochs.length,
+    images: (epochs.at(-1)?.step ?? 0) * batchSize,
+    seconds: epochs.reduce((s, e) => s + e.seconds, 0),
+  };
+}
+
+export function addCosts(a: MemberCost, b: MemberCost): MemberCost {
+  return { epochs: a.epochs + b.epochs, images: a.images + b.images, seconds: a.seconds + b.seconds };
 }
 
 const COLUMNS: (keyof ReproduceRow)[] = [
@@ -165,37 +195,52 @@ function costTraces(r: ReproduceReport): unknown[] {
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+export interface ReportChart {
+  id: 'chart-error' | 'chart-nll' | 'chart-cost';
+  title: string;
+  data: unknown[];
+  layout: Record<string, unknown>;
+}
+
+/** The Fig. 8-style charts: error and NLL against k (mean ± sd over seeds), error against time. */
+export function reportCharts(r: ReproduceReport): ReportChart[] {
+  const axes = (title: string, x: string, y: string) => ({
+    title: { text: title },
+    xaxis: { title: { text: x }, ...(x === 'members k' ? { dtick: 1 } : {}) },
+    yaxis: { title: { text: y } },
+  });
+  return [
+    {
+      id: 'chart-error',
+      title: 'Test error (%) against members',
+      data: metricTraces(r, 'error'),
+      layout: axes('Test error (%) against members', 'members k', 'test error %'),
+    },
+    {
+      id: 'chart-nll',
+      title: 'Test NLL against members',
+      data: metricTraces(r, 'nll'),
+      layout: axes('Test NLL against members', 'members k', 'NLL'),
+    },
+    {
+      id: 'chart-cost',
+      title: 'Test error (%) against training time',
+      data: costTraces(r),
+      layout: axes(
+        'Test error (%) against training time',
+        'training seconds of the k members',
+        'test error %',
+      ),
+    },
+  ];
+}
+
 /**
  * One HTML file that opens anywhere without a network: the table, and Fig. 8-style charts drawn by
  * the Plotly bundle given (`plotly` is plotly.min.js's source, inlined).
  */
 export function reportHtml(r: ReproduceReport, plotly: string): string {
-  const charts = {
-    'chart-error': {
-      data: metricTraces(r, 'error'),
-      layout: {
-        title: { text: 'Test error (%) against members' },
-        xaxis: { title: { text: 'members k' }, dtick: 1 },
-        yaxis: { title: { text: 'test error %' } },
-      },
-    },
-    'chart-nll': {
-      data: metricTraces(r, 'nll'),
-      layout: {
-        title: { text: 'Test NLL against members' },
-        xaxis: { title: { text: 'members k' }, dtick: 1 },
-        yaxis: { title: { text: 'NLL' } },
-      },
-    },
-    'chart-cost': {
-      data: costTraces(r),
-      layout: {
-        title: { text: 'Test error (%) against training time' },
-        xaxis: { title: { text: 'training seconds of the k members' } },
-        yaxis: { title: { text: 'test error %' } },
-      },
-    },
-  };
+  const charts = Object.fromEntries(reportCharts(r).map((c) => [c.id, { data: c.data, layout: c.layout }]));
   const table = reportMarkdown(r)
     .split('\n')
     .filter((l) => l.startsWith('|') && !l.startsWith('| ---'))
@@ -225,4 +270,43 @@ ${missing.length > 0 ? `<p>Not in the table: ${missing.map((m) => escapeHtml(`${
 for (const [id, c] of Object.entries(charts)) Plotly.newPlot(id, c.data, c.layout, { displaylogo: false });</script>
 </body></html>
 `;
+}
+
+/**
+ * The rows of one method from the Ensembles section's report on its members (in member order):
+ * for k = 1…K the clean, uncalibrated ESPRO row over the first k components at the report's M
+ * points. Over one-vertex components that is the deep ensemble: the softmax of k independent
+ * models averaged. `costs` are the members' own, added up to k.
+ */
+export function rowsFromEnsembleReport(
+  report: Pick<EnsembleReport, 'rows' | 'params'>,
+  method: ReproduceMethod,
+  seed: number,
+  costs: readonly MemberCost[],
+): ReproduceRow[] {
+  const out: ReproduceRow[] = [];
+  let cost: MemberCost = { epochs: 0, images: 0, seconds: 0 };
+  costs.forEach((c, i) => {
+    cost = addCosts(cost, c);
+    const row = report.rows.find(
+      (r) =>
+        r.kind === 'espro' &&
+        r.components === i + 1 &&
+        r.points === report.params.pointsPerSimplex &&
+        r.severity === 0 &&
+        r.temperature === null,
+    );
+    if (!row) return;
+    out.push({
+      seed,
+      method,
+      k: i + 1,
+      error: row.error,
+      nll: row.nll,
+      ece: row.ece,
+      brier: row.brier,
+      ...cost,
+    });
+  });
+  return out;
 }

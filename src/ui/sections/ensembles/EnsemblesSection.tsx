@@ -2,7 +2,8 @@
 // to evaluate them; the worker computes ESPRO, the deep ensemble of base modes, each component and
 // the reference's one-random-point-per-batch number, with progress and cancel; the page draws the
 // report and exports it. The form is data (ensembleForm.ts), the job is useEnsembleEvaluation's,
-// and the cards are ComponentsPanel, EvaluationPanel and EnsembleReportView.
+// and the cards are ComponentsPanel, EvaluationPanel and EnsembleReportView; ReproduceCard trains
+// and compares DE with ESPRO as the paper's Fig. 8.
 
 import { useMemo, useState } from 'react';
 import { candidates, chosenComponents } from './candidates';
@@ -10,6 +11,7 @@ import { ComponentsPanel } from './ComponentsPanel';
 import { EnsembleReportView } from './EnsembleReportView';
 import { INITIAL_ENSEMBLE_FORM, parseEnsembleForm, toggleComponent, type EnsembleForm } from './ensembleForm';
 import { EvaluationPanel } from './EvaluationPanel';
+import { ReproduceCard } from './ReproduceCard';
 import { useEnsembleEvaluation } from './useEnsembleEvaluation';
 import { useEnsembleInputs } from './useEnsembleInputs';
 import { hasBatchNorm } from '../models/describe';
@@ -58,6 +60,7 @@ export function EnsemblesSection() {
         job={job}
       />
       {job.last ? <EnsembleReportView report={job.last} /> : null}
+      <ReproduceCard dataset={dataset} />
     </>
   );
 }

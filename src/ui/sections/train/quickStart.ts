@@ -115,7 +115,7 @@ export class QuickStart {
       this.set({ state: { phase: 'running', stage, runId: created.id, startedAt } });
       // Cancelled while the run was being created: it has started by now, so stop it.
       if (this.cancelled) await this.tracker.stop(created.id);
-      const { run, error } = await this.ended(created.id);
+      const { run, error } = await this.tracker.ended(created.id);
       if (run.status === 'done' && run.modelIds.length > 0) return run;
       if (this.cancelled || run.status === 'stopped') {
         this.set({ state: { phase: 'cancelled', stage } });
@@ -137,21 +137,6 @@ export class QuickStart {
       this.set({ state: { phase: 'failed', stage, error: toErrorInfo(err) } });
     }
     return null;
-  }
-
-  /** The run once the tracker no longer drives it, with the train call's failure if it had one. */
-  private ended(runId: string): Promise<{ run: RunRecord; error: ErrorInfo | undefined }> {
-    return new Promise((resolve) => {
-      const check = () => {
-        const snapshot = this.tracker.getSnapshot();
-        const run = snapshot.runs?.find((r) => r.id === runId);
-        if (snapshot.live.has(runId) || !run) return;
-        unsubscribe();
-        resolve({ run, error: snapshot.callErrors.get(runId) });
-      };
-      const unsubscribe = this.tracker.subscribe(check);
-      check();
-    });
   }
 
   private set(patch: Partial<QuickStartSnapshot>): void {

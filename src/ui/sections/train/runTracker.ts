@@ -52,6 +52,20 @@ export class RunTracker {
     }
   }
 
+  /** The run once this page no longer drives it, with the train call's failure if it had one. */
+  ended(runId: string): Promise<{ run: RunRecord; error: ErrorInfo | undefined }> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const run = this.snapshot.runs?.find((r) => r.id === runId);
+        if (this.snapshot.live.has(runId) || !run) return;
+        unsubscribe();
+        resolve({ run, error: this.snapshot.callErrors.get(runId) });
+      };
+      const unsubscribe = this.subscribe(check);
+      check();
+    });
+  }
+
   /** createRun, then train; resolves once the run is stored (training goes on). */
   async start(settings: TrainSettings, name: string): Promise<RunRecord> {
     const run = await this.client.call('createRun', { settings, name });
