@@ -39,7 +39,7 @@ describe('reproduce the paper in the tab', () => {
 
     const members = await card
       .getByTestId('reproduce-member')
-      .evaluateAll((els) => els.map((e) => `${e.textContent ?? ''}|${e.getAttribute('data-state') ?? ''}`));
+      .evaluateAll((els) => els.map((e) => `${e.textContent}|${e.getAttribute('data-state') ?? ''}`));
     expect(members).toEqual([
       'DE 1: done|done',
       'DE 2: done|done',
