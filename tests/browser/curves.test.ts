@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import type { ModelSummary } from '../../src/protocol/commands/models';
-import { defaultSettings, type TrainSettings } from '../../src/protocol/settings';
+import { defaultSettings, rateForBatch, type TrainSettings } from '../../src/protocol/settings';
 import type {} from '../../src/ui/debugHandle';
 import { launchChromium, openStudio } from './chromium';
 import { plotTraces } from './plotTraces';
@@ -62,8 +62,11 @@ describe('a curve between two modes', () => {
     const form = startForm(page);
     await form.waitFor({ timeout: 120_000 });
     await form.getByLabel('Procedure').selectOption('curve');
-    // The curve code's VGG16 settings are the defaults.
-    expect(await form.getByLabel('Curve learning rate').inputValue()).toBe('0.015');
+    // The curve code's VGG16 settings are the defaults, its rate (for batches of 128) at the form's batch.
+    const batch = Number(await form.getByLabel('Batch size').inputValue());
+    expect(await form.getByLabel('Curve learning rate').inputValue()).toBe(
+      String(rateForBatch(0.015, batch)),
+    );
     expect(await form.getByLabel('Points of the curve').inputValue()).toBe('3');
     await form.getByLabel('Architecture').selectOption('vgg11');
     await form.getByLabel('Width scale').selectOption('0.125');

@@ -16,6 +16,7 @@ import { readSafetensors, type SafetensorsFile } from '../../src/engine/formats/
 import { launchChromium, openStudio } from './chromium';
 import { bitsOf, exportedTensors } from './exported';
 import { fillTinySettings, runCard, startForm } from './trainForm';
+import { rateForBatch } from '../../src/protocol/settings';
 
 const SLOW = 600_000;
 const FIXTURES = path.resolve(process.cwd(), '../shared/fixtures/reference');
@@ -143,7 +144,11 @@ describe('procedures of several stages, through the Train section', () => {
       const form = startForm(page);
       await form.waitFor({ timeout: 120_000 });
       await form.getByLabel('Procedure').selectOption('complex');
-      expect(await form.getByLabel('Vertex learning rate').inputValue()).toBe('0.005');
+      // The complex trainer's 0.005 (for batches of 128) at the form's batch.
+      const batch = Number(await form.getByLabel('Batch size').inputValue());
+      expect(await form.getByLabel('Vertex learning rate').inputValue()).toBe(
+        String(rateForBatch(0.005, batch)),
+      );
       await fillTinySettings(form, {
         name: 'tiny complex',
         trainImages: 8,

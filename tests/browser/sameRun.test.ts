@@ -84,7 +84,7 @@ describe('the CLI and the tab', () => {
       ...['--architecture', settings.architecture, '--width', String(settings.widthScale)],
       ...['--batch-size', String(settings.batchSize), '--base-epochs', String(settings.baseEpochs)],
       ...['--train-limit', String(settings.trainLimit), '--test-limit', String(settings.testLimit)],
-      ...['--read-every', String(settings.readEvery)],
+      ...['--read-every', String(settings.readEvery), '--base-lr', String(settings.baseLr)],
     ];
     expect(await run(['train', ...flags], io), io.err).toBe(0);
     const file = readdirSync(out).find((f) => f.endsWith('_vertex0.safetensors')) as string;
