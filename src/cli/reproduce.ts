@@ -117,7 +117,14 @@ export async function reproduceCommand(argv: readonly string[], io: CliIo): Prom
     io.stdout(REPRODUCE_HELP);
     return EXIT_OK;
   }
-  const plan = planOf(values, positionals);
+  // Everything after `--` is for train; parseArgs lists it with any stray word before it.
+  const forTrain = argv.includes('--') ? argv.slice(argv.indexOf('--') + 1) : [];
+  if (positionals.length !== forTrain.length) {
+    throw badArgument(
+      `reproduce takes no positional arguments (got "${positionals[0] ?? ''}"); train flags go after --`,
+    );
+  }
+  const plan = planOf(values, forTrain);
   if (values.list === true) {
     printJson(io, {
       members: plan.members.map((m, i) => ({ index: i, id: m.id, seed: m.runSeed, state: m.state })),

@@ -137,5 +137,8 @@ describe('cli reproduce', () => {
     const bad = await cli('reproduce', '--member', '4', ...tiny);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/--member must be from 0 to 3/);
+    const stray = await cli('reproduce', 'extra', ...tiny);
+    expect(stray.code).toBe(2);
+    expect(stray.err).toMatch(/no positional arguments \(got "extra"\); train flags go after --/);
   }, 300_000);
 });

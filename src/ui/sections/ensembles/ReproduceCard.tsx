@@ -31,12 +31,13 @@ const LIMITS: Record<Field, { min: number; max: number }> = {
   trainLimit: { min: 0, max: 10_000_000 },
   points: { min: 1, max: 1000 },
 };
+// Labels no other field of the section contains (tests and screen readers find fields by them).
 const LABELS: Record<Field, string> = {
   members: 'Members of each method (K)',
-  seed: 'Seed',
-  baseEpochs: 'Base epochs',
-  trainLimit: 'Training images (0: all)',
-  points: 'Points per simplex (M)',
+  seed: 'Reproduction seed',
+  baseEpochs: 'Base epochs of each member',
+  trainLimit: 'Training images of each member (0: all)',
+  points: 'Points drawn on each ESPRO simplex',
 };
 
 function defaults(preset: Preset): Record<Field, string> {
@@ -123,7 +124,7 @@ export function ReproduceCard({ dataset }: { dataset: DatasetInfo | null }) {
           Reproduce the paper
         </button>
         <button type="button" disabled={!busy} onClick={() => void reproduction.cancel()}>
-          Cancel
+          Stop the reproduction
         </button>
       </div>
       {'members' in state ? (
@@ -193,7 +194,7 @@ function ReproduceReportView({ report }: { report: ReproduceReport }) {
             download(reportCsv(report), 'csv', 'text/csv');
           }}
         >
-          CSV
+          Download as CSV
         </button>
         <button
           type="button"
@@ -201,7 +202,7 @@ function ReproduceReportView({ report }: { report: ReproduceReport }) {
             download(reportJson(report), 'json', 'application/json');
           }}
         >
-          JSON
+          Download as JSON
         </button>
         <button
           type="button"
@@ -209,7 +210,7 @@ function ReproduceReportView({ report }: { report: ReproduceReport }) {
             download(reportMarkdown(report), 'md', 'text/markdown');
           }}
         >
-          Markdown
+          Download as Markdown
         </button>
       </div>
       {reportCharts(report).map((c) => (
