@@ -3,6 +3,7 @@
 // set, then the table and charts of both methods for k = 1, 2. The DE rows are checked against the
 // worker's other way of averaging base models (the report's deep-ensemble row).
 
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import type {} from '../../src/ui/debugHandle';
@@ -105,6 +106,21 @@ describe('reproduce the paper in the tab', () => {
     const de2 = rows.find((r) => r.method === 'DE' && r.k === 2);
     expect(de2?.error).toBeCloseTo(direct.error ?? NaN, 10);
     expect(de2?.nll).toBeCloseTo(direct.nll ?? NaN, 6);
+
+    // The CSV download: a row per method and k, as the CLI's report.csv.
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      card.getByRole('button', { name: 'Download as CSV' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('reproduce-Synthetic_built-in.csv');
+    const csv = (await readFile(await download.path(), 'utf8')).trim().split('\n');
+    expect(csv[0]).toBe('seed,method,k,error,nll,ece,brier,epochs,images,seconds');
+    expect(csv.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
+      '1,DE,1',
+      '1,DE,2',
+      '1,ESPRO,1',
+      '1,ESPRO,2',
+    ]);
 
     const error = await plotTraces(page, 'reproduce-chart-error');
     expect(error.map((t) => [t.name, Array.from(t.x ?? [])])).toEqual([

@@ -148,8 +148,14 @@ export function ReproduceCard({ dataset }: { dataset: DatasetInfo | null }) {
   );
 }
 
+const DOWNLOADS: { label: string; render: (r: ReproduceReport) => string; ext: string; type: string }[] = [
+  { label: 'CSV', render: reportCsv, ext: 'csv', type: 'text/csv' },
+  { label: 'JSON', render: reportJson, ext: 'json', type: 'application/json' },
+  { label: 'Markdown', render: reportMarkdown, ext: 'md', type: 'text/markdown' },
+];
+
 function ReproduceReportView({ report }: { report: ReproduceReport }) {
-  const name = `reproduce-${report.dataset.replace(/[^A-Za-z0-9-]+/g, '_')}`;
+  const name = `reproduce-${report.dataset.replace(/[^A-Za-z0-9-]+/g, '_').replace(/^_+|_+$/g, '')}`;
   const download = (text: string, ext: string, type: string) => {
     saveBlob(new Blob([text], { type }), `${name}.${ext}`);
   };
@@ -188,30 +194,17 @@ function ReproduceReportView({ report }: { report: ReproduceReport }) {
         </tbody>
       </table>
       <div className="field-inline">
-        <button
-          type="button"
-          onClick={() => {
-            download(reportCsv(report), 'csv', 'text/csv');
-          }}
-        >
-          Download as CSV
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            download(reportJson(report), 'json', 'application/json');
-          }}
-        >
-          Download as JSON
-        </button>
-        <button
-          type="button"
-          onClick={() => {
-            download(reportMarkdown(report), 'md', 'text/markdown');
-          }}
-        >
-          Download as Markdown
-        </button>
+        {DOWNLOADS.map(({ label, render, ext, type }) => (
+          <button
+            key={ext}
+            type="button"
+            onClick={() => {
+              download(render(report), ext, type);
+            }}
+          >
+            Download as {label}
+          </button>
+        ))}
       </div>
       {reportCharts(report).map((c) => (
         <PlotlyChart
