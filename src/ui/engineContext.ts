@@ -17,3 +17,19 @@ export function useEngine(): EngineState {
   if (!state) throw new Error('useEngine outside <EngineContext.Provider>');
   return state;
 }
+
+/**
+ * A function that makes one T for each engine client and hands that same one back afterwards: the
+ * stores that live outside React (run tracker, quick start, reproduction), one per client.
+ */
+export function perClient<T>(make: (client: EngineClient) => T): (client: EngineClient) => T {
+  const made = new WeakMap<EngineClient, T>();
+  return (client) => {
+    let value = made.get(client);
+    if (value === undefined) {
+      value = make(client);
+      made.set(client, value);
+    }
+    return value;
+  };
+}

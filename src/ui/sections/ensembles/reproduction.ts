@@ -19,6 +19,7 @@ import {
 import { presetSettings, type Preset, type TrainSettings } from '../../../protocol/settings';
 import type { EngineClient } from '../../engineClient';
 import { runTrackerFor, type RunTracker } from '../train/runTracker';
+import { perClient } from '../../engineContext';
 
 export interface ReproductionPlan {
   datasetId: string;
@@ -226,14 +227,5 @@ export class Reproduction {
   }
 }
 
-const reproductions = new WeakMap<EngineClient, Reproduction>();
-
 /** One reproduction per engine client, so the card shows it wherever the section is opened. */
-export function reproductionFor(client: EngineClient): Reproduction {
-  let r = reproductions.get(client);
-  if (!r) {
-    r = new Reproduction(client, runTrackerFor(client));
-    reproductions.set(client, r);
-  }
-  return r;
-}
+export const reproductionFor = perClient((client) => new Reproduction(client, runTrackerFor(client)));

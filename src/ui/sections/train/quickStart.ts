@@ -10,6 +10,7 @@ import type { EngineClient } from '../../engineClient';
 import { requestSurface } from '../surfaces/surfaceRequest';
 import { QUICK_START_NAMES, QUICK_START_SURFACE, quickStartSettings } from './quickStartPlan';
 import { runTrackerFor, type RunTracker } from './runTracker';
+import { perClient } from '../../engineContext';
 
 /** The warm-up that measures this machine, then the two runs. */
 export type QuickStartStage = 'measure' | 'base' | 'simplex';
@@ -145,14 +146,5 @@ export class QuickStart {
   }
 }
 
-const quickStarts = new WeakMap<EngineClient, QuickStart>();
-
 /** One quick start per engine client, so every card shows the same one. */
-export function quickStartFor(client: EngineClient): QuickStart {
-  let quickStart = quickStarts.get(client);
-  if (!quickStart) {
-    quickStart = new QuickStart(client, runTrackerFor(client));
-    quickStarts.set(client, quickStart);
-  }
-  return quickStart;
-}
+export const quickStartFor = perClient((client) => new QuickStart(client, runTrackerFor(client)));

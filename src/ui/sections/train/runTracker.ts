@@ -7,6 +7,7 @@ import type { TrainSettings } from '../../../protocol/settings';
 import { toErrorInfo, type ErrorInfo } from '../../../protocol/errors';
 import type { EngineClient } from '../../engineClient';
 import { applyRunUpdate } from './runUpdates';
+import { perClient } from '../../engineContext';
 
 export interface RunsSnapshot {
   /** Newest first, as listRuns orders them; null until the first list arrives. */
@@ -184,17 +185,8 @@ export class RunTracker {
   }
 }
 
-const trackers = new WeakMap<EngineClient, RunTracker>();
-
 /** One tracker per engine client, so every component sees the same live runs. */
-export function runTrackerFor(client: EngineClient): RunTracker {
-  let tracker = trackers.get(client);
-  if (!tracker) {
-    tracker = new RunTracker(client);
-    trackers.set(client, tracker);
-  }
-  return tracker;
-}
+export const runTrackerFor = perClient((client) => new RunTracker(client));
 
 function toggled(set: ReadonlySet<string>, id: string, on: boolean): Set<string> {
   const next = new Set(set);
