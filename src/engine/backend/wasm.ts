@@ -3,6 +3,8 @@
 // (binaries at the URLs the bundler gives them) and in Node (binaries found beside the package's
 // own script, offline). tfjs-wasm has no Conv2DBackpropFilter: the studio's conv gradients
 // (model/conv3x3.ts, as convolutions, with the loops of model/convGradientKernels.ts) train there.
+// The batch-norm families' convs and batch norm run on the studio's own SIMD kernels
+// (wasmKernels/), loaded into tfjs-wasm's memory here.
 
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -14,7 +16,9 @@ import {
 import { registerWasmBatchNormKernels } from '../model/batchNorm';
 import { registerWasmConvKernels } from '../model/convGradientKernels';
 import { registerWasmMaxPoolKernel } from '../model/maxPool2x2';
+import { registerWasmConvPasses } from '../model/wasmConv';
 import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
+import { loadWasmKernels } from '../wasmKernels';
 
 /** URLs of tfjs-wasm's three binaries, by file name; omitted in Node. */
 export type WasmBinaryUrls = Record<
@@ -41,11 +45,14 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   registerWasmMaxPoolKernel();
   registerWasmConvKernels();
   registerWasmBatchNormKernels();
+  registerWasmConvPasses();
   acceptReshapedBias();
   shareOnIdentity();
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
-  return { simd, threads: multithread ? getThreadsCount() : 1 };
+  const pool = multithread ? getThreadsCount() : 1;
+  await loadWasmKernels(tf.backend() as unknown as BackendWasm, simd, pool);
+  return { simd, threads: pool };
 }
 
 let biasPatched = false;

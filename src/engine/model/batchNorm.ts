@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { BN_EPS } from '../../protocol/network';
 import { hasKernel, registerKernels } from '../util/kernels';
+import { wasmKernels } from '../wasmKernels';
 
 /** One layer's batch statistics from a training pass: mean and biased variance over `count` values per channel. */
 export interface BatchMoments {
@@ -99,12 +100,24 @@ export function batchNormTrainLoop(
   channelMoments(x, m, c, mean, variance);
   const scale = new Float32Array(c);
   const shift = new Float32Array(c);
-  for (let k = 0; k < c; k++) {
+  normScaleShift(gamma, beta, mean, variance, scale, shift);
+  scaleShift(x, m * c, c, scale, shift, y);
+  if (relu) reluBits(y, m * c);
+}
+
+/** Per channel: y = x·scale + shift normalises with these statistics, then scales by γ and shifts by β. */
+function normScaleShift(
+  gamma: Float32Array,
+  beta: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  scale: Float32Array,
+  shift: Float32Array,
+): void {
+  for (let k = 0; k < gamma.length; k++) {
     scale[k] = (gamma[k] as number) / Math.sqrt((variance[k] as number) + BN_EPS);
     shift[k] = (beta[k] as number) - (mean[k] as number) * (scale[k] as number);
   }
-  scaleShift(x, m * c, c, scale, shift, y);
-  if (relu) reluBits(y, m * c);
 }
 
 // The passes are functions of their own: V8 optimises small loops apart better than one long
@@ -192,25 +205,13 @@ export function batchNormGradLoop(
   } else {
     dx.set(dy.subarray(0, n));
   }
-  const r = new Float64Array(c);
-  for (let k = 0; k < c; k++) r[k] = 1 / Math.sqrt((variance[k] as number) + BN_EPS);
   const sumG = new Float64Array(c);
   const sumGx = new Float64Array(c);
   gradientSums(dx, x, mean, n, c, sumG, sumGx);
-  // dx = a·(M·g − dβ − x̂·dγ) = a·M·g − a·dβ − (x − μ)·(a·r·dγ), with a = γ·r/M.
   const gain = new Float32Array(c);
   const offset = new Float32Array(c);
   const slope = new Float32Array(c);
-  for (let k = 0; k < c; k++) {
-    const rk = r[k] as number;
-    const dg = (sumGx[k] as number) * rk;
-    const a = ((gamma[k] as number) * rk) / m;
-    dBeta[k] = sumG[k] as number;
-    dGamma[k] = dg;
-    gain[k] = a * m;
-    slope[k] = a * rk * dg;
-    offset[k] = -a * (sumG[k] as number) + (mean[k] as number) * (slope[k] as number);
-  }
+  gradTerms(gamma, mean, variance, m, sumG, sumGx, { dGamma, dBeta, gain, slope, offset });
   for (let p = 0; p < n; p += c) {
     for (let k = 0; k < c; k++) {
       dx[p + k] =
@@ -218,6 +219,40 @@ export function batchNormGradLoop(
         (slope[k] as number) * (x[p + k] as number) +
         (offset[k] as number);
     }
+  }
+}
+
+interface GradTerms {
+  dGamma: Float32Array;
+  dBeta: Float32Array;
+  gain: Float32Array;
+  slope: Float32Array;
+  offset: Float32Array;
+}
+
+/**
+ * Per channel, from Σ g and Σ g·(x − μ) over m rows: dγ, dβ, and the terms of
+ * dx = a·(M·g − dβ − x̂·dγ) = a·M·g − a·dβ − (x − μ)·(a·r·dγ), with a = γ·r/M, as
+ * dx = gain·g − slope·x + offset.
+ */
+function gradTerms(
+  gamma: Float32Array,
+  mean: Float32Array,
+  variance: Float32Array,
+  m: number,
+  sumG: Float64Array,
+  sumGx: Float64Array,
+  out: GradTerms,
+): void {
+  for (let k = 0; k < gamma.length; k++) {
+    const rk = 1 / Math.sqrt((variance[k] as number) + BN_EPS);
+    const dg = (sumGx[k] as number) * rk;
+    const a = ((gamma[k] as number) * rk) / m;
+    out.dBeta[k] = sumG[k] as number;
+    out.dGamma[k] = dg;
+    out.gain[k] = a * m;
+    out.slope[k] = a * rk * dg;
+    out.offset[k] = -a * (sumG[k] as number) + (mean[k] as number) * (out.slope[k] as number);
   }
 }
 
@@ -304,9 +339,31 @@ function trainWasm({ inputs, attrs, backend }: KernelArgs<BackendWasm>): tf.Tens
     backend.makeOutput([c], 'float32'),
     backend.makeOutput([c], 'float32'),
   ];
+  const relu = (attrs as BnAttrs).relu;
+  const simd = wasmKernels();
+  if (simd && c % 4 === 0) {
+    const [y, mean, variance] = outputs.map(simd.at) as [number, number, number];
+    // Scratch: the moments' 2c float64 sums, then scale and shift as float32.
+    simd.withScratch(6 * c, (sums) => {
+      simd.run.bnMoments(simd.at(x), m, c, mean, variance, sums);
+      const heap = simd.heapF32();
+      const floats = (at: number) => heap.subarray(at / 4, at / 4 + c);
+      const [scale, shift] = [sums + 16 * c, sums + 20 * c];
+      normScaleShift(
+        floats(simd.at(gamma)),
+        floats(simd.at(beta)),
+        floats(mean),
+        floats(variance),
+        floats(scale),
+        floats(shift),
+      );
+      simd.run.bnApply(simd.at(x), y, m, c, scale, shift, relu ? 1 : 0);
+    });
+    return outputs;
+  }
   const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
   const [y, mean, variance] = outputs.map(view) as [Float32Array, Float32Array, Float32Array];
-  batchNormTrainLoop(view(x), view(gamma), view(beta), [m, c], (attrs as BnAttrs).relu, y, mean, variance);
+  batchNormTrainLoop(view(x), view(gamma), view(beta), [m, c], relu, y, mean, variance);
   return outputs;
 }
 
@@ -318,6 +375,39 @@ function gradWasm({ inputs, attrs, backend }: KernelArgs<BackendWasm>): tf.Tenso
     backend.makeOutput([c], 'float32'),
     backend.makeOutput([c], 'float32'),
   ];
+  const relu = (attrs as BnAttrs).relu;
+  const simd = wasmKernels();
+  if (simd && c % 4 === 0) {
+    const [dx, dGamma, dBeta] = outputs.map(simd.at) as [number, number, number];
+    // g: dy masked by the ReLU, written into dx (rewritten whole below), or dy itself.
+    const g = relu ? dx : simd.at(t.dy);
+    if (relu) simd.run.reluMask(simd.at(t.dy), simd.at(t.y), dx, m * c);
+    // Scratch: Σ g and Σ g·(x − μ) as float64, then gain, slope and offset as float32.
+    simd.withScratch(7 * c, (sums) => {
+      simd.run.bnGradSums(g, simd.at(t.x), simd.at(t.mean), m, c, sums, sums + 8 * c);
+      const terms = sums + 16 * c;
+      const heap = simd.heapF32();
+      const floats = (at: number) => heap.subarray(at / 4, at / 4 + c);
+      const doubles = (at: number) => simd.heapF64().subarray(at / 8, at / 8 + c);
+      gradTerms(
+        floats(simd.at(t.gamma)),
+        floats(simd.at(t.mean)),
+        floats(simd.at(t.variance)),
+        m,
+        doubles(sums),
+        doubles(sums + 8 * c),
+        {
+          dGamma: floats(dGamma),
+          dBeta: floats(dBeta),
+          gain: floats(terms),
+          slope: floats(terms + 4 * c),
+          offset: floats(terms + 8 * c),
+        },
+      );
+      simd.run.bnGradApply(g, simd.at(t.x), dx, m, c, terms, terms + 4 * c, terms + 8 * c);
+    });
+    return outputs;
+  }
   const view = (info: tf.TensorInfo) => backend.typedArrayFromHeap(info) as Float32Array;
   const [dx, dGamma, dBeta] = outputs.map(view) as [Float32Array, Float32Array, Float32Array];
   batchNormGradLoop(
@@ -328,7 +418,7 @@ function gradWasm({ inputs, attrs, backend }: KernelArgs<BackendWasm>): tf.Tenso
     view(t.mean),
     view(t.variance),
     [m, c],
-    (attrs as BnAttrs).relu,
+    relu,
     dx,
     dGamma,
     dBeta,

@@ -4,6 +4,8 @@
 // PyTorch's padding is explicit here: tfjs's 'same' puts a stride-2 conv's one row of padding at
 // the bottom only, which reads other pixels than PyTorch does.
 //
+// On wasm all three passes run on the studio's SIMD kernels where they apply (wasmConv.ts: about
+// 3× XNNPACK's one thread); the rest of this header is what runs elsewhere.
 // The forward pass is the backend's own conv kernel under the studio's name, so the backward pass
 // is the studio's choice per backend, as for the VGG conv:
 // - input gradient: the transposed conv (tfjs's Conv2DBackpropInput); on wasm one conv with the
@@ -17,6 +19,7 @@ import type { ConvLayer } from '../../protocol/network';
 import { hasKernel, registerKernels } from '../util/kernels';
 import { activeConvGradients } from './conv3x3';
 import { DILATE, FLIP_FILTER, PAD_TRANSPOSE } from './convGradientKernels';
+import { studioWasmConv, WASM_CONV, WASM_CONV_FILTER_GRAD, WASM_CONV_INPUT_GRAD } from './wasmConv';
 
 export const STUDIO_CONV2D = 'StudioConv2D';
 
@@ -44,6 +47,10 @@ export function conv2d(
   if (!hasKernel(STUDIO_CONV2D, backendName)) {
     registerKernels(backendName, {
       [STUDIO_CONV2D]: ({ inputs, attrs, backend }: Parameters<tf.KernelFunc>[0]) => {
+        const [, , c, o] = (inputs.filter as tf.TensorInfo).shape;
+        if (studioWasmConv(c as number, o as number).forward) {
+          return tf.getKernel(WASM_CONV, backendName).kernelFunc({ inputs, attrs, backend });
+        }
         const { stride, padding } = attrs as ConvAttrs;
         const convAttrs = {
           strides: [stride, stride],
@@ -89,10 +96,14 @@ export function inputGradient(
   stride: number,
   padding: number,
 ): tf.Tensor4D {
+  const [k, , c, o] = filter.shape;
+  if (studioWasmConv(c, o).input) {
+    const attrs = { stride, padding, height: xShape[1], width: xShape[2] };
+    return tf.engine().runKernel<tf.Tensor4D>(WASM_CONV_INPUT_GRAD, { dz, filter }, attrs);
+  }
   if (tf.getBackend() === 'wasm') {
     // A stride-1 conv of dz (its values spread `stride` apart) with the flipped filter. Padding
     // k−1−p before, and after it the rows the forward pass's stride skipped at the end.
-    const k = filter.shape[0];
     return tf.tidy(() => {
       const spread = stride === 1 ? dz : tf.engine().runKernel<tf.Tensor4D>(DILATE, { dz }, { stride });
       const before = k - 1 - padding;
@@ -120,6 +131,9 @@ export function filterGradient(
   stride: number,
   padding: number,
 ): tf.Tensor4D {
+  if (studioWasmConv(x.shape[3], dz.shape[3]).filter) {
+    return tf.engine().runKernel<tf.Tensor4D>(WASM_CONV_FILTER_GRAD, { x, dz }, { k, stride, padding });
+  }
   if (tf.getBackend() === 'wasm') return filterGradientAsConv(x, dz, k, stride, padding);
   if (activeConvGradients() === 'tfjs') {
     return tf.engine().runKernel<tf.Tensor4D>(

@@ -1,0 +1,151 @@
+// The batch-norm families' convolutions (conv.ts) on wasm with the studio's SIMD kernels
+// (wasmKernels/kernels.wat), where they run (wasmConvKernels) and the channels fit their blocks:
+// - forward: the input padded into scratch, then one conv; output channels a multiple of 8;
+// - input gradient: dz spread by the stride and padded by k − 1 − p, conv'd with the flipped
+//   filter; the layer's input channels a multiple of 8;
+// - filter gradient: the input padded, then the kernel's per-image sums; input channels a
+//   multiple of 4, output channels of 8.
+// Elsewhere conv.ts keeps XNNPACK's convolutions.
+
+import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerKernels } from '../util/kernels';
+import { wasmConvKernels, type WasmKernels } from '../wasmKernels';
+import { flipFilterLoop } from './convGradientKernels';
+
+export const WASM_CONV = 'StudioWasmConv';
+export const WASM_CONV_INPUT_GRAD = 'StudioWasmConvInputGrad';
+export const WASM_CONV_FILTER_GRAD = 'StudioWasmConvFilterGrad';
+
+type Shape4 = [number, number, number, number];
+
+/** Whether the studio's kernels run a conv from c to o channels now, and which of its passes. */
+export function studioWasmConv(c: number, o: number): { forward: boolean; input: boolean; filter: boolean } {
+  const ready = tf.getBackend() === 'wasm' && wasmConvKernels() !== null;
+  return {
+    forward: ready && o % 8 === 0,
+    input: ready && c % 8 === 0,
+    filter: ready && c % 4 === 0 && o % 8 === 0,
+  };
+}
+
+interface Args {
+  inputs: tf.NamedTensorInfoMap;
+  attrs?: tf.NamedAttrMap;
+  backend: BackendWasm;
+}
+
+const kernels = (): WasmKernels => {
+  const loaded = wasmConvKernels();
+  if (!loaded) throw new Error('the studio wasm conv kernels are not loaded');
+  return loaded;
+};
+
+/** `x` zero-padded by `p` on every side into scratch, then `use(at)` (x itself where p is 0). */
+function padded<T>(k: WasmKernels, x: tf.TensorInfo, p: number, use: (at: number) => T): T {
+  if (p === 0) return use(k.at(x));
+  const [n, h, w, c] = x.shape as Shape4;
+  const hp = h + 2 * p;
+  const wp = w + 2 * p;
+  return k.withScratch(n * hp * wp * c, (at) => {
+    k.run.spread(k.at(x), at, n, h, w, c, 1, p, hp, wp);
+    return use(at);
+  });
+}
+
+/** attrs: stride, padding. */
+function convForward({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const { x, filter, bias } = inputs as Record<'x' | 'filter' | 'bias', tf.TensorInfo | undefined> & {
+    x: tf.TensorInfo;
+    filter: tf.TensorInfo;
+  };
+  const { stride, padding } = attrs as { stride: number; padding: number };
+  const [n, h, w, c] = x.shape as Shape4;
+  const [kh, , , o] = filter.shape as Shape4;
+  const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
+  const wo = Math.floor((w + 2 * padding - kh) / stride) + 1;
+  const out = backend.makeOutput([n, ho, wo, o], 'float32');
+  const k = kernels();
+  padded(k, x, padding, (xp) => {
+    k.run.conv(
+      xp,
+      k.at(filter),
+      bias ? k.at(bias) : 0,
+      k.at(out),
+      n,
+      h + 2 * padding,
+      w + 2 * padding,
+      c,
+      ho,
+      wo,
+      o,
+      kh,
+      stride,
+    );
+  });
+  return out;
+}
+
+/** attrs: stride, padding, and the layer input's height and width. */
+function convInputGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const { dz, filter } = inputs as Record<'dz' | 'filter', tf.TensorInfo>;
+  const { stride, padding, height, width } = attrs as Record<
+    'stride' | 'padding' | 'height' | 'width',
+    number
+  >;
+  const [n, ho, wo, o] = dz.shape as Shape4;
+  const [kh, kw, c] = filter.shape as Shape4;
+  const out = backend.makeOutput([n, height, width, c], 'float32');
+  const k = kernels();
+  const hp = height + kh - 1;
+  const wp = width + kw - 1;
+  k.withScratch(kh * kw * o * c, (flipped) => {
+    const heap = k.heapF32();
+    flipFilterLoop(
+      heap.subarray(k.at(filter) / 4, k.at(filter) / 4 + kh * kw * c * o),
+      [kh, kw, c, o],
+      heap.subarray(flipped / 4, flipped / 4 + kh * kw * o * c),
+    );
+    k.withScratch(n * hp * wp * o, (spread) => {
+      k.run.spread(k.at(dz), spread, n, ho, wo, o, stride, kh - 1 - padding, hp, wp);
+      k.run.conv(spread, flipped, 0, k.at(out), n, hp, wp, o, height, width, c, kh, 1);
+    });
+  });
+  return out;
+}
+
+/** attrs: k, stride, padding. */
+function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
+  const { x, dz } = inputs as Record<'x' | 'dz', tf.TensorInfo>;
+  const { k: size, stride, padding } = attrs as Record<'k' | 'stride' | 'padding', number>;
+  const [n, h, w, c] = x.shape as Shape4;
+  const [, ho, wo, o] = dz.shape as Shape4;
+  const out = backend.makeOutput([size, size, c, o], 'float32');
+  const k = kernels();
+  padded(k, x, padding, (xp) => {
+    k.run.filterGrad(
+      xp,
+      k.at(dz),
+      k.at(out),
+      n,
+      h + 2 * padding,
+      w + 2 * padding,
+      c,
+      ho,
+      wo,
+      o,
+      size,
+      stride,
+    );
+  });
+  return out;
+}
+
+/** Registers the three kernels for the wasm backend (once per process; after it started). */
+export function registerWasmConvPasses(): void {
+  registerKernels('wasm', {
+    [WASM_CONV]: convForward,
+    [WASM_CONV_INPUT_GRAD]: convInputGrad,
+    [WASM_CONV_FILTER_GRAD]: convFilterGrad,
+  });
+}

@@ -1,0 +1,141 @@
+// The studio's wasm SIMD kernels (kernels.wat), instantiated once per process against tfjs-wasm's
+// own memory, so they read and write tensors where tfjs keeps them, without a copy. The batch
+// norm's loops use them wherever they load; the convolutions only while XNNPACK's thread pool is
+// small: one of these convs runs about 3× one XNNPACK thread here (20 against 7 GMAC/s at 16–64
+// channels), so from three threads on XNNPACK's pool is the faster.
+
+import type * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { PLAIN_MEMORY_KERNELS, SHARED_MEMORY_KERNELS } from './binary';
+
+/** The exports of kernels.wat; every pointer a byte offset into the heap (see kernels.wat). */
+export interface WasmKernelExports {
+  spread(
+    x: number,
+    xp: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    s: number,
+    before: number,
+    hp: number,
+    wp: number,
+  ): void;
+  conv(
+    xp: number,
+    wt: number,
+    bias: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    c: number,
+    ho: number,
+    wo: number,
+    o: number,
+    k: number,
+    s: number,
+  ): void;
+  filterGrad(
+    xp: number,
+    dz: number,
+    dw: number,
+    n: number,
+    hp: number,
+    wp: number,
+    c: number,
+    ho: number,
+    wo: number,
+    o: number,
+    k: number,
+    s: number,
+  ): void;
+  bnMoments(x: number, m: number, c: number, mean: number, variance: number, acc: number): void;
+  bnApply(x: number, y: number, m: number, c: number, scale: number, shift: number, relu: number): void;
+  reluMask(dy: number, y: number, g: number, count: number): void;
+  bnGradSums(g: number, x: number, mean: number, m: number, c: number, sumG: number, sumGx: number): void;
+  bnGradApply(
+    g: number,
+    x: number,
+    dx: number,
+    m: number,
+    c: number,
+    gain: number,
+    slope: number,
+    offset: number,
+  ): void;
+}
+
+/** The kernels with the heap they work in. */
+export interface WasmKernels {
+  run: WasmKernelExports;
+  /** A tensor's byte offset in the heap. */
+  at: (t: tf.TensorInfo) => number;
+  /** `floats` float32s of scratch heap for `use`, freed after it (views of the heap taken inside only). */
+  withScratch: <T>(floats: number, use: (at: number) => T) => T;
+  heapF32: () => Float32Array;
+  heapF64: () => Float64Array;
+}
+
+interface EmscriptenHeap {
+  asm?: { memory?: WebAssembly.Memory };
+  wasmMemory?: WebAssembly.Memory;
+  _malloc(bytes: number): number;
+  _free(at: number): void;
+}
+
+/** XNNPACK's pool from which its convolutions are the faster (see the header). */
+export const XNNPACK_CONV_THREADS = 3;
+
+let loaded: WasmKernels | null = null;
+let convsToo = false;
+
+/**
+ * Instantiates the kernels in `backend`'s memory (needs wasm SIMD; false where it is missing or the
+ * memory cannot be found). `threads`: XNNPACK's pool, which decides the convolutions (header).
+ */
+export async function loadWasmKernels(
+  backend: BackendWasm,
+  simd: boolean,
+  threads: number,
+): Promise<boolean> {
+  convsToo = threads < XNNPACK_CONV_THREADS;
+  if (loaded) return true;
+  if (!simd) return false;
+  const heap = backend.wasm as unknown as EmscriptenHeap;
+  const memory = heap.asm?.memory ?? heap.wasmMemory;
+  if (!memory) return false;
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const bytes = Uint8Array.from(atob(shared ? SHARED_MEMORY_KERNELS : PLAIN_MEMORY_KERNELS), (ch) =>
+    ch.charCodeAt(0),
+  );
+  const { instance } = await WebAssembly.instantiate(bytes, { env: { memory } });
+  loaded = {
+    run: instance.exports as unknown as WasmKernelExports,
+    at: (t) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset,
+    withScratch: (floats, use) => {
+      const at = heap._malloc(floats * 4);
+      if (!at) throw new Error(`the wasm heap has no room for ${floats * 4} bytes of scratch`);
+      try {
+        return use(at);
+      } finally {
+        heap._free(at);
+      }
+    },
+    // Views of the memory's current buffer: a growth of the heap detaches the ones taken before.
+    heapF32: () => new Float32Array(memory.buffer),
+    heapF64: () => new Float64Array(memory.buffer),
+  };
+  return true;
+}
+
+/** The kernels, where they loaded (the batch norm uses them then). */
+export function wasmKernels(): WasmKernels | null {
+  return loaded;
+}
+
+/** The kernels where the convolutions use them too (a small XNNPACK pool), else null. */
+export function wasmConvKernels(): WasmKernels | null {
+  return convsToo ? loaded : null;
+}
