@@ -1,10 +1,11 @@
 // The batch-norm families' convolutions (conv.ts) on wasm with the studio's SIMD kernels
 // (wasmKernels/kernels.wat), where they run (wasmConvKernels) and the channels fit their blocks:
 // - forward: the input padded into scratch, then one conv; output channels a multiple of 8;
-// - input gradient: dz spread by the stride and padded by k − 1 − p, conv'd with the flipped
-//   filter; the layer's input channels a multiple of 8;
-// - filter gradient: the input padded, then the kernel's per-image sums; input channels a
-//   multiple of 4, output channels of 8.
+// - input gradient: at stride 1, dz padded by k − 1 − p and conv'd with the flipped filter; at
+//   stride 2, dz times each tap added where the tap reads (convTranspose: spreading dz for a
+//   conv multiplied three zeros for each value); the layer's input channels a multiple of 8;
+// - filter gradient: the input padded (its channels to a multiple of 4: the first layer's three),
+//   then the kernel's per-image sums; output channels a multiple of 8.
 // Elsewhere conv.ts keeps XNNPACK's convolutions.
 
 import * as tf from '@tensorflow/tfjs';
@@ -25,7 +26,7 @@ export function studioWasmConv(c: number, o: number): { forward: boolean; input:
   return {
     forward: ready && o % 8 === 0,
     input: ready && c % 8 === 0,
-    filter: ready && c % 4 === 0 && o % 8 === 0,
+    filter: ready && o % 8 === 0,
   };
 }
 
@@ -41,14 +42,23 @@ const kernels = (): WasmKernels => {
   return loaded;
 };
 
-/** `x` zero-padded by `p` on every side into scratch, then `use(at)` (x itself where p is 0). */
-function padded<T>(k: WasmKernels, x: tf.TensorInfo, p: number, use: (at: number) => T): T {
-  if (p === 0) return use(k.at(x));
+/**
+ * `x` zero-padded by `p` on every side, its channels to `cp`, into scratch, then `use(at)` (x
+ * itself where there is nothing to add).
+ */
+function padded<T>(
+  k: WasmKernels,
+  x: tf.TensorInfo,
+  p: number,
+  use: (at: number) => T,
+  cp = x.shape[3] as number,
+): T {
   const [n, h, w, c] = x.shape as Shape4;
+  if (p === 0 && cp === c) return use(k.at(x));
   const hp = h + 2 * p;
   const wp = w + 2 * p;
-  return k.withScratch(n * hp * wp * c, (at) => {
-    k.run.spread(k.at(x), at, n, h, w, c, 1, p, hp, wp);
+  return k.withScratch(n * hp * wp * cp, (at) => {
+    k.run.spread(k.at(x), at, n, h, w, c, cp, 1, p, hp, wp);
     return use(at);
   });
 }
@@ -62,26 +72,14 @@ function convForward({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const { stride, padding } = attrs as { stride: number; padding: number };
   const [n, h, w, c] = x.shape as Shape4;
   const [kh, , , o] = filter.shape as Shape4;
-  const ho = Math.floor((h + 2 * padding - kh) / stride) + 1;
-  const wo = Math.floor((w + 2 * padding - kh) / stride) + 1;
+  const [hp, wp] = [h + 2 * padding, w + 2 * padding];
+  const ho = Math.floor((hp - kh) / stride) + 1;
+  const wo = Math.floor((wp - kh) / stride) + 1;
   const out = backend.makeOutput([n, ho, wo, o], 'float32');
   const k = kernels();
+  const b = bias ? k.at(bias) : 0;
   padded(k, x, padding, (xp) => {
-    k.run.conv(
-      xp,
-      k.at(filter),
-      bias ? k.at(bias) : 0,
-      k.at(out),
-      n,
-      h + 2 * padding,
-      w + 2 * padding,
-      c,
-      ho,
-      wo,
-      o,
-      kh,
-      stride,
-    );
+    k.run.conv(xp, k.at(filter), b, k.at(out), n, hp, wp, c, ho, wo, o, kh, stride);
   });
   return out;
 }
@@ -97,8 +95,6 @@ function convInputGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const [kh, kw, c] = filter.shape as Shape4;
   const out = backend.makeOutput([n, height, width, c], 'float32');
   const k = kernels();
-  const hp = height + kh - 1;
-  const wp = width + kw - 1;
   k.withScratch(kh * kw * o * c, (flipped) => {
     const heap = k.heapF32();
     flipFilterLoop(
@@ -106,9 +102,25 @@ function convInputGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
       [kh, kw, c, o],
       heap.subarray(flipped / 4, flipped / 4 + kh * kw * o * c),
     );
-    k.withScratch(n * hp * wp * o, (spread) => {
-      k.run.spread(k.at(dz), spread, n, ho, wo, o, stride, kh - 1 - padding, hp, wp);
-      k.run.conv(spread, flipped, 0, k.at(out), n, hp, wp, o, height, width, c, kh, 1);
+    if (stride === 1) {
+      const [hp, wp] = [height + kh - 1, width + kw - 1];
+      k.withScratch(n * hp * wp * o, (spread) => {
+        k.run.spread(k.at(dz), spread, n, ho, wo, o, o, 1, kh - 1 - padding, hp, wp);
+        k.run.conv(spread, flipped, 0, k.at(out), n, hp, wp, o, height, width, c, kh, 1);
+      });
+      return;
+    }
+    const [hp, wp] = [height + 2 * padding, width + 2 * padding];
+    const transpose = (dxp: number) => {
+      k.run.convTranspose(k.at(dz), flipped, dxp, n, ho, wo, o, hp, wp, c, kh, stride);
+    };
+    if (padding === 0) {
+      transpose(k.at(out));
+      return;
+    }
+    k.withScratch(n * hp * wp * c, (dxp) => {
+      transpose(dxp);
+      k.run.crop(dxp, k.at(out), n, height, width, c, padding);
     });
   });
   return out;
@@ -122,22 +134,26 @@ function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const [, ho, wo, o] = dz.shape as Shape4;
   const out = backend.makeOutput([size, size, c, o], 'float32');
   const k = kernels();
-  padded(k, x, padding, (xp) => {
-    k.run.filterGrad(
-      xp,
-      k.at(dz),
-      k.at(out),
-      n,
-      h + 2 * padding,
-      w + 2 * padding,
-      c,
-      ho,
-      wo,
-      o,
-      size,
-      stride,
-    );
-  });
+  const [hp, wp] = [h + 2 * padding, w + 2 * padding];
+  if (c % 4 === 0) {
+    padded(k, x, padding, (xp) => {
+      k.run.filterGrad(xp, k.at(dz), k.at(out), n, hp, wp, c, ho, wo, o, size, stride);
+    });
+    return out;
+  }
+  // The channels padded with zeros to a multiple of 4; the padding's gradient is dropped.
+  const cp = Math.ceil(c / 4) * 4;
+  const summed = (xp: number) => {
+    k.withScratch(size * size * cp * o, (dw) => {
+      k.run.filterGrad(xp, k.at(dz), dw, n, hp, wp, cp, ho, wo, o, size, stride);
+      const heap = k.heapF32();
+      for (let tap = 0; tap < size * size; tap++) {
+        const from = dw / 4 + tap * cp * o;
+        heap.copyWithin(k.at(out) / 4 + tap * c * o, from, from + c * o);
+      }
+    });
+  };
+  padded(k, x, padding, summed, cp);
   return out;
 }
 

@@ -17,10 +17,26 @@ export interface WasmKernelExports {
     h: number,
     w: number,
     c: number,
+    cp: number,
     s: number,
     before: number,
     hp: number,
     wp: number,
+  ): void;
+  crop(xp: number, x: number, n: number, h: number, w: number, c: number, p: number): void;
+  convTranspose(
+    dz: number,
+    wtT: number,
+    dxp: number,
+    n: number,
+    ho: number,
+    wo: number,
+    o: number,
+    hp: number,
+    wp: number,
+    c: number,
+    k: number,
+    s: number,
   ): void;
   conv(
     xp: number,

@@ -7,15 +7,17 @@
 (module
   (import "env" "memory" (memory 1))
 
-  ;; xp [n, hp, wp, c] = zeros with x [n, h, w, c] at rows before + s*y and columns before + s*x:
-  ;; s = 1 pads a map for conv, s > 1 spreads a strided conv's output gradient for its input
-  ;; gradient (the rest of hp and wp is zeros after the map).
+  ;; xp [n, hp, wp, cp] = zeros with x [n, h, w, c] at rows before + s*y, columns before + s*x and
+  ;; channels [0, c) (cp >= c): s = 1 pads a map for conv (cp > c: to a multiple of 4 channels for
+  ;; filterGrad), s > 1 spreads a strided conv's output gradient for its input gradient.
   (func (export "spread") (param $x i32) (param $xp i32) (param $n i32) (param $h i32) (param $w i32)
-        (param $c i32) (param $s i32) (param $before i32) (param $hp i32) (param $wp i32)
+        (param $c i32) (param $cp i32) (param $s i32) (param $before i32) (param $hp i32) (param $wp i32)
     (local $img i32) (local $y i32) (local $col i32) (local $from i32) (local $to i32) (local $cs i32)
+    (local $cps i32)
     (local.set $cs (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $cps (i32.shl (local.get $cp) (i32.const 2)))
     (memory.fill (local.get $xp) (i32.const 0)
-                 (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $hp)) (local.get $wp)) (local.get $cs)))
+                 (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $hp)) (local.get $wp)) (local.get $cps)))
     (local.set $from (local.get $x))
     (local.set $img (i32.const 0))
     (block $done (loop $images
@@ -23,12 +25,12 @@
       (local.set $y (i32.const 0))
       (block $rowsDone (loop $rows
         (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $h)))
-        (local.set $to (i32.add (local.get $xp) (i32.mul (local.get $cs)
+        (local.set $to (i32.add (local.get $xp) (i32.mul (local.get $cps)
           (i32.add (i32.mul (i32.add (i32.mul (local.get $img) (local.get $hp))
                                      (i32.add (local.get $before) (i32.mul (local.get $s) (local.get $y))))
                             (local.get $wp))
                    (local.get $before)))))
-        (if (i32.eq (local.get $s) (i32.const 1))
+        (if (i32.and (i32.eq (local.get $s) (i32.const 1)) (i32.eq (local.get $c) (local.get $cp)))
           (then
             (memory.copy (local.get $to) (local.get $from) (i32.mul (local.get $w) (local.get $cs)))
             (local.set $from (i32.add (local.get $from) (i32.mul (local.get $w) (local.get $cs)))))
@@ -38,9 +40,136 @@
               (br_if $colsDone (i32.ge_u (local.get $col) (local.get $w)))
               (memory.copy (local.get $to) (local.get $from) (local.get $cs))
               (local.set $from (i32.add (local.get $from) (local.get $cs)))
-              (local.set $to (i32.add (local.get $to) (i32.mul (local.get $s) (local.get $cs))))
+              (local.set $to (i32.add (local.get $to) (i32.mul (local.get $s) (local.get $cps))))
               (local.set $col (i32.add (local.get $col) (i32.const 1)))
               (br $cols)))))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rows)))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br $images))))
+
+  ;; x [n, h, w, c] = the inside of xp [n, h+2p, w+2p, c], p pixels from each side.
+  (func (export "crop") (param $xp i32) (param $x i32) (param $n i32) (param $h i32) (param $w i32)
+        (param $c i32) (param $p i32)
+    (local $row i32) (local $rows i32) (local $rowBytes i32) (local $from i32) (local $hp i32) (local $wp i32)
+    (local.set $hp (i32.add (local.get $h) (i32.shl (local.get $p) (i32.const 1))))
+    (local.set $wp (i32.add (local.get $w) (i32.shl (local.get $p) (i32.const 1))))
+    (local.set $rowBytes (i32.shl (i32.mul (local.get $w) (local.get $c)) (i32.const 2)))
+    (local.set $rows (i32.mul (local.get $n) (local.get $h)))
+    (local.set $row (i32.const 0))
+    (block $done (loop $copy
+      (br_if $done (i32.ge_u (local.get $row) (local.get $rows)))
+      ;; row r of x is row (r / h) * hp + p + r % h of xp, from column p
+      (local.set $from (i32.add (local.get $xp) (i32.shl (i32.mul (local.get $c)
+        (i32.add (i32.mul (i32.add (i32.mul (i32.div_u (local.get $row) (local.get $h)) (local.get $hp))
+                                   (i32.add (local.get $p) (i32.rem_u (local.get $row) (local.get $h))))
+                          (local.get $wp))
+                 (local.get $p))) (i32.const 2))))
+      (memory.copy (i32.add (local.get $x) (i32.mul (local.get $row) (local.get $rowBytes))) (local.get $from) (local.get $rowBytes))
+      (local.set $row (i32.add (local.get $row) (i32.const 1)))
+      (br $copy))))
+
+  ;; The input gradient of conv at stride s, tap by tap: dxp[n, s*y+i, s*x+j, :] += dz[n, y, x, :] times
+  ;; the filter's tap (i, j) transposed, into dxp [n, hp, wp, c] (zeroed first; the input padded by
+  ;; p, so hp = h + 2p). wtT is the filter flipped, [k, k, o, c] (convGradientKernels.ts's
+  ;; flipFilterLoop): tap (i, j) is its [k-1-i, k-1-j]. c % 8 == 0. For s > 1 this skips the
+  ;; zeros that spreading dz for conv would multiply (three quarters of them at stride 2).
+  (func (export "convTranspose") (param $dz i32) (param $wtT i32) (param $dxp i32)
+        (param $n i32) (param $ho i32) (param $wo i32) (param $o i32)
+        (param $hp i32) (param $wp i32) (param $c i32) (param $k i32) (param $s i32)
+    (local $img i32) (local $y i32) (local $x i32) (local $cb i32) (local $i i32) (local $j i32)
+    (local $dq i32) (local $wq i32) (local $end i32) (local $out i32) (local $os i32) (local $cs i32)
+    (local $step i32) (local $quad i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $w0 v128) (local $w1 v128) (local $v v128)
+    (local.set $os (i32.shl (local.get $o) (i32.const 2)))
+    (local.set $cs (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $step (i32.mul (local.get $s) (local.get $cs)))
+    (memory.fill (local.get $dxp) (i32.const 0)
+                 (i32.mul (i32.mul (i32.mul (local.get $n) (local.get $hp)) (local.get $wp)) (local.get $cs)))
+    (local.set $img (i32.const 0))
+    (block $imagesDone (loop $images
+      (br_if $imagesDone (i32.ge_u (local.get $img) (local.get $n)))
+      (local.set $y (i32.const 0))
+      (block $rowsDone (loop $rows
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $ho)))
+        (local.set $x (i32.const 0))
+        (block $pixelsDone (loop $pixels
+          (br_if $pixelsDone (i32.ge_u (local.get $x) (local.get $wo)))
+          ;; four pixels where four are left, else one (the others' accumulators stay unused)
+          (local.set $quad (i32.le_u (i32.add (local.get $x) (i32.const 4)) (local.get $wo)))
+          (local.set $cb (i32.const 0))
+          (block $chanDone (loop $chans
+            (br_if $chanDone (i32.ge_u (local.get $cb) (local.get $c)))
+            (local.set $i (i32.const 0))
+            (loop $tapRows
+              (local.set $j (i32.const 0))
+              (loop $taps
+                (local.set $a0 (v128.const i32x4 0 0 0 0)) (local.set $a1 (v128.const i32x4 0 0 0 0))
+                (local.set $a2 (v128.const i32x4 0 0 0 0)) (local.set $a3 (v128.const i32x4 0 0 0 0))
+                (local.set $c0 (v128.const i32x4 0 0 0 0)) (local.set $c1 (v128.const i32x4 0 0 0 0))
+                (local.set $c2 (v128.const i32x4 0 0 0 0)) (local.set $c3 (v128.const i32x4 0 0 0 0))
+                (local.set $wq (i32.add (local.get $wtT) (i32.shl (i32.add (i32.mul (i32.add
+                  (i32.mul (i32.sub (i32.sub (local.get $k) (i32.const 1)) (local.get $i)) (local.get $k))
+                  (i32.sub (i32.sub (local.get $k) (i32.const 1)) (local.get $j))) (i32.mul (local.get $o) (local.get $c)))
+                  (local.get $cb)) (i32.const 2))))
+                (local.set $dq (i32.add (local.get $dz) (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $img) (local.get $ho))
+                  (local.get $y)) (local.get $wo)) (local.get $x)) (local.get $os))))
+                (local.set $end (i32.add (local.get $dq) (local.get $os)))
+                (if (local.get $quad)
+                  (then
+                    (loop $inputs
+                      (local.set $w0 (v128.load (local.get $wq)))
+                      (local.set $w1 (v128.load offset=16 (local.get $wq)))
+                      (local.set $v (v128.load32_splat (local.get $dq)))
+                      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (local.get $w0))))
+                      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $v) (local.get $w1))))
+                      (local.set $v (v128.load32_splat (i32.add (local.get $dq) (local.get $os))))
+                      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $v) (local.get $w0))))
+                      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $v) (local.get $w1))))
+                      (local.set $v (v128.load32_splat (i32.add (local.get $dq) (i32.shl (local.get $os) (i32.const 1)))))
+                      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $v) (local.get $w0))))
+                      (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $v) (local.get $w1))))
+                      (local.set $v (v128.load32_splat (i32.add (local.get $dq) (i32.mul (local.get $os) (i32.const 3)))))
+                      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $v) (local.get $w0))))
+                      (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $v) (local.get $w1))))
+                      (local.set $wq (i32.add (local.get $wq) (local.get $cs)))
+                      (local.set $dq (i32.add (local.get $dq) (i32.const 4)))
+                      (br_if $inputs (i32.lt_u (local.get $dq) (local.get $end)))))
+                  (else
+                    (loop $inputs1
+                      (local.set $v (v128.load32_splat (local.get $dq)))
+                      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (v128.load (local.get $wq)))))
+                      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $wq)))))
+                      (local.set $wq (i32.add (local.get $wq) (local.get $cs)))
+                      (local.set $dq (i32.add (local.get $dq) (i32.const 4)))
+                      (br_if $inputs1 (i32.lt_u (local.get $dq) (local.get $end))))))
+                ;; out = &dxp[img, s*y + i, s*x + j, cb]
+                (local.set $out (i32.add (local.get $dxp) (i32.add (i32.shl (local.get $cb) (i32.const 2)) (i32.mul (local.get $cs)
+                  (i32.add (i32.mul (i32.add (i32.mul (local.get $img) (local.get $hp)) (i32.add (i32.mul (local.get $s) (local.get $y)) (local.get $i)))
+                                    (local.get $wp))
+                           (i32.add (i32.mul (local.get $s) (local.get $x)) (local.get $j)))))))
+                (v128.store (local.get $out) (f32x4.add (v128.load (local.get $out)) (local.get $a0)))
+                (v128.store offset=16 (local.get $out) (f32x4.add (v128.load offset=16 (local.get $out)) (local.get $c0)))
+                (if (local.get $quad) (then
+                  (local.set $out (i32.add (local.get $out) (local.get $step)))
+                  (v128.store (local.get $out) (f32x4.add (v128.load (local.get $out)) (local.get $a1)))
+                  (v128.store offset=16 (local.get $out) (f32x4.add (v128.load offset=16 (local.get $out)) (local.get $c1)))
+                  (local.set $out (i32.add (local.get $out) (local.get $step)))
+                  (v128.store (local.get $out) (f32x4.add (v128.load (local.get $out)) (local.get $a2)))
+                  (v128.store offset=16 (local.get $out) (f32x4.add (v128.load offset=16 (local.get $out)) (local.get $c2)))
+                  (local.set $out (i32.add (local.get $out) (local.get $step)))
+                  (v128.store (local.get $out) (f32x4.add (v128.load (local.get $out)) (local.get $a3)))
+                  (v128.store offset=16 (local.get $out) (f32x4.add (v128.load offset=16 (local.get $out)) (local.get $c3)))))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br_if $taps (i32.lt_u (local.get $j) (local.get $k))))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_if $tapRows (i32.lt_u (local.get $i) (local.get $k))))
+            (local.set $cb (i32.add (local.get $cb) (i32.const 8)))
+            (br $chans)))
+          (local.set $x (i32.add (local.get $x) (select (i32.const 4) (i32.const 1) (local.get $quad))))
+          (br $pixels)))
         (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $rows)))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))

@@ -108,6 +108,8 @@ describe('the wasm kernels', () => {
     { n: 2, side: 9, c: 8, o: 16, kernel: 3, stride: 2, bias: false },
     { n: 2, side: 8, c: 16, o: 32, kernel: 1, stride: 2, bias: false },
     { n: 1, side: 5, c: 24, o: 8, kernel: 1, stride: 1, bias: true },
+    { n: 2, side: 10, c: 8, o: 8, kernel: 3, stride: 2, bias: true },
+    { n: 2, side: 6, c: 3, o: 16, kernel: 3, stride: 1, bias: true },
   ];
   it.each(cases)('conv, input and filter gradients match tfjs’s CPU backend: %o', async (cs) => {
     const layer = layerOf(cs);
@@ -124,7 +126,7 @@ describe('the wasm kernels', () => {
       bias: normal(rng, cs.o),
       dy: normal(rng, cs.n * ho * ho * cs.o),
     };
-    expect(studioWasmConv(cs.c, cs.o)).toEqual({ forward: true, input: true, filter: true });
+    expect(studioWasmConv(cs.c, cs.o)).toEqual({ forward: true, input: cs.c % 8 === 0, filter: true });
     // Without a bias, b joins at zero weight (so its gradient exists, all zeros).
     const studio = convPasses(data, shape, (x, f, b) =>
       cs.bias ? conv2d(x, f, b, layer) : tf.add(conv2d(x, f, null, layer), tf.mul(b, 0)),
@@ -149,8 +151,8 @@ describe('the wasm kernels', () => {
     }
   });
 
-  it('the first conv’s three input channels: the forward pass on the kernels, the filter gradient on XNNPACK', () => {
-    expect(studioWasmConv(3, 16)).toEqual({ forward: true, input: false, filter: false });
+  it('leaves to XNNPACK what the kernels’ blocks do not fit: the first conv’s input gradient, 12 outputs', () => {
+    expect(studioWasmConv(3, 16)).toEqual({ forward: true, input: false, filter: true });
     expect(studioWasmConv(16, 12)).toEqual({ forward: false, input: true, filter: false });
   });
 });
