@@ -67,6 +67,22 @@ export interface WasmKernelExports {
     k: number,
     s: number,
   ): void;
+  winogradFilter(wt: number, u: number, c: number, o: number): void;
+  winogradConv(
+    xp: number,
+    u: number,
+    bias: number,
+    out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    c: number,
+    ho: number,
+    wo: number,
+    o: number,
+    v: number,
+    m: number,
+  ): void;
   bnMoments(x: number, m: number, c: number, mean: number, variance: number, acc: number): void;
   bnApply(x: number, y: number, m: number, c: number, scale: number, shift: number, relu: number): void;
   reluMask(dy: number, y: number, g: number, count: number): void;

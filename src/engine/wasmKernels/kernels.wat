@@ -179,7 +179,7 @@
   ;; already padded xp [n, hp, wp, c] and a k x k filter at stride s; bias 0 adds none. o % 8 == 0.
   ;; Blocks of 4 output pixels of a row by 8 output channels, 8 accumulators; the row's last
   ;; wo % 4 pixels one at a time.
-  (func (export "conv") (param $xp i32) (param $wt i32) (param $bias i32) (param $out i32)
+  (func $conv (export "conv") (param $xp i32) (param $wt i32) (param $bias i32) (param $out i32)
         (param $n i32) (param $hp i32) (param $wp i32) (param $c i32)
         (param $ho i32) (param $wo i32) (param $o i32) (param $k i32) (param $s i32)
     (local $img i32) (local $y i32) (local $x i32) (local $co i32) (local $i i32) (local $j i32)
@@ -406,6 +406,218 @@
         (br_if $tapRows (i32.lt_u (local.get $i) (local.get $k))))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br $images))))
+
+  ;; Winograd F(2x2, 3x3) (Lavin and Gray, 2016) for the 3x3 convs at stride 1: each 2x2 block of
+  ;; outputs from its 4x4 patch with 16 products per channel pair instead of 36, as 16 matrix
+  ;; products over the blocks ($conv with k = 1) between the patches' and the filter's transforms:
+  ;; U = G g G^T, V = B^T d B, Y = A^T M A with
+  ;;   G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1], B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1],
+  ;;   A^T = [1 1 1 0; 0 1 -1 -1].
+  ;; Its rounding differs from the direct sum's by a few float32 ulps of the largest term.
+
+  ;; u [16, c, o] = the filter wt [3, 3, c, o] transformed: position (xi, nu) at u + (4 xi + nu) c o.
+  (func (export "winogradFilter") (param $wt i32) (param $u i32) (param $c i32) (param $o i32)
+    (local $q i32) (local $tap i32) (local $half v128)
+    (local $g00 v128) (local $g01 v128) (local $g02 v128)
+    (local $g10 v128) (local $g11 v128) (local $g12 v128)
+    (local $g20 v128) (local $g21 v128) (local $g22 v128)
+    (local $t00 v128) (local $t01 v128) (local $t02 v128)
+    (local $t10 v128) (local $t11 v128) (local $t12 v128)
+    (local $t20 v128) (local $t21 v128) (local $t22 v128)
+    (local $t30 v128) (local $t31 v128) (local $t32 v128)
+    (local.set $half (f32x4.splat (f32.const 0.5)))
+    (local.set $tap (i32.shl (i32.mul (local.get $c) (local.get $o)) (i32.const 2)))
+    (local.set $q (i32.const 0))
+    ;; four (ci, co) pairs at a time, the same floats of every tap
+    (loop $pairs
+      (local.set $g00 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 0))))))
+      (local.set $g01 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 1))))))
+      (local.set $g02 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 2))))))
+      (local.set $g10 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 3))))))
+      (local.set $g11 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 4))))))
+      (local.set $g12 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 5))))))
+      (local.set $g20 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 6))))))
+      (local.set $g21 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 7))))))
+      (local.set $g22 (v128.load (i32.add (local.get $wt) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 8))))))
+      ;; t = G g
+      (local.set $t00 (local.get $g00))
+      (local.set $t10 (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $g00) (local.get $g10)) (local.get $g20))))
+      (local.set $t20 (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $g00) (local.get $g10)) (local.get $g20))))
+      (local.set $t30 (local.get $g20))
+      (local.set $t01 (local.get $g01))
+      (local.set $t11 (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $g01) (local.get $g11)) (local.get $g21))))
+      (local.set $t21 (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $g01) (local.get $g11)) (local.get $g21))))
+      (local.set $t31 (local.get $g21))
+      (local.set $t02 (local.get $g02))
+      (local.set $t12 (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $g02) (local.get $g12)) (local.get $g22))))
+      (local.set $t22 (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $g02) (local.get $g12)) (local.get $g22))))
+      (local.set $t32 (local.get $g22))
+      ;; U = t G^T
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 0)))) (local.get $t00))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 1)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $t00) (local.get $t01)) (local.get $t02))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 2)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $t00) (local.get $t01)) (local.get $t02))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 3)))) (local.get $t02))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 4)))) (local.get $t10))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 5)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $t10) (local.get $t11)) (local.get $t12))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 6)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $t10) (local.get $t11)) (local.get $t12))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 7)))) (local.get $t12))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 8)))) (local.get $t20))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 9)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $t20) (local.get $t21)) (local.get $t22))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 10)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $t20) (local.get $t21)) (local.get $t22))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 11)))) (local.get $t22))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 12)))) (local.get $t30))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 13)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.add (local.get $t30) (local.get $t31)) (local.get $t32))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 14)))) (f32x4.mul (local.get $half) (f32x4.add (f32x4.sub (local.get $t30) (local.get $t31)) (local.get $t32))))
+      (v128.store (i32.add (local.get $u) (i32.add (local.get $q) (i32.mul (local.get $tap) (i32.const 15)))) (local.get $t32))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br_if $pairs (i32.lt_u (local.get $q) (local.get $tap)))))
+
+  ;; v [16, t, c] = the 4x4 patches of one padded image xp [., wp, c] transformed: tile (ty, tx) is the
+  ;; patch from row 2ty and column 2tx, t = th tw tiles in row-major order. c % 4 == 0. A row of
+  ;; B^T d B at a time, from the two rows of d it reads (few values live: no spills).
+  (func $winogradInput (param $xp i32) (param $v i32) (param $wp i32) (param $c i32) (param $th i32) (param $tw i32)
+    (local $ty i32) (local $tx i32) (local $cb i32) (local $cs i32) (local $row i32) (local $at i32)
+    (local $plane i32) (local $to i32) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $cs (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $row (i32.mul (local.get $wp) (local.get $cs)))
+    ;; planes a cache line apart from a multiple of 4 KiB: sixteen stores to one L1 set evicted each other
+    (local.set $plane (i32.add (i32.mul (i32.mul (local.get $th) (local.get $tw)) (local.get $cs)) (i32.const 64)))
+    (local.set $to (local.get $v))
+    (local.set $ty (i32.const 0))
+    (loop $tileRows
+      (local.set $tx (i32.const 0))
+      (loop $tiles
+        (local.set $cb (i32.const 0))
+        (loop $blocks
+          (local.set $at (i32.add (i32.add (local.get $xp) (local.get $cb))
+            (i32.add (i32.mul (i32.shl (local.get $ty) (i32.const 1)) (local.get $row))
+                     (i32.mul (i32.shl (local.get $tx) (i32.const 1)) (local.get $cs)))))
+          ;; row 0 of B^T d, then times B
+          (local.set $t0 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cs) (i32.const 0))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 0)))))))
+          (local.set $t1 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cs) (i32.const 1))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 1)))))))
+          (local.set $t2 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cs) (i32.const 2))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 2)))))))
+          (local.set $t3 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 0)) (i32.mul (local.get $cs) (i32.const 3))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 3)))))))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 0)))) (f32x4.sub (local.get $t0) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 1)))) (f32x4.add (local.get $t1) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 2)))) (f32x4.sub (local.get $t2) (local.get $t1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 3)))) (f32x4.sub (local.get $t1) (local.get $t3)))
+          ;; row 1 of B^T d, then times B
+          (local.set $t0 (f32x4.add (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 0))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 0)))))))
+          (local.set $t1 (f32x4.add (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 1))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 1)))))))
+          (local.set $t2 (f32x4.add (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 2))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 2)))))))
+          (local.set $t3 (f32x4.add (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 3))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 3)))))))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 4)))) (f32x4.sub (local.get $t0) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 5)))) (f32x4.add (local.get $t1) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 6)))) (f32x4.sub (local.get $t2) (local.get $t1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 7)))) (f32x4.sub (local.get $t1) (local.get $t3)))
+          ;; row 2 of B^T d, then times B
+          (local.set $t0 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 0))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 0)))))))
+          (local.set $t1 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 1))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 1)))))))
+          (local.set $t2 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 2))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 2)))))))
+          (local.set $t3 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 2)) (i32.mul (local.get $cs) (i32.const 3))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 3)))))))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 8)))) (f32x4.sub (local.get $t0) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 9)))) (f32x4.add (local.get $t1) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 10)))) (f32x4.sub (local.get $t2) (local.get $t1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 11)))) (f32x4.sub (local.get $t1) (local.get $t3)))
+          ;; row 3 of B^T d, then times B
+          (local.set $t0 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 0))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cs) (i32.const 0)))))))
+          (local.set $t1 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 1))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cs) (i32.const 1)))))))
+          (local.set $t2 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 2))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cs) (i32.const 2)))))))
+          (local.set $t3 (f32x4.sub (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 1)) (i32.mul (local.get $cs) (i32.const 3))))) (v128.load (i32.add (local.get $at) (i32.add (i32.mul (local.get $row) (i32.const 3)) (i32.mul (local.get $cs) (i32.const 3)))))))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 12)))) (f32x4.sub (local.get $t0) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 13)))) (f32x4.add (local.get $t1) (local.get $t2)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 14)))) (f32x4.sub (local.get $t2) (local.get $t1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 15)))) (f32x4.sub (local.get $t1) (local.get $t3)))
+          (local.set $cb (i32.add (local.get $cb) (i32.const 16)))
+          (br_if $blocks (i32.lt_u (local.get $cb) (local.get $cs))))
+        (local.set $to (i32.add (local.get $to) (local.get $cs)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (br_if $tiles (i32.lt_u (local.get $tx) (local.get $tw))))
+      (local.set $ty (i32.add (local.get $ty) (i32.const 1)))
+      (br_if $tileRows (i32.lt_u (local.get $ty) (local.get $th)))))
+
+  ;; out [ho, wo, o] of one image (+ bias where bias is not 0) from m [16, t, o], the products of the
+  ;; tiles' transforms: Y = A^T M A, each tile's 2x2 outputs, those inside ho x wo. o % 4 == 0. A row
+  ;; of Y at a time, from the three rows of M it reads.
+  (func $winogradOutput (param $m i32) (param $out i32) (param $bias i32) (param $ho i32) (param $wo i32)
+        (param $o i32) (param $th i32) (param $tw i32)
+    (local $ty i32) (local $tx i32) (local $cb i32) (local $os i32) (local $plane i32) (local $from i32)
+    (local $at i32) (local $b v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local $right i32)
+    (local.set $os (i32.shl (local.get $o) (i32.const 2)))
+    (local.set $plane (i32.add (i32.mul (i32.mul (local.get $th) (local.get $tw)) (local.get $os)) (i32.const 64)))
+    (local.set $from (local.get $m))
+    (local.set $ty (i32.const 0))
+    (loop $tileRows
+      (local.set $tx (i32.const 0))
+      (loop $tiles
+        (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tx) (i32.const 1)) (i32.const 1)) (local.get $wo)))
+        (local.set $cb (i32.const 0))
+        (loop $blocks
+          (local.set $b (v128.const i32x4 0 0 0 0))
+          (if (local.get $bias) (then (local.set $b (v128.load (i32.add (local.get $bias) (local.get $cb))))))
+          ;; at = &out[2ty, 2tx, cb]
+          (local.set $at (i32.add (i32.add (local.get $out) (local.get $cb))
+            (i32.mul (i32.add (i32.mul (i32.shl (local.get $ty) (i32.const 1)) (local.get $wo))
+                              (i32.shl (local.get $tx) (i32.const 1))) (local.get $os))))
+          ;; row 0 of A^T M, then times A
+          (local.set $s0 (f32x4.add (f32x4.add (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 0))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 4)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 8)))))))
+          (local.set $s1 (f32x4.add (f32x4.add (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 1))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 5)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 9)))))))
+          (local.set $s2 (f32x4.add (f32x4.add (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 2))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 6)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 10)))))))
+          (local.set $s3 (f32x4.add (f32x4.add (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 3))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 7)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 11)))))))
+          (v128.store (local.get $at) (f32x4.add (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (local.get $s2)) (local.get $b)))
+          (if (local.get $right) (then (v128.store (i32.add (local.get $at) (local.get $os)) (f32x4.add (f32x4.sub (f32x4.sub (local.get $s1) (local.get $s2)) (local.get $s3)) (local.get $b)))))
+          ;; row 1 of A^T M, then times A
+          (local.set $s0 (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 4))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 8)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 12)))))))
+          (local.set $s1 (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 5))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 9)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 13)))))))
+          (local.set $s2 (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 6))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 10)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 14)))))))
+          (local.set $s3 (f32x4.sub (f32x4.sub (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 7))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 11)))))) (v128.load (i32.add (local.get $from) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 15)))))))
+          (if (i32.lt_u (i32.add (i32.shl (local.get $ty) (i32.const 1)) (i32.const 1)) (local.get $ho)) (then
+            (local.set $at (i32.add (local.get $at) (i32.mul (local.get $wo) (local.get $os))))
+            (v128.store (local.get $at) (f32x4.add (f32x4.add (f32x4.add (local.get $s0) (local.get $s1)) (local.get $s2)) (local.get $b)))
+            (if (local.get $right) (then (v128.store (i32.add (local.get $at) (local.get $os)) (f32x4.add (f32x4.sub (f32x4.sub (local.get $s1) (local.get $s2)) (local.get $s3)) (local.get $b)))))))
+          (local.set $cb (i32.add (local.get $cb) (i32.const 16)))
+          (br_if $blocks (i32.lt_u (local.get $cb) (local.get $os))))
+        (local.set $from (i32.add (local.get $from) (local.get $os)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (br_if $tiles (i32.lt_u (local.get $tx) (local.get $tw))))
+      (local.set $ty (i32.add (local.get $ty) (i32.const 1)))
+      (br_if $tileRows (i32.lt_u (local.get $ty) (local.get $th)))))
+
+
+  ;; out [n, ho, wo, o] = the 3x3 conv at stride 1 of xp [n, hp, wp, c] (padded, hp >= 2 th + 2 and
+  ;; wp >= 2 tw + 2 for th = ceil(ho / 2), tw = ceil(wo / 2)) with the filter transformed to u
+  ;; (winogradFilter), + bias where bias is not 0; one image at a time (its transforms stay in
+  ;; cache), in scratch v [16, th tw, c] and m [16, th tw, o], each plane 64 bytes after the last.
+  ;; c % 4 == 0, o % 8 == 0.
+  (func (export "winogradConv") (param $xp i32) (param $u i32) (param $bias i32) (param $out i32)
+        (param $n i32) (param $hp i32) (param $wp i32) (param $c i32) (param $ho i32) (param $wo i32) (param $o i32)
+        (param $v i32) (param $m i32)
+    (local $img i32) (local $th i32) (local $tw i32) (local $t i32) (local $xi i32)
+    (local.set $th (i32.shr_u (i32.add (local.get $ho) (i32.const 1)) (i32.const 1)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $wo) (i32.const 1)) (i32.const 1)))
+    (local.set $t (i32.mul (local.get $th) (local.get $tw)))
+    (local.set $img (i32.const 0))
+    (loop $images
+      (call $winogradInput
+        (i32.add (local.get $xp) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $img) (local.get $hp)) (local.get $wp)) (local.get $c)) (i32.const 2)))
+        (local.get $v) (local.get $wp) (local.get $c) (local.get $th) (local.get $tw))
+      (local.set $xi (i32.const 0))
+      (loop $positions
+        (call $conv
+          (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.add (i32.shl (i32.mul (local.get $t) (local.get $c)) (i32.const 2)) (i32.const 64))))
+          (i32.add (local.get $u) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $c)) (local.get $o)) (i32.const 2)))
+          (i32.const 0)
+          (i32.add (local.get $m) (i32.mul (local.get $xi) (i32.add (i32.shl (i32.mul (local.get $t) (local.get $o)) (i32.const 2)) (i32.const 64))))
+          (i32.const 1) (i32.const 1) (local.get $t) (local.get $c) (i32.const 1) (local.get $t) (local.get $o)
+          (i32.const 1) (i32.const 1))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br_if $positions (i32.lt_u (local.get $xi) (i32.const 16))))
+      (call $winogradOutput (local.get $m)
+        (i32.add (local.get $out) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $img) (local.get $ho)) (local.get $wo)) (local.get $o)) (i32.const 2)))
+        (local.get $bias) (local.get $ho) (local.get $wo) (local.get $o) (local.get $th) (local.get $tw))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
 
   ;; Batch norm on [m, c] rows (c % 4 == 0) with the arithmetic of model/batchNorm.ts's loops:
   ;; float64 sums in row order and float64 products rounded to float32 once, so the CPU backend and

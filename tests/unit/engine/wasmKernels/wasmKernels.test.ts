@@ -1,6 +1,7 @@
 // The studio's wasm SIMD kernels (src/engine/wasmKernels/kernels.wat) as the batch-norm families
 // use them on wasm: the convolutions and their two gradients against tfjs's CPU backend (its own
-// conv, transposed conv and filter gradient), on shapes that reach every branch (a row's pixels
+// conv, transposed conv and filter gradient), on shapes that reach every branch (Winograd for the
+// 3×3 convs at stride 1 with odd and even sides, a row's pixels
 // not a multiple of four, stride 2, 1×1, bias or none, three input channels); the batch norm's
 // forward and backward passes bit for bit against batchNorm.ts's loops, which the CPU backend
 // runs; and binary.ts against the text it is assembled from.
