@@ -8,7 +8,8 @@
 //   stride 2, dz times each tap added where the tap reads (convTranspose: spreading dz for a
 //   conv multiplied three zeros for each value); the layer's input channels a multiple of 8;
 // - filter gradient: the input padded (its channels to a multiple of 4: the first layer's three),
-//   then the kernel's per-image sums; output channels a multiple of 8.
+//   then the kernel's per-image sums; output channels a multiple of 8. Winograd too where the
+//   forward pass is: the transformed filter's gradient summed over the tiles, then G^T dU G.
 // Elsewhere conv.ts keeps XNNPACK's convolutions.
 
 import * as tf from '@tensorflow/tfjs';
@@ -184,10 +185,25 @@ function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const [, ho, wo, o] = dz.shape as Shape4;
   const out = backend.makeOutput([size, size, c, o], 'float32');
   const k = kernels();
+  if (size === 3 && stride === 1 && winogradFits(c, o)) {
+    // Winograd reads whole 4×4 patches: the padded input as conv3x3 makes it.
+    const [th, tw] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
+    const [hp, wp] = [2 * th + 2, 2 * tw + 2];
+    k.withScratch(n * hp * wp * c, (xp) => {
+      k.run.spread(k.at(x), xp, n, h, w, c, c, 1, padding, hp, wp);
+      const tiles = th * tw;
+      k.withScratch(16 * c * o + 16 * (tiles * (c + o) + 32), (du) => {
+        const v = du + 4 * 16 * c * o;
+        const m = v + 16 * (4 * tiles * c + 64);
+        k.run.winogradFilterGrad(xp, k.at(dz), du, k.at(out), n, hp, wp, c, ho, wo, o, v, m);
+      });
+    });
+    return out;
+  }
   const [hp, wp] = [h + 2 * padding, w + 2 * padding];
   if (c % 4 === 0) {
     padded(k, x, padding, (xp) => {
-      k.run.filterGrad(xp, k.at(dz), k.at(out), n, hp, wp, c, ho, wo, o, size, stride);
+      k.run.filterGrad(xp, k.at(dz), k.at(out), n, hp, wp, c, ho, wo, o, size, stride, 1);
     });
     return out;
   }
@@ -195,7 +211,7 @@ function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const cp = Math.ceil(c / 4) * 4;
   const summed = (xp: number) => {
     k.withScratch(size * size * cp * o, (dw) => {
-      k.run.filterGrad(xp, k.at(dz), dw, n, hp, wp, cp, ho, wo, o, size, stride);
+      k.run.filterGrad(xp, k.at(dz), dw, n, hp, wp, cp, ho, wo, o, size, stride, 1);
       const heap = k.heapF32();
       for (let tap = 0; tap < size * size; tap++) {
         const from = dw / 4 + tap * cp * o;

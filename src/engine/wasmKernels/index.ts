@@ -66,6 +66,7 @@ export interface WasmKernelExports {
     o: number,
     k: number,
     s: number,
+    zero: number,
   ): void;
   winogradFilter(wt: number, u: number, c: number, o: number): void;
   winogradConv(
@@ -73,6 +74,21 @@ export interface WasmKernelExports {
     u: number,
     bias: number,
     out: number,
+    n: number,
+    hp: number,
+    wp: number,
+    c: number,
+    ho: number,
+    wo: number,
+    o: number,
+    v: number,
+    m: number,
+  ): void;
+  winogradFilterGrad(
+    xp: number,
+    dz: number,
+    du: number,
+    dw: number,
     n: number,
     hp: number,
     wp: number,

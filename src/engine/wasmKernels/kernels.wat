@@ -315,10 +315,11 @@
   ;; dw[i, j, ci, o] = sum over (n, y, x) of xp[n, s*y+i, s*x+j, ci] * dz[n, y, x, o]: the filter
   ;; gradient of conv above, for c % 4 == 0 and o % 8 == 0. Blocks of 4 input by 8 output
   ;; channels of one tap, 8 accumulators, summed over one image at a time (its maps stay in
-  ;; cache while every block passes over them) into dw, which starts at zero.
-  (func (export "filterGrad") (param $xp i32) (param $dz i32) (param $dw i32)
+  ;; cache while every block passes over them) into dw: zeroed first where zero is not 0, else
+  ;; added to.
+  (func $filterGrad (export "filterGrad") (param $xp i32) (param $dz i32) (param $dw i32)
         (param $n i32) (param $hp i32) (param $wp i32) (param $c i32)
-        (param $ho i32) (param $wo i32) (param $o i32) (param $k i32) (param $s i32)
+        (param $ho i32) (param $wo i32) (param $o i32) (param $k i32) (param $s i32) (param $zero i32)
     (local $img i32) (local $y i32) (local $ci i32) (local $co i32) (local $i i32) (local $j i32)
     (local $xq i32) (local $dq i32) (local $rowEnd i32) (local $acc i32) (local $cs i32) (local $os i32)
     (local $px i32) (local $rowBytes i32) (local $xImage i32) (local $dImage i32)
@@ -329,8 +330,8 @@
     (local.set $os (i32.shl (local.get $o) (i32.const 2)))
     (local.set $px (i32.mul (local.get $s) (local.get $cs)))
     (local.set $rowBytes (i32.mul (local.get $wp) (local.get $cs)))
-    (memory.fill (local.get $dw) (i32.const 0)
-                 (i32.mul (i32.mul (i32.mul (local.get $k) (local.get $k)) (local.get $c)) (local.get $os)))
+    (if (local.get $zero) (then (memory.fill (local.get $dw) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $k) (local.get $k)) (local.get $c)) (local.get $os)))))
     (local.set $img (i32.const 0))
     (block $imagesDone (loop $images
       (br_if $imagesDone (i32.ge_u (local.get $img) (local.get $n)))
@@ -618,6 +619,163 @@
         (local.get $bias) (local.get $ho) (local.get $wo) (local.get $o) (local.get $th) (local.get $tw))
       (local.set $img (i32.add (local.get $img) (i32.const 1)))
       (br_if $images (i32.lt_u (local.get $img) (local.get $n)))))
+
+;; m [16, t, o] = A dY A^T for one image's output gradient dz [ho, wo, o], each tile's 2x2 values
+  ;; (zeros outside ho x wo) spread to 4x4: the gradient of the tiles' products M (Y = A^T M A).
+  (func $winogradOutputGrad (param $dz i32) (param $m i32) (param $ho i32) (param $wo i32) (param $o i32)
+        (param $th i32) (param $tw i32)
+    (local $ty i32) (local $tx i32) (local $cb i32) (local $os i32) (local $plane i32) (local $to i32)
+    (local $at i32) (local $right i32) (local $down i32)
+    (local $y00 v128) (local $y01 v128) (local $y10 v128) (local $y11 v128)
+    (local $r0 v128) (local $r1 v128)
+    (local.set $os (i32.shl (local.get $o) (i32.const 2)))
+    (local.set $plane (i32.add (i32.mul (i32.mul (local.get $th) (local.get $tw)) (local.get $os)) (i32.const 64)))
+    (local.set $to (local.get $m))
+    (local.set $ty (i32.const 0))
+    (loop $tileRows
+      (local.set $down (i32.lt_u (i32.add (i32.shl (local.get $ty) (i32.const 1)) (i32.const 1)) (local.get $ho)))
+      (local.set $tx (i32.const 0))
+      (loop $tiles
+        (local.set $right (i32.lt_u (i32.add (i32.shl (local.get $tx) (i32.const 1)) (i32.const 1)) (local.get $wo)))
+        (local.set $cb (i32.const 0))
+        (loop $blocks
+          ;; at = &dz[2ty, 2tx, cb]
+          (local.set $at (i32.add (i32.add (local.get $dz) (local.get $cb))
+            (i32.mul (i32.add (i32.mul (i32.shl (local.get $ty) (i32.const 1)) (local.get $wo))
+                              (i32.shl (local.get $tx) (i32.const 1))) (local.get $os))))
+          (local.set $y00 (v128.load (local.get $at)))
+          (local.set $y01 (v128.const i32x4 0 0 0 0))
+          (local.set $y10 (v128.const i32x4 0 0 0 0))
+          (local.set $y11 (v128.const i32x4 0 0 0 0))
+          (if (local.get $right) (then (local.set $y01 (v128.load (i32.add (local.get $at) (local.get $os))))))
+          (if (local.get $down) (then
+            (local.set $at (i32.add (local.get $at) (i32.mul (local.get $wo) (local.get $os))))
+            (local.set $y10 (v128.load (local.get $at)))
+            (if (local.get $right) (then (local.set $y11 (v128.load (i32.add (local.get $at) (local.get $os))))))))
+          ;; row 0 of A dY, then times A^T
+          (local.set $r0 (local.get $y00))
+          (local.set $r1 (local.get $y01))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 0)))) (local.get $r0))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 1)))) (f32x4.add (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 2)))) (f32x4.sub (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 3)))) (f32x4.neg (local.get $r1)))
+          ;; row 1 of A dY, then times A^T
+          (local.set $r0 (f32x4.add (local.get $y00) (local.get $y10)))
+          (local.set $r1 (f32x4.add (local.get $y01) (local.get $y11)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 4)))) (local.get $r0))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 5)))) (f32x4.add (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 6)))) (f32x4.sub (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 7)))) (f32x4.neg (local.get $r1)))
+          ;; row 2 of A dY, then times A^T
+          (local.set $r0 (f32x4.sub (local.get $y00) (local.get $y10)))
+          (local.set $r1 (f32x4.sub (local.get $y01) (local.get $y11)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 8)))) (local.get $r0))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 9)))) (f32x4.add (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 10)))) (f32x4.sub (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 11)))) (f32x4.neg (local.get $r1)))
+          ;; row 3 of A dY, then times A^T
+          (local.set $r0 (f32x4.neg (local.get $y10)))
+          (local.set $r1 (f32x4.neg (local.get $y11)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 12)))) (local.get $r0))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 13)))) (f32x4.add (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 14)))) (f32x4.sub (local.get $r0) (local.get $r1)))
+          (v128.store (i32.add (local.get $to) (i32.add (local.get $cb) (i32.mul (local.get $plane) (i32.const 15)))) (f32x4.neg (local.get $r1)))
+          (local.set $cb (i32.add (local.get $cb) (i32.const 16)))
+          (br_if $blocks (i32.lt_u (local.get $cb) (local.get $os))))
+        (local.set $to (i32.add (local.get $to) (local.get $os)))
+        (local.set $tx (i32.add (local.get $tx) (i32.const 1)))
+        (br_if $tiles (i32.lt_u (local.get $tx) (local.get $tw))))
+      (local.set $ty (i32.add (local.get $ty) (i32.const 1)))
+      (br_if $tileRows (i32.lt_u (local.get $ty) (local.get $th)))))
+
+  ;; dw [3, 3, c, o] = G^T du G for du [16, c, o], the gradient of the transformed filter U = G g G^T.
+  (func $winogradFilterBack (param $du i32) (param $dw i32) (param $c i32) (param $o i32)
+    (local $q i32) (local $plane i32) (local $half v128)
+    (local $u00 v128) (local $u01 v128) (local $u02 v128) (local $u03 v128)
+    (local $u10 v128) (local $u11 v128) (local $u12 v128) (local $u13 v128)
+    (local $u20 v128) (local $u21 v128) (local $u22 v128) (local $u23 v128)
+    (local $u30 v128) (local $u31 v128) (local $u32 v128) (local $u33 v128)
+    (local $r00 v128) (local $r01 v128) (local $r02 v128) (local $r03 v128)
+    (local $r10 v128) (local $r11 v128) (local $r12 v128) (local $r13 v128)
+    (local $r20 v128) (local $r21 v128) (local $r22 v128) (local $r23 v128)
+    (local.set $half (f32x4.splat (f32.const 0.5)))
+    (local.set $plane (i32.shl (i32.mul (local.get $c) (local.get $o)) (i32.const 2)))
+    (local.set $q (i32.const 0))
+    (loop $pairs
+      (local.set $u00 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 0))))))
+      (local.set $u01 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 1))))))
+      (local.set $u02 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 2))))))
+      (local.set $u03 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 3))))))
+      (local.set $u10 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 4))))))
+      (local.set $u11 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 5))))))
+      (local.set $u12 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 6))))))
+      (local.set $u13 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 7))))))
+      (local.set $u20 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 8))))))
+      (local.set $u21 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 9))))))
+      (local.set $u22 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 10))))))
+      (local.set $u23 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 11))))))
+      (local.set $u30 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 12))))))
+      (local.set $u31 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 13))))))
+      (local.set $u32 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 14))))))
+      (local.set $u33 (v128.load (i32.add (local.get $du) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 15))))))
+      ;; G^T du, rows 0, 1, 2 (G^T = [1 .5 .5 0; 0 .5 -.5 0; 0 .5 .5 1])
+      (local.set $r00 (f32x4.add (local.get $u00) (f32x4.mul (local.get $half) (f32x4.add (local.get $u10) (local.get $u20)))))
+      (local.set $r01 (f32x4.add (local.get $u01) (f32x4.mul (local.get $half) (f32x4.add (local.get $u11) (local.get $u21)))))
+      (local.set $r02 (f32x4.add (local.get $u02) (f32x4.mul (local.get $half) (f32x4.add (local.get $u12) (local.get $u22)))))
+      (local.set $r03 (f32x4.add (local.get $u03) (f32x4.mul (local.get $half) (f32x4.add (local.get $u13) (local.get $u23)))))
+      (local.set $r10 (f32x4.mul (local.get $half) (f32x4.sub (local.get $u10) (local.get $u20))))
+      (local.set $r11 (f32x4.mul (local.get $half) (f32x4.sub (local.get $u11) (local.get $u21))))
+      (local.set $r12 (f32x4.mul (local.get $half) (f32x4.sub (local.get $u12) (local.get $u22))))
+      (local.set $r13 (f32x4.mul (local.get $half) (f32x4.sub (local.get $u13) (local.get $u23))))
+      (local.set $r20 (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $u10) (local.get $u20))) (local.get $u30)))
+      (local.set $r21 (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $u11) (local.get $u21))) (local.get $u31)))
+      (local.set $r22 (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $u12) (local.get $u22))) (local.get $u32)))
+      (local.set $r23 (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $u13) (local.get $u23))) (local.get $u33)))
+      ;; then times G, column j
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 0)))) (f32x4.add (local.get $r00) (f32x4.mul (local.get $half) (f32x4.add (local.get $r01) (local.get $r02)))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 1)))) (f32x4.mul (local.get $half) (f32x4.sub (local.get $r01) (local.get $r02))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 2)))) (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $r01) (local.get $r02))) (local.get $r03)))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 3)))) (f32x4.add (local.get $r10) (f32x4.mul (local.get $half) (f32x4.add (local.get $r11) (local.get $r12)))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 4)))) (f32x4.mul (local.get $half) (f32x4.sub (local.get $r11) (local.get $r12))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 5)))) (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $r11) (local.get $r12))) (local.get $r13)))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 6)))) (f32x4.add (local.get $r20) (f32x4.mul (local.get $half) (f32x4.add (local.get $r21) (local.get $r22)))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 7)))) (f32x4.mul (local.get $half) (f32x4.sub (local.get $r21) (local.get $r22))))
+      (v128.store (i32.add (local.get $dw) (i32.add (local.get $q) (i32.mul (local.get $plane) (i32.const 8)))) (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (local.get $r21) (local.get $r22))) (local.get $r23)))
+      (local.set $q (i32.add (local.get $q) (i32.const 16)))
+      (br_if $pairs (i32.lt_u (local.get $q) (local.get $plane)))))
+
+  ;; dw [3, 3, c, o] = the filter gradient of winogradConv: per image V = B^T d B (winogradInput) and
+  ;; A dY A^T (winogradOutputGrad), their products summed over the tiles and images into du
+  ;; [16, c, o] ($filterGrad with k = 1, plane by plane), then G^T du G. Scratch v and m as
+  ;; winogradConv's, du 16 c o floats.
+  (func (export "winogradFilterGrad") (param $xp i32) (param $dz i32) (param $du i32) (param $dw i32)
+        (param $n i32) (param $hp i32) (param $wp i32) (param $c i32) (param $ho i32) (param $wo i32) (param $o i32)
+        (param $v i32) (param $m i32)
+    (local $img i32) (local $th i32) (local $tw i32) (local $t i32) (local $xi i32)
+    (local.set $th (i32.shr_u (i32.add (local.get $ho) (i32.const 1)) (i32.const 1)))
+    (local.set $tw (i32.shr_u (i32.add (local.get $wo) (i32.const 1)) (i32.const 1)))
+    (local.set $t (i32.mul (local.get $th) (local.get $tw)))
+    (local.set $img (i32.const 0))
+    (loop $images
+      (call $winogradInput
+        (i32.add (local.get $xp) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $img) (local.get $hp)) (local.get $wp)) (local.get $c)) (i32.const 2)))
+        (local.get $v) (local.get $wp) (local.get $c) (local.get $th) (local.get $tw))
+      (call $winogradOutputGrad
+        (i32.add (local.get $dz) (i32.shl (i32.mul (i32.mul (i32.mul (local.get $img) (local.get $ho)) (local.get $wo)) (local.get $o)) (i32.const 2)))
+        (local.get $m) (local.get $ho) (local.get $wo) (local.get $o) (local.get $th) (local.get $tw))
+      (local.set $xi (i32.const 0))
+      (loop $positions
+        (call $filterGrad
+          (i32.add (local.get $v) (i32.mul (local.get $xi) (i32.add (i32.shl (i32.mul (local.get $t) (local.get $c)) (i32.const 2)) (i32.const 64))))
+          (i32.add (local.get $m) (i32.mul (local.get $xi) (i32.add (i32.shl (i32.mul (local.get $t) (local.get $o)) (i32.const 2)) (i32.const 64))))
+          (i32.add (local.get $du) (i32.shl (i32.mul (i32.mul (local.get $xi) (local.get $c)) (local.get $o)) (i32.const 2)))
+          (i32.const 1) (i32.const 1) (local.get $t) (local.get $c) (i32.const 1) (local.get $t) (local.get $o)
+          (i32.const 1) (i32.const 1) (i32.eqz (local.get $img)))
+        (local.set $xi (i32.add (local.get $xi) (i32.const 1)))
+        (br_if $positions (i32.lt_u (local.get $xi) (i32.const 16))))
+      (local.set $img (i32.add (local.get $img) (i32.const 1)))
+      (br_if $images (i32.lt_u (local.get $img) (local.get $n))))
+    (call $winogradFilterBack (local.get $du) (local.get $dw) (local.get $c) (local.get $o)))
 
   ;; Batch norm on [m, c] rows (c % 4 == 0) with the arithmetic of model/batchNorm.ts's loops:
   ;; float64 sums in row order and float64 products rounded to float32 once, so the CPU backend and
