@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import type { AdapterDescription } from '../protocol/backend';
+import type { AdapterDescription, WasmKernelUse } from '../protocol/backend';
 import { StudioError } from '../protocol/errors';
 import { startWasmBackend } from '../engine/backend/wasm';
 
@@ -25,6 +25,8 @@ export interface NodeBackend {
   /** XNNPACK's SIMD build and thread count, on wasm. */
   simd?: boolean;
   threads?: number;
+  /** What runs on the studio's own SIMD kernels, on wasm. */
+  kernels?: WasmKernelUse;
   /** Why this backend: requested, or what 'auto' found. */
   reason: string;
 }

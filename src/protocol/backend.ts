@@ -28,12 +28,22 @@ export function isStepName(value: string | null): value is StepName {
   return value !== null && (STEPS as readonly string[]).includes(value);
 }
 
+/**
+ * What the batch-norm families train with on wasm: the studio's SIMD kernels for convolutions and
+ * batch norm ('all'), for batch norm only while XNNPACK's pool is large ('batch norm'), or none
+ * (no wasm SIMD).
+ */
+export type WasmKernelUse = 'all' | 'batch norm' | 'none';
+
 export interface BackendInfo {
   name: BackendName;
   /** Set when name is 'webgpu'. */
   adapter?: AdapterDescription;
-  /** Set when name is 'wasm': XNNPACK's SIMD build, and its threads (1 unless cross-origin isolated). */
-  wasm?: { simd: boolean; threads: number };
+  /**
+   * Set when name is 'wasm': XNNPACK's SIMD build, its threads (1 unless cross-origin isolated), and
+   * what runs on the studio's own SIMD kernels (engine/wasmKernels).
+   */
+  wasm?: { simd: boolean; threads: number; kernels: WasmKernelUse };
   /** Why a backend earlier in the preference list was not used; empty when the first one worked. */
   fallbackReasons: string[];
   /** The backend was forced with ?backend=…. */

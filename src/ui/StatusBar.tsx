@@ -13,8 +13,9 @@ export function describeBackend(backend: BackendInfo): string {
     return software ? `${base} — software adapter: training will be slow (try wasm or webgl)` : base;
   }
   if (backend.name === 'wasm' && backend.wasm) {
-    const { simd, threads } = backend.wasm;
-    return `wasm · ${simd ? 'SIMD' : 'no SIMD'} · ${threads} ${threads === 1 ? 'thread' : 'threads'}`;
+    const { simd, threads, kernels } = backend.wasm;
+    const own = { all: ' · studio kernels', 'batch norm': ' · studio batch norm', none: '' }[kernels];
+    return `wasm · ${simd ? 'SIMD' : 'no SIMD'} · ${threads} ${threads === 1 ? 'thread' : 'threads'}${own}`;
   }
   return backend.name;
 }

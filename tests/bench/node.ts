@@ -37,6 +37,7 @@ export async function benchInNode(
     started.adapter ? `${started.adapter.vendor} ${started.adapter.architecture}`.trim() : 'none',
   );
   if (started.threads !== undefined) record('threads', started.threads);
+  if (started.kernels !== undefined) record('wasm_kernels', started.kernels);
   emitShape(params, record);
   const synthetic = generateSynthetic();
   const data = {

@@ -41,7 +41,11 @@ async function faceValues(): Promise<number[]> {
 
 describe('a PreResNet-8 simplex', () => {
   it('trains in the Train section and draws a face with recomputed, then stored, statistics', async () => {
+    // One XNNPACK thread on this machine: the convolutions and batch norm on the studio's kernels,
+    // the shared-memory build where the tab is cross-origin isolated (tfjs-wasm's threaded build).
     await page.getByTestId('backend-status').filter({ hasText: 'wasm' }).waitFor({ timeout: 120_000 });
+    await expect.poll(() => page.getByTestId('backend-status').innerText()).toContain('studio kernels');
+    expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
     const form = startForm(page);
     await form.getByLabel('Procedure').selectOption('ensemble');
     await form.getByLabel('Architecture').selectOption('preresnet8');

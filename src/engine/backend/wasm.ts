@@ -16,6 +16,7 @@ import {
 import { registerWasmBatchNormKernels } from '../model/batchNorm';
 import { registerWasmConvKernels } from '../model/convGradientKernels';
 import { registerWasmMaxPoolKernel } from '../model/maxPool2x2';
+import type { WasmKernelUse } from '../../protocol/backend';
 import { registerWasmConvPasses } from '../model/wasmConv';
 import { registerWasmRowKernels } from '../simplex/wasmRowKernels';
 import { loadWasmKernels } from '../wasmKernels';
@@ -28,6 +29,8 @@ export type WasmBinaryUrls = Record<
 
 export interface WasmStarted {
   simd: boolean;
+  /** What runs on the studio's own SIMD kernels (wasmKernels/). */
+  kernels: WasmKernelUse;
   /** XNNPACK's thread pool: 1 unless the page is cross-origin isolated (never in Node). */
   threads: number;
 }
@@ -51,8 +54,8 @@ export async function startWasmBackend(binaries?: WasmBinaryUrls, threads?: numb
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
   const multithread = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
   const pool = multithread ? getThreadsCount() : 1;
-  await loadWasmKernels(tf.backend() as unknown as BackendWasm, simd, pool);
-  return { simd, threads: pool };
+  const kernels = await loadWasmKernels(tf.backend() as unknown as BackendWasm, simd, pool);
+  return { simd, threads: pool, kernels };
 }
 
 let biasPatched = false;

@@ -1,11 +1,13 @@
 // The studio's wasm SIMD kernels (kernels.wat), instantiated once per process against tfjs-wasm's
 // own memory, so they read and write tensors where tfjs keeps them, without a copy. The batch
 // norm's loops use them wherever they load; the convolutions only while XNNPACK's thread pool is
-// small: one of these convs runs about 3× one XNNPACK thread here (20 against 7 GMAC/s at 16–64
-// channels), so from three threads on XNNPACK's pool is the faster.
+// small: on one thread here the kernels run a PreResNet-20 step's convolutions 2.6× as fast as
+// XNNPACK (141 against 362 ms at batch 32: Winograd's fewer products, and 20 against 7 GMAC/s for
+// the direct loops), so from three threads XNNPACK's pool may be the faster.
 
 import type * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import type { WasmKernelUse } from '../../protocol/backend';
 import { PLAIN_MEMORY_KERNELS, SHARED_MEMORY_KERNELS } from './binary';
 
 /** The exports of kernels.wat; every pointer a byte offset into the heap (see kernels.wat). */
@@ -140,20 +142,21 @@ let loaded: WasmKernels | null = null;
 let convsToo = false;
 
 /**
- * Instantiates the kernels in `backend`'s memory (needs wasm SIMD; false where it is missing or the
- * memory cannot be found). `threads`: XNNPACK's pool, which decides the convolutions (header).
+ * Instantiates the kernels in `backend`'s memory (needs wasm SIMD) and says what they run.
+ * `threads`: XNNPACK's pool, which decides the convolutions (header).
  */
 export async function loadWasmKernels(
   backend: BackendWasm,
   simd: boolean,
   threads: number,
-): Promise<boolean> {
+): Promise<WasmKernelUse> {
   convsToo = threads < XNNPACK_CONV_THREADS;
-  if (loaded) return true;
-  if (!simd) return false;
+  const use = (): WasmKernelUse => (convsToo ? 'all' : 'batch norm');
+  if (loaded) return use();
+  if (!simd) return 'none';
   const heap = backend.wasm as unknown as EmscriptenHeap;
   const memory = heap.asm?.memory ?? heap.wasmMemory;
-  if (!memory) return false;
+  if (!memory) return 'none';
   const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
   const bytes = Uint8Array.from(atob(shared ? SHARED_MEMORY_KERNELS : PLAIN_MEMORY_KERNELS), (ch) =>
     ch.charCodeAt(0),
@@ -162,11 +165,11 @@ export async function loadWasmKernels(
   loaded = {
     run: instance.exports as unknown as WasmKernelExports,
     at: (t) => (backend.dataIdMap.get(t.dataId) as { memoryOffset: number }).memoryOffset,
-    withScratch: (floats, use) => {
+    withScratch: (floats, work) => {
       const at = heap._malloc(floats * 4);
       if (!at) throw new Error(`the wasm heap has no room for ${floats * 4} bytes of scratch`);
       try {
-        return use(at);
+        return work(at);
       } finally {
         heap._free(at);
       }
@@ -175,7 +178,7 @@ export async function loadWasmKernels(
     heapF32: () => new Float32Array(memory.buffer),
     heapF64: () => new Float64Array(memory.buffer),
   };
-  return true;
+  return use();
 }
 
 /** The kernels, where they loaded (the batch norm uses them then). */
