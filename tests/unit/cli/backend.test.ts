@@ -9,9 +9,9 @@ afterAll(async () => {
 });
 
 describe('startNodeBackend', () => {
-  it('starts wasm with SIMD on one thread and says it was requested', async () => {
+  it('starts wasm with SIMD on one thread, the studio kernels for everything, and says it was requested', async () => {
     const started = await startNodeBackend('wasm');
-    expect(started).toEqual({ name: 'wasm', simd: true, threads: 1, reason: 'requested' });
+    expect(started).toEqual({ name: 'wasm', simd: true, threads: 1, kernels: 'all', reason: 'requested' });
     expect(tf.getBackend()).toBe('wasm');
     // The studio's row kernels are there: a mix of two rows.
     const mixed = tf.tidy(() =>
