@@ -10,6 +10,12 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import type { WasmKernelUse } from '../../protocol/backend';
 import { PLAIN_MEMORY_KERNELS, SHARED_MEMORY_KERNELS } from './binary';
 
+/**
+ * The shape arguments the conv kernels share: images, the padded input's rows and columns, its
+ * channels, the output's rows and columns, its channels.
+ */
+type ConvShape = [n: number, hp: number, wp: number, c: number, ho: number, wo: number, o: number];
+
 /** The exports of kernels.wat; every pointer a byte offset into the heap (see kernels.wat). */
 export interface WasmKernelExports {
   spread(
@@ -45,30 +51,13 @@ export interface WasmKernelExports {
     wt: number,
     bias: number,
     out: number,
-    n: number,
-    hp: number,
-    wp: number,
-    c: number,
-    ho: number,
-    wo: number,
-    o: number,
-    k: number,
-    s: number,
+    ...shape: [...ConvShape, k: number, s: number]
   ): void;
   filterGrad(
     xp: number,
     dz: number,
     dw: number,
-    n: number,
-    hp: number,
-    wp: number,
-    c: number,
-    ho: number,
-    wo: number,
-    o: number,
-    k: number,
-    s: number,
-    zero: number,
+    ...shape: [...ConvShape, k: number, s: number, zero: number]
   ): void;
   winogradFilter(wt: number, u: number, c: number, o: number): void;
   winogradConv(
@@ -76,30 +65,14 @@ export interface WasmKernelExports {
     u: number,
     bias: number,
     out: number,
-    n: number,
-    hp: number,
-    wp: number,
-    c: number,
-    ho: number,
-    wo: number,
-    o: number,
-    v: number,
-    m: number,
+    ...shape: [...ConvShape, v: number, m: number]
   ): void;
   winogradFilterGrad(
     xp: number,
     dz: number,
     du: number,
     dw: number,
-    n: number,
-    hp: number,
-    wp: number,
-    c: number,
-    ho: number,
-    wo: number,
-    o: number,
-    v: number,
-    m: number,
+    ...shape: [...ConvShape, v: number, m: number]
   ): void;
   bnMoments(x: number, m: number, c: number, mean: number, variance: number, acc: number): void;
   bnApply(x: number, y: number, m: number, c: number, scale: number, shift: number, relu: number): void;
