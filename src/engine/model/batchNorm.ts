@@ -5,7 +5,8 @@
 // - evaluation: given statistics (the stored running ones, or ones recomputed at a point).
 // On the backends whose memory JavaScript reads (CPU, wasm), training's forward and backward are
 // one loop each (as tfjs ops: about 6 kernels forward and 20 backward per layer, and tfjs's work
-// per kernel, not the arithmetic, dominated a small batch's step). Elsewhere (WebGL, WebGPU's
+// per kernel, not the arithmetic, dominated a small batch's step); on wasm with SIMD, the same
+// arithmetic as the studio's SIMD loops (wasmKernels/kernels.wat: the same floats, 4× faster). Elsewhere (WebGL, WebGPU's
 // tfjs path) the same math as tfjs ops, differentiated by the tape.
 //
 // Backward, with x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = γ·x̂ + β, M = N·H·W and g = dy masked by the ReLU:
