@@ -1,5 +1,5 @@
-// `npm run -s kernels`: assembles src/engine/wasmKernels/kernels.wat into binary.ts beside it, the bytes the studio loads (so neither
-// the tab nor the CLI needs an assembler). Two builds of the same text: one importing a plain
+// `npm run -s kernels`: assembles src/engine/wasmKernels/kernels.wat into binary.ts beside it, the
+// bytes the studio loads (so neither the tab nor the CLI needs an assembler). Two builds of the same text: one importing a plain
 // memory (tfjs-wasm without threads) and one a shared memory (its threaded build, which the tab
 // runs when cross-origin isolated). The unit tests check binary.ts against this text.
 

@@ -347,8 +347,7 @@ function trainWasm({ inputs, attrs, backend }: KernelArgs<BackendWasm>): tf.Tens
     // Scratch: the moments' 2c float64 sums, then scale and shift as float32.
     simd.withScratch(6 * c, (sums) => {
       simd.run.bnMoments(simd.at(x), m, c, mean, variance, sums);
-      const heap = simd.heapF32();
-      const floats = (at: number) => heap.subarray(at / 4, at / 4 + c);
+      const floats = (at: number) => simd.f32(at, c);
       const [scale, shift] = [sums + 16 * c, sums + 20 * c];
       normScaleShift(
         floats(simd.at(gamma)),
@@ -387,9 +386,8 @@ function gradWasm({ inputs, attrs, backend }: KernelArgs<BackendWasm>): tf.Tenso
     simd.withScratch(7 * c, (sums) => {
       simd.run.bnGradSums(g, simd.at(t.x), simd.at(t.mean), m, c, sums, sums + 8 * c);
       const terms = sums + 16 * c;
-      const heap = simd.heapF32();
-      const floats = (at: number) => heap.subarray(at / 4, at / 4 + c);
-      const doubles = (at: number) => simd.heapF64().subarray(at / 8, at / 8 + c);
+      const floats = (at: number) => simd.f32(at, c);
+      const doubles = (at: number) => simd.f64(at, c);
       gradTerms(
         floats(simd.at(t.gamma)),
         floats(simd.at(t.mean)),

@@ -71,9 +71,35 @@ function padded<T>(
 const winogradFits = (c: number, o: number) => c % 4 === 0 && o % 8 === 0;
 
 /**
- * out [n, ho, wo, o] = the 3×3 conv at stride 1 of `x` [n, h, w, c] zero-padded by `before` on the
- * top and left (and as far as needed on the bottom and right), with the filter at `filterAt`
- * ([3, 3, c, o]), + bias where `bias` is not 0: Winograd where it fits, else the direct conv.
+ * `x` [n, h, w, c] padded by `before` on the top and left as Winograd reads it (whole 4×4 patches:
+ * 2·⌈ho/2⌉ + 2 rows and 2·⌈wo/2⌉ + 2 columns) for an [ho, wo, o] output, and the scratch its
+ * kernels take: u [16, c, o] and per image v [16, tiles, c] and m [16, tiles, o], their planes
+ * 16 floats apart (kernels.wat says why).
+ */
+function withWinograd(
+  k: WasmKernels,
+  x: tf.TensorInfo,
+  before: number,
+  [ho, wo, o]: [number, number, number],
+  use: (xp: number, hp: number, wp: number, u: number, v: number, m: number) => void,
+): void {
+  const [n, h, w, c] = x.shape as Shape4;
+  const [th, tw] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
+  const [hp, wp] = [2 * th + 2, 2 * tw + 2];
+  k.withScratch(n * hp * wp * c, (xp) => {
+    k.run.spread(k.at(x), xp, n, h, w, c, c, 1, before, hp, wp);
+    const tiles = th * tw;
+    k.withScratch(16 * c * o + 16 * (tiles * (c + o) + 32), (u) => {
+      const v = u + 4 * 16 * c * o;
+      use(xp, hp, wp, u, v, v + 16 * (4 * tiles * c + 64));
+    });
+  });
+}
+
+/**
+ * out [n, ho, wo, o] = the 3×3 conv at stride 1 of `x` [n, h, w, c] zero-padded by `before` on every
+ * side, with the filter at `filterAt` ([3, 3, c, o]), + bias where `bias` is not 0: Winograd where
+ * it fits, else the direct conv.
  */
 function conv3x3(
   k: WasmKernels,
@@ -84,25 +110,16 @@ function conv3x3(
   out: number,
   [ho, wo, o]: [number, number, number],
 ): void {
-  const [n, h, w, c] = x.shape as Shape4;
-  const [th, tw] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
-  const winograd = winogradFits(c, o);
-  // Winograd reads whole 4×4 patches: two more rows and columns than the 2×2 blocks it makes.
-  const hp = winograd ? 2 * th + 2 : ho + 2;
-  const wp = winograd ? 2 * tw + 2 : wo + 2;
-  k.withScratch(n * hp * wp * c, (xp) => {
-    k.run.spread(k.at(x), xp, n, h, w, c, c, 1, before, hp, wp);
-    if (!winograd) {
-      k.run.conv(xp, filterAt, bias, out, n, hp, wp, c, ho, wo, o, 3, 1);
-      return;
-    }
-    const tiles = th * tw;
-    // u, then v and m: 16 planes each, 16 floats apart (kernels.wat says why).
-    k.withScratch(16 * c * o + 16 * (tiles * (c + o) + 32), (u) => {
-      k.run.winogradFilter(filterAt, u, c, o);
-      const v = u + 4 * 16 * c * o;
-      k.run.winogradConv(xp, u, bias, out, n, hp, wp, c, ho, wo, o, v, v + 16 * (4 * tiles * c + 64));
+  const [n, , , c] = x.shape as Shape4;
+  if (!winogradFits(c, o)) {
+    padded(k, x, before, (xp) => {
+      k.run.conv(xp, filterAt, bias, out, n, ho + 2, wo + 2, c, ho, wo, o, 3, 1);
     });
+    return;
+  }
+  withWinograd(k, x, before, [ho, wo, o], (xp, hp, wp, u, v, m) => {
+    k.run.winogradFilter(filterAt, u, c, o);
+    k.run.winogradConv(xp, u, bias, out, n, hp, wp, c, ho, wo, o, v, m);
   });
 }
 
@@ -143,21 +160,29 @@ function convInputGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const out = backend.makeOutput([n, height, width, c], 'float32');
   const k = kernels();
   k.withScratch(kh * kw * o * c, (flipped) => {
-    const heap = k.heapF32();
-    flipFilterLoop(
-      heap.subarray(k.at(filter) / 4, k.at(filter) / 4 + kh * kw * c * o),
-      [kh, kw, c, o],
-      heap.subarray(flipped / 4, flipped / 4 + kh * kw * o * c),
-    );
+    flipFilterLoop(k.f32(k.at(filter), kh * kw * c * o), [kh, kw, c, o], k.f32(flipped, kh * kw * o * c));
     if (stride === 1 && kh === 3) {
       conv3x3(k, dz, kh - 1 - padding, flipped, 0, k.at(out), [height, width, c]);
       return;
     }
     if (stride === 1) {
-      const [hp, wp] = [height + kh - 1, width + kw - 1];
-      k.withScratch(n * hp * wp * o, (spread) => {
-        k.run.spread(k.at(dz), spread, n, ho, wo, o, o, 1, kh - 1 - padding, hp, wp);
-        k.run.conv(spread, flipped, 0, k.at(out), n, hp, wp, o, height, width, c, kh, 1);
+      // dz padded by k − 1 − p on every side (1×1: dz itself).
+      padded(k, dz, kh - 1 - padding, (spread) => {
+        k.run.conv(
+          spread,
+          flipped,
+          0,
+          k.at(out),
+          n,
+          height + kh - 1,
+          width + kw - 1,
+          o,
+          height,
+          width,
+          c,
+          kh,
+          1,
+        );
       });
       return;
     }
@@ -186,17 +211,8 @@ function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const out = backend.makeOutput([size, size, c, o], 'float32');
   const k = kernels();
   if (size === 3 && stride === 1 && winogradFits(c, o)) {
-    // Winograd reads whole 4×4 patches: the padded input as conv3x3 makes it.
-    const [th, tw] = [Math.ceil(ho / 2), Math.ceil(wo / 2)];
-    const [hp, wp] = [2 * th + 2, 2 * tw + 2];
-    k.withScratch(n * hp * wp * c, (xp) => {
-      k.run.spread(k.at(x), xp, n, h, w, c, c, 1, padding, hp, wp);
-      const tiles = th * tw;
-      k.withScratch(16 * c * o + 16 * (tiles * (c + o) + 32), (du) => {
-        const v = du + 4 * 16 * c * o;
-        const m = v + 16 * (4 * tiles * c + 64);
-        k.run.winogradFilterGrad(xp, k.at(dz), du, k.at(out), n, hp, wp, c, ho, wo, o, v, m);
-      });
+    withWinograd(k, x, padding, [ho, wo, o], (xp, hp, wp, du, v, m) => {
+      k.run.winogradFilterGrad(xp, k.at(dz), du, k.at(out), n, hp, wp, c, ho, wo, o, v, m);
     });
     return out;
   }
@@ -212,11 +228,8 @@ function convFilterGrad({ inputs, attrs, backend }: Args): tf.TensorInfo {
   const summed = (xp: number) => {
     k.withScratch(size * size * cp * o, (dw) => {
       k.run.filterGrad(xp, k.at(dz), dw, n, hp, wp, cp, ho, wo, o, size, stride, 1);
-      const heap = k.heapF32();
-      for (let tap = 0; tap < size * size; tap++) {
-        const from = dw / 4 + tap * cp * o;
-        heap.copyWithin(k.at(out) / 4 + tap * c * o, from, from + c * o);
-      }
+      const taps = k.f32(k.at(out), size * size * c * o);
+      for (let tap = 0; tap < size * size; tap++) taps.set(k.f32(dw + 4 * tap * cp * o, c * o), tap * c * o);
     });
   };
   padded(k, x, padding, summed, cp);

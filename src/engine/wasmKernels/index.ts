@@ -97,8 +97,9 @@ export interface WasmKernels {
   at: (t: tf.TensorInfo) => number;
   /** `floats` float32s of scratch heap for `use`, freed after it (views of the heap taken inside only). */
   withScratch: <T>(floats: number, use: (at: number) => T) => T;
-  heapF32: () => Float32Array;
-  heapF64: () => Float64Array;
+  /** Views of `count` float32s or float64s at byte offset `at`, on the heap as it is now (use them at once). */
+  f32: (at: number, count: number) => Float32Array;
+  f64: (at: number, count: number) => Float64Array;
 }
 
 interface EmscriptenHeap {
@@ -148,8 +149,8 @@ export async function loadWasmKernels(
       }
     },
     // Views of the memory's current buffer: a growth of the heap detaches the ones taken before.
-    heapF32: () => new Float32Array(memory.buffer),
-    heapF64: () => new Float64Array(memory.buffer),
+    f32: (at, count) => new Float32Array(memory.buffer, at, count),
+    f64: (at, count) => new Float64Array(memory.buffer, at, count),
   };
   return use();
 }
